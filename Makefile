@@ -1,0 +1,31 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install test lint demo bench readme clean
+
+install:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+test:
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+demo:
+	rm -f demo.db demo.db-wal demo.db-shm
+	REVIEWCLI_DB=demo.db $(BIN)/reviewcli demo --children 300 --seed 1
+	REVIEWCLI_DB=demo.db $(BIN)/reviewcli due
+
+bench:
+	$(BIN)/python scripts/bench.py
+
+readme:
+	$(BIN)/python scripts/readme_reference.py --write
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info src/*.egg-info demo.db*

@@ -1,0 +1,3 @@
+from reviewcli.cli import main
+
+main()

@@ -1,0 +1,349 @@
+"""IROs, children, episodes of care and IRO allocation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import app
+from .common import (
+    FormatOption,
+    ListFormat,
+    WriteFormat,
+    WriteFormatOption,
+    handle_errors,
+    report,
+    store,
+    today,
+)
+
+iro_app = typer.Typer(help="Independent Reviewing Officers.", no_args_is_help=True)
+child_app = typer.Typer(help="Children: register, list, show.", no_args_is_help=True)
+episode_app = typer.Typer(
+    help="Periods of care and their episodes (SSDA903): start, change, end.",
+    no_args_is_help=True,
+)
+app.add_typer(iro_app, name="iro")
+app.add_typer(child_app, name="child")
+app.add_typer(episode_app, name="episode")
+
+DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD.")]
+
+
+@iro_app.command("add")
+@handle_errors
+def iro_add(
+    name: Annotated[str, typer.Argument(help="The IRO's full name.")],
+    iro_id: Annotated[str, typer.Option("--id", help="A short id, e.g. IRO1.")],
+    email: Annotated[str | None, typer.Option(help="Email address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Phone number.")] = None,
+    fte: Annotated[float, typer.Option(help="Full-time equivalent (R-IRO-4).")] = 1.0,
+    team: Annotated[str | None, typer.Option(help="Team.")] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Add an IRO."""
+    from ..records import add_iro
+
+    with store() as s:
+        report(add_iro(s, iro_id, name, email=email, phone=phone, fte=fte, team=team), fmt)
+
+
+@iro_app.command("list")
+@handle_errors
+def iro_list(fmt: FormatOption = ListFormat.table) -> None:
+    """List IROs with their open caseload (over 70 per FTE is flagged, R-IRO-4)."""
+    from ..output import render
+    from ..worklist import iro_rows
+
+    with store() as s:
+        rows = iro_rows(s)
+    if fmt == ListFormat.table:
+        for r in rows:
+            r["load"] = f"{r['per_fte']}" + (
+                "  over 70 per FTE (R-IRO-4)" if r["over_caseload"] else ""
+            )
+    render(
+        rows,
+        fmt.value,
+        [
+            ("id", "ID"),
+            ("name", "Name"),
+            ("team", "Team"),
+            ("fte", "FTE"),
+            ("caseload", "Caseload"),
+            ("load", "Per FTE"),
+            ("email", "Email"),
+        ],
+        title="IROs",
+        empty="No IROs yet: add one with 'reviewcli iro add NAME --id ID'.",
+    )
+
+
+@child_app.command("add")
+@handle_errors
+def child_add(
+    child_id: Annotated[str, typer.Argument(help="The child's id (as in the 903 return).")],
+    first_name: Annotated[str, typer.Option("--first-name", help="First name.")],
+    last_name: Annotated[str, typer.Option("--last-name", help="Last name.")],
+    dob: Annotated[str, typer.Option("--dob", help="Date of birth, YYYY-MM-DD.")],
+    gender: Annotated[str | None, typer.Option(help="Gender.")] = None,
+    sibling_group: Annotated[
+        str | None, typer.Option("--sibling-group", help="Siblings share a group id (R-IRO-3).")
+    ] = None,
+    social_worker: Annotated[str | None, typer.Option("--social-worker", help="Name.")] = None,
+    team: Annotated[str | None, typer.Option(help="The social work team.")] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Register a child."""
+    from ..records import add_child
+
+    with store() as s:
+        report(
+            add_child(
+                s,
+                child_id,
+                first_name=first_name,
+                last_name=last_name,
+                dob=dob,
+                today=today(),
+                gender=gender,
+                sibling_group=sibling_group,
+                social_worker=social_worker,
+                team=team,
+            ),
+            fmt,
+        )
+
+
+@child_app.command("list")
+@handle_errors
+def child_list(
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    iro: Annotated[str | None, typer.Option(help="Only children of this IRO.")] = None,
+    looked_after: Annotated[
+        bool | None,
+        typer.Option("--looked-after/--not-looked-after", help="Only children in / out of care."),
+    ] = None,
+    fmt: FormatOption = ListFormat.table,
+) -> None:
+    """List children with their next review deadline."""
+    from ..output import render
+    from ..worklist import child_rows
+
+    with store() as s:
+        rows = child_rows(s, today(), team=team, iro=iro, looked_after=looked_after)
+    render(
+        rows,
+        fmt.value,
+        [
+            ("id", "ID"),
+            ("first_name", "First name"),
+            ("last_name", "Last name"),
+            ("dob", "DOB"),
+            ("team", "Team"),
+            ("iro", "IRO"),
+            ("looked_after", "In care"),
+            ("next_due", "Next review by"),
+            ("next_rule", "Rule"),
+        ],
+        title="Children",
+        empty="No children yet: add one with 'reviewcli child add'.",
+    )
+
+
+@child_app.command("show")
+@handle_errors
+def child_show(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = ListFormat.table,
+) -> None:
+    """Show a child: care history, IRO, reviews and the next review deadline."""
+    from ..worklist import child_summary
+
+    with store() as s:
+        info = child_summary(s, child_id, today())
+    if fmt != ListFormat.table:
+        from ..output import write_json
+
+        write_json(info)
+        return
+    _print_child(info)
+
+
+def _print_child(info: dict) -> None:
+    from rich.markup import escape
+
+    from ..output import console, table
+
+    out = console()
+    out.print(
+        f"[bold]{escape(info['first_name'])} {escape(info['last_name'])}[/] ({escape(info['id'])})"
+        f"  born {info['dob']} (age {info['age']})"
+        + (f"  team {escape(info['team'])}" if info["team"] else "")
+    )
+    status = "looked after" if info["looked_after"] else "not looked after"
+    iro = f"{escape(info['iro_name'])} ({info['iro']})" if info["iro"] else "none"
+    out.print(f"Status: {status}   IRO: {iro}")
+    nxt = info["next_review"]
+    if nxt:
+        booked = f", booked for {nxt['booked']}" if nxt["booked"] else ", not yet booked"
+        colour = "red" if nxt["overdue"] else "green"
+        out.print(
+            f"Next review: number {nxt['number']} due by [{colour}]{nxt['due']}[/] "
+            f"({nxt['rule']}){booked}"
+        )
+        if nxt["detail"]:
+            out.print(f"  {escape(nxt['detail'])}")
+    if info["episodes"]:
+        out.print(
+            table(
+                info["episodes"],
+                [
+                    ("start_date", "From"),
+                    ("end_date", "To"),
+                    ("rne", "RNE"),
+                    ("legal_status", "LS"),
+                    ("placement", "Place"),
+                    ("reason_ceased", "REC"),
+                ],
+                title="Episodes",
+            )
+        )
+    if info["reviews"]:
+        out.print(
+            table(
+                info["reviews"],
+                [
+                    ("id", "ID"),
+                    ("number", "No."),
+                    ("status", "Status"),
+                    ("deadline", "Deadline"),
+                    ("rule", "Rule"),
+                    ("booked_date", "Booked"),
+                    ("recording_date", "Recorded"),
+                    ("participation", "PN"),
+                    ("on_time", "On time"),
+                ],
+                title="Reviews",
+            )
+        )
+
+
+@episode_app.command("start")
+@handle_errors
+def episode_start(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    on: DateOpt,
+    legal_status: Annotated[
+        str | None, typer.Option("--legal-status", help="SSDA903 legal status, e.g. C2.")
+    ] = None,
+    placement: Annotated[
+        str | None, typer.Option("--placement", help="SSDA903 placement type, e.g. U6.")
+    ] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """The child becomes looked after: start a period of care (RNE S)."""
+    from ..records import start_episode
+
+    with store() as s:
+        report(
+            start_episode(
+                s, child_id, on=on, today=today(), legal_status=legal_status, placement=placement
+            ),
+            fmt,
+        )
+
+
+@episode_app.command("change")
+@handle_errors
+def episode_change(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    on: DateOpt,
+    legal_status: Annotated[str | None, typer.Option("--legal-status", help="New LS.")] = None,
+    placement: Annotated[str | None, typer.Option("--placement", help="New placement.")] = None,
+    reason_place_change: Annotated[
+        str | None,
+        typer.Option("--reason-place-change", help="SSDA903 reason, e.g. CARPL."),
+    ] = None,
+    rne: Annotated[
+        str | None, typer.Option("--rne", help="Reason for new episode (derived if omitted).")
+    ] = None,
+    local_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--local-reason",
+            help="Local placement rule trigger (R-SCH-9): unplanned, out-of-borough, "
+            "return-home, care-plan-change, secure, mental-health.",
+        ),
+    ] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """A change of legal status or placement: a new episode in the same period of care."""
+    from ..records import change_episode
+
+    with store() as s:
+        report(
+            change_episode(
+                s,
+                child_id,
+                on=on,
+                today=today(),
+                legal_status=legal_status,
+                placement=placement,
+                reason_place_change=reason_place_change,
+                rne=rne,
+                local_reason=local_reason,
+            ),
+            fmt,
+        )
+
+
+@episode_app.command("end")
+@handle_errors
+def episode_end(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    on: DateOpt,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="SSDA903 reason ceased (REC), e.g. E4A.")
+    ] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """The child ceases to be looked after: end the period of care (R-SCH-11)."""
+    from ..records import end_episode
+
+    with store() as s:
+        report(end_episode(s, child_id, on=on, today=today(), reason=reason), fmt)
+
+
+@app.command("allocate")
+@handle_errors
+def allocate(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    iro_id: Annotated[str, typer.Argument(help="The IRO's id.")],
+    on: Annotated[str | None, typer.Option("--date", help="Default: today.")] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Name the child's IRO (R-IRO-2); the previous allocation ends that day."""
+    from ..records import allocate as do_allocate
+
+    t = today()
+    with store() as s:
+        report(do_allocate(s, child_id, iro_id, on=on or t, today=t), fmt)
+
+
+@child_app.command("pathway-plan")
+@handle_errors
+def child_pathway_plan(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    received: Annotated[str | None, typer.Option("--received", help="Default: today.")] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Record that the final pathway plan reached the IRO (R-SCH-16)."""
+    from ..records import record_pathway_plan
+
+    t = today()
+    with store() as s:
+        report(record_pathway_plan(s, child_id, on=received or t, today=t), fmt)

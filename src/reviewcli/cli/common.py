@@ -1,0 +1,158 @@
+"""What every command shares: the database, "today", error handling and output options."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import sys
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from ..errors import ReviewError
+
+STATE: dict[str, object] = {"db": None}
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class WriteFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+FormatOption = Annotated[
+    ListFormat, typer.Option("--format", "-f", help="Output: table, json or csv.")
+]
+WriteFormatOption = Annotated[
+    WriteFormat, typer.Option("--format", "-f", help="text (one line) or json (the object).")
+]
+
+
+def today() -> date:
+    """Today, read once: REVIEWCLI_TODAY=YYYY-MM-DD when set, else the system date."""
+    fixed = os.environ.get("REVIEWCLI_TODAY")
+    if fixed:
+        try:
+            return date.fromisoformat(fixed.strip())
+        except ValueError:
+            raise ReviewError(f"REVIEWCLI_TODAY={fixed!r} is not a date (YYYY-MM-DD)") from None
+    return date.today()
+
+
+def on_date(value: str | None) -> date:
+    if value is None:
+        return today()
+    from ..records import parse_date
+
+    return parse_date(value, "--on date")
+
+
+def store(create: bool = False):
+    from ..store import open_store
+
+    s = open_store(STATE["db"], create=create)
+    for warning in s.warnings:
+        warn(warning)
+    return s
+
+
+def warn(message: str) -> None:
+    typer.echo(f"Warning: {message}", err=True)
+
+
+def fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def handle_errors(fn):
+    """Turn domain errors into one ``Error: …`` line on stderr and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ReviewError as e:
+            fail(str(e))
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                fail("the database is busy (another admin is writing); try again in a moment")
+            fail(f"database error: {e}")
+        except sqlite3.DatabaseError as e:
+            fail(f"database error: {e}")
+        except OSError as e:
+            fail(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e))
+        except KeyboardInterrupt:
+            typer.echo("Interrupted; nothing was changed.", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def report(outcome, fmt: WriteFormat) -> None:
+    """Print what a write command did: one line, or the object as JSON."""
+    for warning in outcome.warnings:
+        warn(warning)
+    if fmt == WriteFormat.json:
+        from ..output import write_json
+
+        write_json(outcome.obj)
+    else:
+        typer.echo(outcome.message)
+
+
+def progress_bar(description: str):
+    """A Rich progress bar on stderr, or a no-op when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return _NoProgress()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return _RichProgress(
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+            console=__import__("rich.console").console.Console(stderr=True),
+        ),
+        description,
+    )
+
+
+class _NoProgress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, done: int, total: int) -> None:
+        pass
+
+
+class _RichProgress:
+    def __init__(self, progress, description):
+        self.progress = progress
+        self.description = description
+        self.task = None
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task(self.description, total=total)
+        self.progress.update(self.task, completed=done, total=total)

@@ -1,0 +1,188 @@
+"""Reviews: schedule, reschedule, hold, adjourn, cancel, direct, list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import app
+from .common import (
+    FormatOption,
+    ListFormat,
+    WriteFormat,
+    WriteFormatOption,
+    handle_errors,
+    report,
+    store,
+    today,
+)
+
+review_app = typer.Typer(help="Reviews: book, move, record, adjourn, cancel.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+ReviewId = Annotated[int, typer.Argument(help="The review's id (see 'review list').")]
+ChildId = Annotated[str, typer.Argument(help="The child's id.")]
+
+
+@review_app.command("schedule")
+@handle_errors
+def schedule(
+    child_id: ChildId,
+    on: Annotated[str, typer.Option("--date", help="Meeting date, YYYY-MM-DD.")],
+    time: Annotated[str | None, typer.Option("--time", help="HH:MM.")] = None,
+    venue: Annotated[str | None, typer.Option("--venue", help="Where it meets.")] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Book the child's next review (a date past the deadline is allowed, with a warning)."""
+    from ..records import schedule_review
+
+    with store() as s:
+        report(schedule_review(s, child_id, on=on, today=today(), time=time, venue=venue), fmt)
+
+
+@review_app.command("reschedule")
+@handle_errors
+def reschedule(
+    review_id: ReviewId,
+    on: Annotated[str, typer.Option("--date", help="The new date.")],
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Required to move past the deadline (R-SCH-13)."),
+    ] = None,
+    time: Annotated[str | None, typer.Option("--time", help="New time, HH:MM.")] = None,
+    venue: Annotated[str | None, typer.Option("--venue", help="New venue.")] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Move a booked review to another date (R-SCH-13)."""
+    from ..records import reschedule_review
+
+    with store() as s:
+        report(
+            reschedule_review(
+                s, review_id, on=on, today=today(), reason=reason, time=time, venue=venue
+            ),
+            fmt,
+        )
+
+
+@review_app.command("hold")
+@handle_errors
+def hold(
+    review_id: ReviewId,
+    on: Annotated[
+        str | None, typer.Option("--date", help="Date held; default: the booked date.")
+    ] = None,
+    participation: Annotated[
+        str | None, typer.Option("--participation", help="PN0–PN7 (SSDA903).")
+    ] = None,
+    late_reason: Annotated[
+        str | None,
+        typer.Option("--late-reason", help="Required when out of time (R-SCH-15)."),
+    ] = None,
+    no_meeting: Annotated[
+        bool,
+        typer.Option("--no-meeting", help="Held without a meeting (R-SCH-12)."),
+    ] = False,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Record a review as held."""
+    from ..records import hold_review
+
+    with store() as s:
+        report(
+            hold_review(
+                s,
+                review_id,
+                on=on,
+                today=today(),
+                participation=participation,
+                late_reason=late_reason,
+                no_meeting=no_meeting,
+            ),
+            fmt,
+        )
+
+
+@review_app.command("adjourn")
+@handle_errors
+def adjourn(
+    review_id: ReviewId,
+    to: Annotated[str, typer.Option("--to", help="Reconvene date (within 20 working days).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the IRO adjourned it.")],
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """The IRO adjourned the review (once, reconvening within 20 working days: R-SCH-14)."""
+    from ..records import adjourn_review
+
+    with store() as s:
+        report(adjourn_review(s, review_id, to=to, today=today(), reason=reason), fmt)
+
+
+@review_app.command("cancel")
+@handle_errors
+def cancel(
+    review_id: ReviewId,
+    reason: Annotated[str, typer.Option("--reason", help="Why it was cancelled.")],
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Cancel a booked review; the deadline still stands."""
+    from ..records import cancel_review
+
+    with store() as s:
+        report(cancel_review(s, review_id, today=today(), reason=reason), fmt)
+
+
+@review_app.command("direct")
+@handle_errors
+def direct(
+    child_id: ChildId,
+    by: Annotated[str, typer.Option("--by", help="The review must be held by this date.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the IRO directs it.")],
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Record an IRO's direction for an earlier review (R-SCH-4)."""
+    from ..records import direct_review
+
+    with store() as s:
+        report(direct_review(s, child_id, by=by, today=today(), reason=reason), fmt)
+
+
+@review_app.command("list")
+@handle_errors
+def review_list(
+    child: Annotated[str | None, typer.Option("--child", help="Only this child.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="booked, adjourned, held or cancelled.")
+    ] = None,
+    fmt: FormatOption = ListFormat.table,
+) -> None:
+    """List reviews."""
+    from ..output import render
+    from ..worklist import review_rows
+
+    if status and status not in ("booked", "adjourned", "held", "cancelled"):
+        from ..errors import ReviewError
+
+        raise ReviewError(f"unknown status {status!r}; use booked, adjourned, held or cancelled")
+    with store() as s:
+        rows = review_rows(s, child_id=child, status=status)
+    render(
+        rows,
+        fmt.value,
+        [
+            ("id", "ID"),
+            ("child_id", "Child"),
+            ("number", "No."),
+            ("status", "Status"),
+            ("deadline", "Deadline"),
+            ("rule", "Rule"),
+            ("booked_date", "Booked"),
+            ("booked_time", "Time"),
+            ("recording_date", "Recorded"),
+            ("participation", "PN"),
+            ("on_time", "On time"),
+        ],
+        title="Reviews",
+        empty="No reviews.",
+    )

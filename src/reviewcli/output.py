@@ -1,0 +1,104 @@
+"""One output path: rows (dicts) to a Rich table, JSON or CSV.
+
+JSON and CSV are exact (ISO dates, every key); the table is for people. Rich is imported
+only when a table is drawn, so scripts asking for JSON start fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+
+FORMATS = ("table", "json", "csv")
+
+# A spreadsheet treats a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value):
+    """Neutralise spreadsheet formula injection in a text cell (prefix a quote)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        # Plain negative numbers and ISO-like values are data, not formulas.
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def write_json(data, stream=None) -> None:
+    stream = stream or sys.stdout
+    json.dump(data, stream, indent=2, ensure_ascii=False, default=str)
+    stream.write("\n")
+
+
+def write_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, stream=None) -> None:
+    stream = stream or sys.stdout
+    columns = list(columns or (rows[0].keys() if rows else []))
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_value(row.get(c)) for c in columns])
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return safe_cell(value)
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def table(
+    rows: Sequence[dict],
+    columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+):
+    """A Rich table of ``rows``; ``columns`` are (key, heading) pairs."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    for _, heading in columns:
+        t.add_column(heading, overflow="fold")
+    for row in rows:
+        t.add_row(*[escape(_table_value(row.get(key))) for key, _ in columns])
+    if not rows:
+        return empty
+    return t
+
+
+def _table_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def render(
+    rows: Sequence[dict],
+    fmt: str,
+    columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+) -> None:
+    """Write a listing in the chosen format to stdout."""
+    if fmt == "json":
+        write_json(list(rows))
+    elif fmt == "csv":
+        write_csv(rows, [key for key, _ in columns] if not rows else list(rows[0].keys()))
+    else:
+        console().print(table(rows, columns, title, empty))

@@ -1,0 +1,173 @@
+"""The authority's policy settings, kept in the database so every admin sees the same rules.
+
+Defaults are the statutory rules (IRO Handbook); each setting that departs from them is
+a local choice recorded with ``reviewcli policy set KEY VALUE``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import ReviewError
+from .rules import LOCAL_REASONS, Policy
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("on", "yes", "true", "1"):
+        return True
+    if v in ("off", "no", "false", "0"):
+        return False
+    raise ValueError("use on or off")
+
+
+def _choice(*choices: str):
+    def parse(value: str) -> str:
+        v = value.strip().lower()
+        if v not in choices:
+            raise ValueError(f"use one of: {', '.join(choices)}")
+        return v
+
+    return parse
+
+
+def _dates(value: str) -> list[str]:
+    out = set()
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.add(date.fromisoformat(part).isoformat())
+        except ValueError:
+            raise ValueError(f"{part!r} is not a date (YYYY-MM-DD)") from None
+    return sorted(out)
+
+
+def _reasons(value: str) -> list[str]:
+    out = []
+    for part in value.split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        if part not in LOCAL_REASONS:
+            raise ValueError(f"unknown reason {part!r}; valid: {', '.join(LOCAL_REASONS)}")
+        out.append(part)
+    return sorted(set(out))
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: object
+    parse: object
+    help: str
+    rule: str
+    affects_schedule: bool = False
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in [
+        Setting(
+            "month-mode",
+            "months",
+            _choice("months", "days"),
+            "'months': calendar months with end-of-month clamping (statutory); "
+            "'days': fixed days, 3 months = 91 days, 6 months = 183 (Coventry LAR)",
+            "R-CAL-4",
+            affects_schedule=True,
+        ),
+        Setting(
+            "closure-days",
+            [],
+            _dates,
+            "extra local non-working days, comma-separated YYYY-MM-DD",
+            "R-CAL-1",
+            affects_schedule=True,
+        ),
+        Setting(
+            "local-placement-rule",
+            False,
+            _bool,
+            "on: a review within 20 working days of a new placement for a listed reason "
+            "(Walsall IRO)",
+            "R-SCH-9",
+            affects_schedule=True,
+        ),
+        Setting(
+            "local-placement-reasons",
+            sorted(LOCAL_REASONS),
+            _reasons,
+            "the reasons that trigger the local placement rule: " + ", ".join(LOCAL_REASONS),
+            "R-SCH-9",
+            affects_schedule=True,
+        ),
+        Setting(
+            "long-term-reviews",
+            "six-monthly",
+            _choice("six-monthly", "annual"),
+            "long-term foster placements over 12 months: 'six-monthly' reviews with a "
+            "meeting at least yearly (statutory), or 'annual' reviews (West Sussex)",
+            "R-SCH-12",
+            affects_schedule=True,
+        ),
+        Setting(
+            "social-worker-conversation",
+            False,
+            _bool,
+            "on: the IRO speaks with the social worker 15 days before each review (West Sussex)",
+            "R-PRE-4",
+        ),
+        Setting(
+            "authority-name",
+            "",
+            _text,
+            "the authority's name, printed on letters and reports",
+            "",
+        ),
+    ]
+}
+
+
+def parse_setting(key: str, value: str):
+    setting = SETTINGS.get(key)
+    if setting is None:
+        raise ReviewError(f"unknown policy setting {key!r}; settings: {', '.join(SETTINGS)}")
+    try:
+        return setting.parse(value)
+    except ValueError as e:
+        raise ReviewError(f"invalid value for {key}: {e}") from None
+
+
+def load(conn) -> dict[str, object]:
+    """All settings, stored values over defaults. ``conn`` is a sqlite3 connection."""
+    values = {key: s.default for key, s in SETTINGS.items()}
+    for key, raw in conn.execute("SELECT key, value FROM policy"):
+        if key in values:
+            values[key] = json.loads(raw)
+    return values
+
+
+def schedule_policy(values: dict[str, object]) -> Policy:
+    return Policy(
+        month_mode=values["month-mode"],
+        local_placement_rule=bool(values["local-placement-rule"]),
+        local_placement_reasons=frozenset(values["local-placement-reasons"]),
+        long_term_annual=values["long-term-reviews"] == "annual",
+    )
+
+
+def calendar(values: dict[str, object]):
+    from .calendar import WorkingCalendar
+
+    return WorkingCalendar(
+        closures=[date.fromisoformat(d) for d in values["closure-days"]],
+        month_mode=values["month-mode"],
+    )

@@ -1,0 +1,855 @@
+"""Domain operations: validate everything, then write in one transaction.
+
+Each function takes an open ``Store`` and ``today`` (never reads the clock), raises
+``ReviewError`` with a message the admin can act on before anything is written, and
+returns a dict describing what it did, plus any warnings for stderr.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import codes, rules
+from .calendar import age_on
+from .errors import NotFound, ReviewError, RuleViolation
+from .migrations import now_iso
+from .store import Store
+
+
+@dataclass
+class Outcome:
+    """What a write command did: the object, a one-line message, and warnings."""
+
+    obj: dict
+    message: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_date(value: str | date | None, what: str = "date") -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ReviewError(f"invalid {what} {value!r}: use YYYY-MM-DD") from None
+
+
+def parse_time(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = value.strip().split(":")
+    if len(parts) == 2 and all(p.isdigit() and len(p) == 2 for p in parts):
+        hh, mm = int(parts[0]), int(parts[1])
+        if hh < 24 and mm < 60:
+            return f"{hh:02d}:{mm:02d}"
+    raise ReviewError(f"invalid time {value!r}: use HH:MM (24-hour)")
+
+
+def _text(value: str | None, what: str, *, required: bool = False, limit: int = 2000):
+    if value is None:
+        if required:
+            raise ReviewError(f"{what} is required")
+        return None
+    cleaned = value.strip()
+    if required and not cleaned:
+        raise ReviewError(f"{what} must not be empty")
+    if any(ord(ch) < 32 and ch not in "\t\n" for ch in cleaned) or "\x7f" in cleaned:
+        raise ReviewError(f"{what} contains control characters")
+    if len(cleaned) > limit:
+        raise ReviewError(f"{what} is too long ({len(cleaned)} characters; at most {limit})")
+    return cleaned or None
+
+
+def _ident(value: str, what: str) -> str:
+    cleaned = _text(value, what, required=True, limit=64)
+    if any(ch.isspace() for ch in cleaned):
+        raise ReviewError(f"{what} {value!r} must not contain spaces")
+    return cleaned
+
+
+# --- lookups -----------------------------------------------------------------------------
+
+
+def get_child(store: Store, child_id: str) -> dict:
+    child = store.row("SELECT * FROM children WHERE id = ?", [child_id])
+    if child is None:
+        raise NotFound(f"no child with id {child_id!r}; see 'reviewcli child list'")
+    return child
+
+
+def get_iro(store: Store, iro_id: str) -> dict:
+    iro = store.row("SELECT * FROM iros WHERE id = ?", [iro_id])
+    if iro is None:
+        raise NotFound(f"no IRO with id {iro_id!r}; see 'reviewcli iro list'")
+    return iro
+
+
+def open_period(store: Store, child_id: str) -> dict | None:
+    return store.row("SELECT * FROM periods WHERE child_id = ? AND end_date IS NULL", [child_id])
+
+
+def require_open_period(store: Store, child_id: str) -> dict:
+    period = open_period(store, child_id)
+    if period is None:
+        raise ReviewError(
+            f"child {child_id} is not looked after (no open period of care); "
+            f"start one with 'reviewcli episode start {child_id} --date D'"
+        )
+    return period
+
+
+def get_review(store: Store, review_id: int | str) -> dict:
+    try:
+        rid = int(review_id)
+    except (TypeError, ValueError):
+        raise ReviewError(f"review id must be a number, not {review_id!r}") from None
+    review = store.row("SELECT * FROM reviews WHERE id = ?", [rid])
+    if review is None:
+        raise NotFound(f"no review with id {rid}; see 'reviewcli review list'")
+    return review
+
+
+def current_episode(store: Store, period_id: int) -> dict:
+    return store.row(
+        "SELECT * FROM episodes WHERE period_id = ? ORDER BY start_date DESC, id DESC LIMIT 1",
+        [period_id],
+    )
+
+
+def last_held(store: Store, period_id: int) -> dict | None:
+    return store.row(
+        "SELECT * FROM reviews WHERE period_id = ? AND status = 'held' "
+        "ORDER BY recording_date DESC LIMIT 1",
+        [period_id],
+    )
+
+
+def pending_review(store: Store, period_id: int) -> dict | None:
+    return store.row(
+        "SELECT * FROM reviews WHERE period_id = ? AND status IN ('booked', 'adjourned')",
+        [period_id],
+    )
+
+
+def _working_day_warning(store: Store, day: date) -> list[str]:
+    if store.calendar.is_working_day(day):
+        return []
+    what = "a weekend" if day.weekday() >= 5 else "a bank holiday or closure day"
+    return [f"{day.isoformat()} ({day:%A}) is {what}, not a working day (R-CAL-6)"]
+
+
+# --- IROs --------------------------------------------------------------------------------
+
+
+def add_iro(store, iro_id, name, *, email=None, phone=None, fte=1.0, team=None) -> Outcome:
+    iro_id = _ident(iro_id, "IRO id")
+    name = _text(name, "name", required=True, limit=200)
+    if fte is None or not (0 < fte <= 1.5):
+        raise ReviewError(f"FTE must be above 0 and at most 1.5, not {fte}")
+    if store.row("SELECT 1 FROM iros WHERE id = ?", [iro_id]):
+        raise ReviewError(f"an IRO with id {iro_id!r} already exists")
+    row = {
+        "id": iro_id,
+        "name": name,
+        "email": _text(email, "email", limit=200),
+        "phone": _text(phone, "phone", limit=50),
+        "fte": float(fte),
+        "team": _text(team, "team", limit=100),
+        "active": 1,
+        "created_at": now_iso(),
+    }
+    with store.write():
+        store.db["iros"].insert(row)
+    return Outcome(row, f"Added IRO {iro_id} ({name}).")
+
+
+# --- children ----------------------------------------------------------------------------
+
+
+def add_child(
+    store,
+    child_id,
+    *,
+    first_name,
+    last_name,
+    dob,
+    today,
+    gender=None,
+    sibling_group=None,
+    social_worker=None,
+    team=None,
+) -> Outcome:
+    child_id = _ident(child_id, "child id")
+    dob_d = parse_date(dob, "date of birth")
+    if dob_d > today:
+        raise ReviewError(f"date of birth {dob_d} is in the future")
+    if age_on(dob_d, today) >= 25:
+        raise ReviewError(f"date of birth {dob_d} makes the child {age_on(dob_d, today)}; check it")
+    if store.row("SELECT 1 FROM children WHERE id = ?", [child_id]):
+        raise ReviewError(f"a child with id {child_id!r} already exists")
+    row = {
+        "id": child_id,
+        "first_name": _text(first_name, "first name", required=True, limit=100),
+        "last_name": _text(last_name, "last name", required=True, limit=100),
+        "dob": dob_d.isoformat(),
+        "gender": _text(gender, "gender", limit=20),
+        "sibling_group": _text(sibling_group, "sibling group", limit=64),
+        "social_worker": _text(social_worker, "social worker", limit=200),
+        "team": _text(team, "team", limit=100),
+        "created_at": now_iso(),
+    }
+    with store.write():
+        store.db["children"].insert(row)
+    return Outcome(row, f"Added child {child_id}.")
+
+
+# --- episodes and periods of care ----------------------------------------------------------
+
+
+def start_episode(store, child_id, *, on, today, legal_status=None, placement=None) -> Outcome:
+    """Start a period of care (the child becomes looked after): RNE S."""
+    child = get_child(store, child_id)
+    start = parse_date(on)
+    ls = codes.check_code("legal status", legal_status)
+    place = codes.check_code("placement", placement)
+    if start > today:
+        raise ReviewError(f"{start} is in the future; record the period when it has begun")
+    dob = date.fromisoformat(child["dob"])
+    if start < dob:
+        raise ReviewError(f"{start} is before the child's date of birth ({dob})")
+    if age_on(dob, start) >= 18:
+        raise ReviewError(
+            f"child {child_id} is 18 or over on {start}; a period of care cannot start"
+        )
+    if open_period(store, child_id):
+        raise ReviewError(
+            f"child {child_id} already has an open period of care; record a change with "
+            "'reviewcli episode change' or end it with 'reviewcli episode end'"
+        )
+    last_end = store.value("SELECT MAX(end_date) FROM periods WHERE child_id = ?", [child_id])
+    if last_end and start <= date.fromisoformat(last_end):
+        raise ReviewError(
+            f"{start} overlaps the previous period of care, which ended on {last_end}; "
+            "a new period must start after it"
+        )
+    with store.write():
+        period_id = (
+            store.db["periods"]
+            .insert({"child_id": child_id, "start_date": start.isoformat()})
+            .last_pk
+        )
+        store.db["episodes"].insert(
+            {
+                "period_id": period_id,
+                "child_id": child_id,
+                "start_date": start.isoformat(),
+                "rne": "S",
+                "legal_status": ls,
+                "placement": place,
+            }
+        )
+        store.refresh_period(period_id)
+    nxt = store.row("SELECT * FROM periods WHERE id = ?", [period_id])
+    return Outcome(
+        {
+            "id": period_id,
+            "child_id": child_id,
+            "start_date": start.isoformat(),
+            "next_review": nxt["next_due"],
+            "rule": nxt["next_rule"],
+        },
+        f"Child {child_id} looked after from {start}; first review due by "
+        f"{nxt['next_due']} ({nxt['next_rule']}).",
+    )
+
+
+def _derive_rne(old: dict, ls: str | None, place: str | None) -> str:
+    ls_changed = ls is not None and ls != old["legal_status"]
+    place_changed = place is not None and place != old["placement"]
+    if ls_changed and place_changed:
+        return "B"
+    if ls_changed:
+        return "L"
+    return "P"
+
+
+def change_episode(
+    store,
+    child_id,
+    *,
+    on,
+    today,
+    legal_status=None,
+    placement=None,
+    reason_place_change=None,
+    rne=None,
+    local_reason=None,
+) -> Outcome:
+    """A change of legal status and/or placement within the open period: a new episode."""
+    get_child(store, child_id)
+    day = parse_date(on)
+    ls = codes.check_code("legal status", legal_status)
+    place = codes.check_code("placement", placement)
+    why = codes.check_code("reason for placement change", reason_place_change)
+    rne = codes.check_code("reason for new episode", rne)
+    if rne == "S":
+        raise ReviewError("RNE S starts a period of care; use 'reviewcli episode start'")
+    if local_reason is not None:
+        local_reason = local_reason.strip().lower()
+        if local_reason not in rules.LOCAL_REASONS:
+            raise ReviewError(
+                f"unknown local reason {local_reason!r}; valid: {', '.join(rules.LOCAL_REASONS)}"
+            )
+    if ls is None and place is None:
+        raise ReviewError("give --legal-status and/or --placement for the new episode")
+    period = require_open_period(store, child_id)
+    if day > today:
+        raise ReviewError(f"{day} is in the future; record the change when it has happened")
+    current = current_episode(store, period["id"])
+    if day <= date.fromisoformat(current["start_date"]):
+        raise ReviewError(
+            f"{day} is not after the current episode, which started on {current['start_date']}; "
+            "changes are recorded in date order"
+        )
+    if (ls or current["legal_status"]) == current["legal_status"] and (
+        place or current["placement"]
+    ) == current["placement"]:
+        raise ReviewError("nothing changes: the legal status and placement are already those")
+    new_place = place or current["placement"]
+    rne = rne or _derive_rne(current, ls, place)
+    with store.write():
+        store.conn.execute(
+            "UPDATE episodes SET end_date = ?, reason_ceased = 'X1' WHERE id = ?",
+            [day.isoformat(), current["id"]],
+        )
+        episode_id = (
+            store.db["episodes"]
+            .insert(
+                {
+                    "period_id": period["id"],
+                    "child_id": child_id,
+                    "start_date": day.isoformat(),
+                    "rne": rne,
+                    "legal_status": ls or current["legal_status"],
+                    "placement": new_place,
+                    "reason_place_change": why,
+                    "local_reason": local_reason,
+                }
+            )
+            .last_pk
+        )
+        store.refresh_period(period["id"])
+    nxt = store.row("SELECT * FROM periods WHERE id = ?", [period["id"]])
+    return Outcome(
+        {
+            "id": episode_id,
+            "child_id": child_id,
+            "start_date": day.isoformat(),
+            "rne": rne,
+            "legal_status": ls or current["legal_status"],
+            "placement": new_place,
+            "next_review": nxt["next_due"],
+            "rule": nxt["next_rule"],
+        },
+        f"New episode for {child_id} from {day} (RNE {rne}); next review due by "
+        f"{nxt['next_due']} ({nxt['next_rule']}).",
+    )
+
+
+def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
+    """The child ceases to be looked after: the period ends (R-SCH-11)."""
+    child = get_child(store, child_id)
+    day = parse_date(on)
+    rec = codes.check_code("reason ceased", reason) if reason else "E8"
+    if rec == "X1":
+        raise ReviewError("X1 means a new episode begins the same day; use 'episode change'")
+    period = require_open_period(store, child_id)
+    if day > today:
+        raise ReviewError(f"{day} is in the future; record the end of care when it happens")
+    current = current_episode(store, period["id"])
+    if day < date.fromisoformat(current["start_date"]):
+        raise ReviewError(f"{day} is before the current episode began ({current['start_date']})")
+    held = last_held(store, period["id"])
+    if held and day < date.fromisoformat(held["recording_date"]):
+        raise ReviewError(
+            f"a review was held on {held['recording_date']}, after {day}; the period cannot "
+            "end before its last review"
+        )
+    dob = date.fromisoformat(child["dob"])
+    pending = pending_review(store, period["id"])
+    cancelled = None
+    if pending:
+        booked = date.fromisoformat(pending["booked_date"])
+        if booked <= day and pending["status"] == "booked":
+            raise ReviewError(
+                f"review {pending['id']} was booked for {booked}, on or before the end of care; "
+                f"record it first ('review hold {pending['id']}' or 'review cancel "
+                f"{pending['id']} --reason …')"
+            )
+        cancelled = pending["id"]
+    warnings = []
+    if age_on(dob, day) >= 18 and rec not in ("E17",):
+        warnings.append(f"child {child_id} was 18 or over on {day}")
+    with store.write():
+        store.conn.execute(
+            "UPDATE episodes SET end_date = ?, reason_ceased = ? WHERE id = ?",
+            [day.isoformat(), rec, current["id"]],
+        )
+        store.conn.execute(
+            "UPDATE periods SET end_date = ?, reason_ceased = ? WHERE id = ?",
+            [day.isoformat(), rec, period["id"]],
+        )
+        if cancelled:
+            reason_text = f"period of care ended on {day} (R-SCH-11)"
+            _change(store, cancelled, "cancel", pending["booked_date"], None, reason_text)
+            store.conn.execute(
+                "UPDATE reviews SET status = 'cancelled', cancel_reason = ?, updated_at = ? "
+                "WHERE id = ?",
+                [reason_text, now_iso(), cancelled],
+            )
+        store.conn.execute(
+            "UPDATE allocations SET end_date = ? WHERE child_id = ? AND end_date IS NULL",
+            [day.isoformat(), child_id],
+        )
+        store.refresh_period(period["id"])
+    msg = f"Child {child_id} ceased to be looked after on {day} ({rec})."
+    if cancelled:
+        msg += f" Review {cancelled} cancelled (R-SCH-11)."
+    return Outcome(
+        {
+            "id": period["id"],
+            "child_id": child_id,
+            "end_date": day.isoformat(),
+            "reason_ceased": rec,
+            "cancelled_review": cancelled,
+        },
+        msg,
+        warnings,
+    )
+
+
+# --- IRO allocation -----------------------------------------------------------------------
+
+
+def allocate(store, child_id, iro_id, *, on, today) -> Outcome:
+    get_child(store, child_id)
+    iro = get_iro(store, iro_id)
+    day = parse_date(on)
+    period = require_open_period(store, child_id)
+    if day > today:
+        raise ReviewError(f"{day} is in the future; allocate on or before today")
+    if day < date.fromisoformat(period["start_date"]):
+        raise ReviewError(f"{day} is before the period of care began ({period['start_date']})")
+    current = store.row(
+        "SELECT * FROM allocations WHERE child_id = ? AND end_date IS NULL", [child_id]
+    )
+    if current and current["iro_id"] == iro["id"]:
+        raise ReviewError(f"{iro['id']} is already the IRO for {child_id}")
+    if current and day < date.fromisoformat(current["start_date"]):
+        raise ReviewError(f"{day} is before the current allocation began ({current['start_date']})")
+    warnings = []
+    if not iro["active"]:
+        raise ReviewError(f"IRO {iro['id']} is no longer active")
+    due = date.fromisoformat(period["allocation_due"])
+    if (
+        not current
+        and day > due
+        and not store.value(
+            "SELECT 1 FROM allocations WHERE child_id = ? AND start_date >= ?",
+            [child_id, period["start_date"]],
+        )
+    ):
+        warnings.append(f"IRO named after the R-IRO-2 deadline of {due}")
+    with store.write():
+        if current:
+            store.conn.execute(
+                "UPDATE allocations SET end_date = ? WHERE id = ?", [day.isoformat(), current["id"]]
+            )
+        alloc_id = (
+            store.db["allocations"]
+            .insert({"child_id": child_id, "iro_id": iro["id"], "start_date": day.isoformat()})
+            .last_pk
+        )
+    return Outcome(
+        {
+            "id": alloc_id,
+            "child_id": child_id,
+            "iro_id": iro["id"],
+            "start_date": day.isoformat(),
+            "previous_iro": current["iro_id"] if current else None,
+        },
+        f"{iro['name']} ({iro['id']}) is the IRO for {child_id} from {day}.",
+        warnings,
+    )
+
+
+# --- reviews -----------------------------------------------------------------------------
+
+
+def _change(store, review_id, action, from_date, to_date, reason) -> None:
+    store.conn.execute(
+        "INSERT INTO review_changes (review_id, at, action, from_date, to_date, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [review_id, now_iso(), action, from_date, to_date, reason],
+    )
+
+
+def schedule_review(store, child_id, *, on, today, time=None, venue=None) -> Outcome:
+    get_child(store, child_id)
+    day = parse_date(on)
+    time = parse_time(time)
+    venue = _text(venue, "venue", limit=500)
+    period = require_open_period(store, child_id)
+    pending = pending_review(store, period["id"])
+    if pending:
+        raise ReviewError(
+            f"review {pending['id']} is already booked for {pending['booked_date']}; move it "
+            f"with 'reviewcli review reschedule {pending['id']} --date D'"
+        )
+    if day < date.fromisoformat(period["start_date"]):
+        raise ReviewError(f"{day} is before the period of care began ({period['start_date']})")
+    held = last_held(store, period["id"])
+    if held and day <= date.fromisoformat(held["recording_date"]):
+        raise ReviewError(
+            f"{day} is not after the last review, recorded on {held['recording_date']}"
+        )
+    warnings = _working_day_warning(store, day)
+    due = date.fromisoformat(period["next_due"])
+    if day > due:
+        warnings.append(
+            f"{day} is after the deadline of {due} ({period['next_rule']}); the review will be "
+            "out of time (R-SCH-15)"
+        )
+    if period["next_earliest"] and day < date.fromisoformat(period["next_earliest"]):
+        warnings.append(
+            f"{day} is before the earliest date of {period['next_earliest']} "
+            f"({period['next_rule']})"
+        )
+    stamp = now_iso()
+    with store.write():
+        review_id = (
+            store.db["reviews"]
+            .insert(
+                {
+                    "child_id": child_id,
+                    "period_id": period["id"],
+                    "number": period["next_number"],
+                    "deadline": period["next_due"],
+                    "rule": period["next_rule"],
+                    "earliest": period["next_earliest"],
+                    "status": "booked",
+                    "booked_date": day.isoformat(),
+                    "booked_time": time,
+                    "venue": venue,
+                    "meeting": 1,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+            )
+            .last_pk
+        )
+        _change(store, review_id, "schedule", None, day.isoformat(), None)
+        store.refresh_period(period["id"])
+    review = get_review(store, review_id)
+    return Outcome(
+        review,
+        f"Booked review {review_id} ({rules.ordinal(review['number'])} review) for {child_id} "
+        f"on {day}{' at ' + time if time else ''}; deadline {review['deadline']} "
+        f"({review['rule']}).",
+        warnings,
+    )
+
+
+def _pending(store, review_id) -> dict:
+    review = get_review(store, review_id)
+    if review["status"] not in ("booked", "adjourned"):
+        raise ReviewError(f"review {review['id']} is {review['status']}, not booked")
+    return review
+
+
+def reschedule_review(store, review_id, *, on, today, reason=None, time=None, venue=None):
+    review = _pending(store, review_id)
+    day = parse_date(on)
+    reason = _text(reason, "reason", limit=1000)
+    time = parse_time(time)
+    venue = _text(venue, "venue", limit=500)
+    old = date.fromisoformat(review["booked_date"])
+    if day == old and time is None and venue is None:
+        raise ReviewError(f"review {review['id']} is already booked for {day}")
+    period = store.row("SELECT * FROM periods WHERE id = ?", [review["period_id"]])
+    held = last_held(store, period["id"])
+    if day < date.fromisoformat(period["start_date"]) or (
+        held and day <= date.fromisoformat(held["recording_date"])
+    ):
+        raise ReviewError(f"{day} is not after the previous review or the start of care")
+    if review["status"] == "adjourned":
+        limit = rules.adjournment_limit(date.fromisoformat(review["original_date"]), store.calendar)
+        if day > limit:
+            raise RuleViolation(
+                rules.ADJOURNMENT,
+                f"an adjourned review must reconvene by {limit}, 20 working days after "
+                f"{review['original_date']}",
+            )
+    deadline = date.fromisoformat(review["deadline"])
+    if day > deadline and review["status"] == "booked" and not reason:
+        raise RuleViolation(
+            rules.REARRANGE,
+            f"{day} is after the deadline of {deadline} ({review['rule']}); a review may be "
+            "moved past its deadline only with an exceptional reason: add --reason",
+        )
+    warnings = _working_day_warning(store, day)
+    if day > deadline and review["status"] == "booked":
+        warnings.append(f"the review will be out of time (deadline {deadline}, R-SCH-15)")
+    with store.write():
+        store.conn.execute(
+            "UPDATE reviews SET booked_date = ?, booked_time = COALESCE(?, booked_time), "
+            "venue = COALESCE(?, venue), reschedule_reason = COALESCE(?, reschedule_reason), "
+            "updated_at = ? WHERE id = ?",
+            [day.isoformat(), time, venue, reason, now_iso(), review["id"]],
+        )
+        _change(store, review["id"], "reschedule", old.isoformat(), day.isoformat(), reason)
+        store.refresh_period(period["id"])
+    return Outcome(
+        get_review(store, review["id"]),
+        f"Review {review['id']} moved from {old} to {day}.",
+        warnings,
+    )
+
+
+def hold_review(
+    store, review_id, *, on=None, today, participation=None, late_reason=None, no_meeting=False
+) -> Outcome:
+    review = _pending(store, review_id)
+    held_on = parse_date(on) or date.fromisoformat(review["booked_date"])
+    pn = codes.check_code("participation", participation)
+    late_reason = _text(late_reason, "late reason", limit=1000)
+    if held_on > today:
+        raise ReviewError(f"{held_on} is in the future; record the review once it has been held")
+    period = store.row("SELECT * FROM periods WHERE id = ?", [review["period_id"]])
+    if period["end_date"]:
+        raise ReviewError("the period of care has ended; this review cannot be held")
+    if held_on < date.fromisoformat(period["start_date"]):
+        raise ReviewError(f"{held_on} is before the period of care began ({period['start_date']})")
+    previous = last_held(store, period["id"])
+    if previous and held_on <= date.fromisoformat(previous["recording_date"]):
+        raise ReviewError(
+            f"{held_on} is not after the previous review, recorded on {previous['recording_date']}"
+        )
+    if review["status"] == "adjourned":
+        recording = date.fromisoformat(review["original_date"])
+        if held_on < date.fromisoformat(review["original_date"]):
+            raise ReviewError(f"{held_on} is before the adjourned meeting of {recording}")
+    else:
+        recording = held_on
+    child = get_child(store, review["child_id"])
+    age = age_on(date.fromisoformat(child["dob"]), recording)
+    if pn == "PN0" and age >= 4:
+        raise ReviewError(f"PN0 is only for a child under 4; the child was {age} on {recording}")
+    if pn and pn != "PN0" and age < 4:
+        raise ReviewError(
+            f"the child was under 4 on {recording}: participation must be PN0 "
+            f"({codes.PARTICIPATION['PN0']})"
+        )
+    deadline = date.fromisoformat(review["deadline"])
+    if recording > deadline and not late_reason:
+        raise RuleViolation(
+            rules.OUT_OF_TIME,
+            f"recorded on {recording}, after its deadline of {deadline} ({review['rule']}): "
+            "the review is out of time; give --late-reason",
+        )
+    if no_meeting:
+        info = store.period_input(period["id"])
+        why = rules.check_no_meeting(info.episodes, info.reviews, recording, store.calendar)
+        if why:
+            raise RuleViolation(rules.LONG_TERM, why)
+    warnings = []
+    if pn is None:
+        warnings.append("no participation code recorded (PN0–PN7); the 903 return needs one")
+    with store.write():
+        store.conn.execute(
+            "UPDATE reviews SET status = 'held', recording_date = ?, held_date = ?, "
+            "participation = ?, meeting = ?, late_reason = ?, updated_at = ? WHERE id = ?",
+            [
+                recording.isoformat(),
+                held_on.isoformat(),
+                pn,
+                0 if no_meeting else 1,
+                late_reason,
+                now_iso(),
+                review["id"],
+            ],
+        )
+        _change(
+            store, review["id"], "hold", review["booked_date"], held_on.isoformat(), late_reason
+        )
+        store.refresh_period(period["id"])
+    nxt = store.row("SELECT * FROM periods WHERE id = ?", [period["id"]])
+    on_time = "on time" if recording <= deadline else "out of time (R-SCH-15)"
+    return Outcome(
+        get_review(store, review["id"]),
+        f"Review {review['id']} held, recording date {recording}, {on_time}; next review due by "
+        f"{nxt['next_due']} ({nxt['next_rule']}).",
+        warnings,
+    )
+
+
+def adjourn_review(store, review_id, *, to, today, reason) -> Outcome:
+    review = get_review(store, review_id)
+    if review["status"] == "adjourned":
+        raise RuleViolation(
+            rules.ADJOURNMENT, f"review {review['id']} has already been adjourned once"
+        )
+    if review["status"] != "booked":
+        raise ReviewError(f"review {review['id']} is {review['status']}, not booked")
+    reason = _text(reason, "reason", required=True, limit=1000)
+    new = parse_date(to)
+    original = date.fromisoformat(review["booked_date"])
+    if new <= original:
+        raise ReviewError(f"{new} is not after the original date of {original}")
+    limit = rules.adjournment_limit(original, store.calendar)
+    if new > limit:
+        raise RuleViolation(
+            rules.ADJOURNMENT,
+            f"an adjourned review must reconvene within 20 working days of {original}, by {limit}",
+        )
+    warnings = _working_day_warning(store, new)
+    if original > today:
+        warnings.append(f"the meeting of {original} is still in the future")
+    with store.write():
+        store.conn.execute(
+            "UPDATE reviews SET status = 'adjourned', original_date = booked_date, "
+            "booked_date = ?, adjourn_reason = ?, updated_at = ? WHERE id = ?",
+            [new.isoformat(), reason, now_iso(), review["id"]],
+        )
+        _change(store, review["id"], "adjourn", original.isoformat(), new.isoformat(), reason)
+        store.refresh_period(review["period_id"])
+    return Outcome(
+        get_review(store, review["id"]),
+        f"Review {review['id']} adjourned to {new}; recording date stays {original} (R-SCH-14).",
+        warnings,
+    )
+
+
+def cancel_review(store, review_id, *, today, reason) -> Outcome:
+    review = _pending(store, review_id)
+    reason = _text(reason, "reason", required=True, limit=1000)
+    with store.write():
+        store.conn.execute(
+            "UPDATE reviews SET status = 'cancelled', cancel_reason = ?, updated_at = ? "
+            "WHERE id = ?",
+            [reason, now_iso(), review["id"]],
+        )
+        _change(store, review["id"], "cancel", review["booked_date"], None, reason)
+        store.refresh_period(review["period_id"])
+    return Outcome(get_review(store, review["id"]), f"Review {review['id']} cancelled.")
+
+
+def direct_review(store, child_id, *, by, today, reason) -> Outcome:
+    """R-SCH-4: the IRO directs a review by a date."""
+    get_child(store, child_id)
+    by_d = parse_date(by)
+    reason = _text(reason, "reason", required=True, limit=1000)
+    period = require_open_period(store, child_id)
+    if by_d < today:
+        raise ReviewError(f"{by_d} is in the past; a direction needs a date from today on")
+    warnings = []
+    with store.write():
+        direction_id = (
+            store.db["directions"]
+            .insert(
+                {
+                    "child_id": child_id,
+                    "period_id": period["id"],
+                    "made_on": today.isoformat(),
+                    "by_date": by_d.isoformat(),
+                    "reason": reason,
+                }
+            )
+            .last_pk
+        )
+        store.refresh_period(period["id"])
+        pending = pending_review(store, period["id"])
+        if pending:
+            store.conn.execute(
+                "UPDATE reviews SET direction_id = ? WHERE id = ?", [direction_id, pending["id"]]
+            )
+    if pending and date.fromisoformat(pending["booked_date"]) > by_d:
+        warnings.append(
+            f"review {pending['id']} is booked for {pending['booked_date']}, after the directed "
+            f"date: move it with 'reviewcli review reschedule {pending['id']} --date D'"
+        )
+    nxt = store.row("SELECT * FROM periods WHERE id = ?", [period["id"]])
+    return Outcome(
+        {
+            "id": direction_id,
+            "child_id": child_id,
+            "by": by_d.isoformat(),
+            "reason": reason,
+            "next_review": nxt["next_due"],
+            "rule": nxt["next_rule"],
+        },
+        f"Review for {child_id} directed by {by_d}; next review due by {nxt['next_due']} "
+        f"({nxt['next_rule']}).",
+        warnings,
+    )
+
+
+def record_pathway_plan(store, child_id, *, on, today) -> Outcome:
+    """R-SCH-16: the final pathway plan has reached the IRO."""
+    get_child(store, child_id)
+    day = parse_date(on)
+    if day > today:
+        raise ReviewError(f"{day} is in the future")
+    period = require_open_period(store, child_id)
+    with store.write():
+        store.conn.execute(
+            "UPDATE periods SET pathway_plan_received = ? WHERE id = ?",
+            [day.isoformat(), period["id"]],
+        )
+    late = day > date.fromisoformat(period["pathway_due"])
+    return Outcome(
+        {
+            "child_id": child_id,
+            "received": day.isoformat(),
+            "due": period["pathway_due"],
+            "late": late,
+        },
+        f"Final pathway plan for {child_id} received {day}"
+        f"{' (late: due ' + period['pathway_due'] + ')' if late else ''}.",
+    )
+
+
+# --- policy ------------------------------------------------------------------------------
+
+
+def set_policy(store, key: str, value: str, progress=None) -> Outcome:
+    import json
+
+    from . import policy
+
+    parsed = policy.parse_setting(key, value)
+    setting = policy.SETTINGS[key]
+    with store.write():
+        store.conn.execute(
+            "INSERT INTO policy (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, json.dumps(parsed)],
+        )
+        store.forget_policy()
+        refreshed = store.refresh_all(progress) if setting.affects_schedule else 0
+    msg = f"Policy {key} = {_show(parsed)}"
+    if refreshed:
+        msg += f"; deadlines recomputed for {refreshed} open periods of care"
+    return Outcome({"key": key, "value": parsed, "rule": setting.rule}, msg + ".")
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ",".join(value) or "(none)"
+    return str(value)
+
+
+show_policy_value = _show
