@@ -93,6 +93,15 @@ def handle_errors(fn):
         except KeyboardInterrupt:
             typer.echo("Interrupted; nothing was changed.", err=True)
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as e:  # a bug: still one line, and nothing was written
+            if os.environ.get("REVIEWCLI_DEBUG"):
+                raise
+            fail(
+                f"unexpected {type(e).__name__}: {e}. Nothing was changed. Please report this; "
+                "set REVIEWCLI_DEBUG=1 to see the details"
+            )
 
     return wrapper
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from . import app
-from .common import FormatOption, ListFormat, handle_errors, on_date, store
+from .common import handle_errors, on_date, store
+
+
+class DueFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
 
 CSV_COLUMNS = [
     "kind",
@@ -39,7 +49,13 @@ def due(
         list[str] | None,
         typer.Option("--kind", help="Only these kinds (repeatable): review, allocation, …"),
     ] = None,
-    fmt: FormatOption = ListFormat.table,
+    fmt: Annotated[
+        DueFormat,
+        typer.Option("--format", "-f", help="table, json, csv, or html (a printable A4 list)."),
+    ] = DueFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
 ) -> None:
     """What must be done: every outstanding item due by --on + --within days, overdue first."""
     from ..errors import ReviewError
@@ -52,16 +68,67 @@ def due(
             raise ReviewError(f"unknown kind {unknown[0]!r}; kinds: {', '.join(KINDS)}")
     with store() as s:
         items = due_items(s, day, within, iro=iro, team=team, kinds=set(kind or ()))
-    if fmt == ListFormat.json:
-        from ..output import write_json
-
-        write_json(items)
-    elif fmt == ListFormat.csv:
-        from ..output import write_csv
-
-        write_csv(items, CSV_COLUMNS)
-    else:
+        authority = s.policy_values["authority-name"] if fmt == DueFormat.html else ""
+    if fmt == DueFormat.table and out is None:
         print_due(items, day, within)
+        return
+    stream = _open_out(out)
+    try:
+        if fmt == DueFormat.json:
+            from ..output import write_json
+
+            write_json(items, stream)
+        elif fmt == DueFormat.csv:
+            from ..output import write_csv
+
+            write_csv(items, CSV_COLUMNS, stream)
+        elif fmt == DueFormat.html:
+            stream.write(due_html(items, day, within, authority))
+        else:
+            from rich.console import Console
+
+            print_due(items, day, within, Console(file=stream, width=120))
+    finally:
+        if out is not None:
+            stream.close()
+    if out is not None:
+        typer.echo(f"Wrote {len(items)} items to {out}.", err=True)
+
+
+def _open_out(out: Path | None):
+    import sys
+
+    if out is None:
+        return sys.stdout
+    from ..files import open_private
+
+    return open_private(out)
+
+
+def due_html(items: list[dict], day: date, within: int, authority: str = "") -> str:
+    from ..templating import render
+
+    groups = _section(items, day)
+    css = {"Overdue": "overdue", "Due this week": "week", "Later": "later"}
+    return render(
+        "due.html.j2",
+        {
+            "on": day,
+            "within": within,
+            "authority": authority,
+            "sections": [
+                {"title": name, "css": css[name], "items": rows} for name, rows in groups.items()
+            ],
+            "summary": summary_line(groups, len(items)),
+        },
+    )
+
+
+def summary_line(groups: dict[str, list[dict]], total: int) -> str:
+    return (
+        f"{len(groups['Overdue'])} overdue, {len(groups['Due this week'])} due this week, "
+        f"{len(groups['Later'])} later; {total} in all."
+    )
 
 
 def _section(items: list[dict], day: date) -> dict[str, list[dict]]:
@@ -77,13 +144,13 @@ def _section(items: list[dict], day: date) -> dict[str, list[dict]]:
     return groups
 
 
-def print_due(items: list[dict], day: date, within: int) -> None:
+def print_due(items: list[dict], day: date, within: int, out=None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     from ..output import console
 
-    out = console()
+    out = out or console()
     out.print(f"[bold]Work due[/] on {day:%A %-d %B %Y} (looking {within} days ahead)")
     if not items:
         out.print("Nothing due. ")
@@ -112,8 +179,4 @@ def print_due(items: list[dict], day: date, within: int) -> None:
                 escape(item["detail"]),
             )
         out.print(t)
-    counts = {name: len(rows) for name, rows in groups.items()}
-    out.print(
-        f"{counts['Overdue']} overdue, {counts['Due this week']} due this week, "
-        f"{counts['Later']} later; {len(items)} in all."
-    )
+    out.print(summary_line(groups, len(items)))

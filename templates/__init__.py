@@ -1,0 +1,1 @@
+"""Packaged Jinja templates (letters, reports, printable lists); authorities may override them."""
