@@ -155,6 +155,116 @@ CREATE INDEX review_changes_review ON review_changes(review_id)
     )
 
 
+@migration
+def m002_review_process(db) -> None:
+    """Steps around each review, decisions, significant events, disputes, R-IRO-3 links."""
+    _run(
+        db,
+        """
+ALTER TABLE children ADD COLUMN parent_id TEXT REFERENCES children(id);
+ALTER TABLE allocations ADD COLUMN sibling_reason TEXT;
+ALTER TABLE directions ADD COLUMN reviews_before INTEGER;
+ALTER TABLE reviews ADD COLUMN manager_response TEXT;
+ALTER TABLE reviews ADD COLUMN manager_disagreement TEXT;
+CREATE TABLE review_steps (
+    id INTEGER PRIMARY KEY,
+    review_id INTEGER NOT NULL REFERENCES reviews(id),
+    child_id TEXT NOT NULL REFERENCES children(id),
+    step TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    due TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open'
+        CHECK (status IN ('open', 'done', 'missed', 'cancelled')),
+    done_on TEXT,
+    late INTEGER,
+    note TEXT,
+    UNIQUE (review_id, step)
+);
+CREATE INDEX review_steps_open ON review_steps(due) WHERE status = 'open';
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    review_id INTEGER NOT NULL REFERENCES reviews(id),
+    child_id TEXT NOT NULL REFERENCES children(id),
+    text TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due TEXT NOT NULL,
+    starred INTEGER NOT NULL DEFAULT 0,
+    star_category TEXT,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
+    done_on TEXT,
+    cancel_reason TEXT,
+    forward_due TEXT,
+    forwarded_on TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX decisions_open ON decisions(due) WHERE status = 'open';
+CREATE INDEX decisions_review ON decisions(review_id);
+CREATE INDEX decisions_child ON decisions(child_id);
+CREATE INDEX decisions_forward ON decisions(forward_due)
+    WHERE starred = 1 AND forwarded_on IS NULL AND status != 'cancelled';
+CREATE TABLE decision_changes (
+    id INTEGER PRIMARY KEY,
+    decision_id INTEGER NOT NULL REFERENCES decisions(id),
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    old_due TEXT,
+    new_due TEXT,
+    reason TEXT
+);
+CREATE INDEX decision_changes_decision ON decision_changes(decision_id);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    child_id TEXT NOT NULL REFERENCES children(id),
+    period_id INTEGER NOT NULL REFERENCES periods(id),
+    kind TEXT NOT NULL,
+    event_date TEXT NOT NULL,
+    recorded_on TEXT NOT NULL,
+    note TEXT,
+    requires_review INTEGER NOT NULL DEFAULT 0,
+    decision TEXT CHECK (decision IN ('review', 'no-review')),
+    decision_reason TEXT,
+    decided_on TEXT,
+    direction_id INTEGER REFERENCES directions(id),
+    reviews_before INTEGER NOT NULL DEFAULT 0,
+    decision_due TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX events_child ON events(child_id);
+CREATE INDEX events_open ON events(event_date) WHERE decision IS NULL OR requires_review = 1;
+CREATE TABLE disputes (
+    id INTEGER PRIMARY KEY,
+    child_id TEXT NOT NULL REFERENCES children(id),
+    decision_id INTEGER REFERENCES decisions(id),
+    issue TEXT NOT NULL,
+    stage INTEGER NOT NULL,
+    stage_started TEXT NOT NULL,
+    awaiting_response INTEGER NOT NULL DEFAULT 1,
+    response_due TEXT,
+    opened_on TEXT NOT NULL,
+    total_due TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+    outcome TEXT,
+    resolved_on TEXT,
+    cafcass_referred_on TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX disputes_open ON disputes(status, stage_started);
+CREATE INDEX disputes_child ON disputes(child_id);
+CREATE TABLE dispute_log (
+    id INTEGER PRIMARY KEY,
+    dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+    on_date TEXT NOT NULL,
+    action TEXT NOT NULL,
+    stage INTEGER,
+    note TEXT,
+    at TEXT NOT NULL
+);
+CREATE INDEX dispute_log_dispute ON dispute_log(dispute_id)
+""",
+    )
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

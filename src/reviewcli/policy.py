@@ -62,6 +62,37 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+def _days(value: str) -> int:
+    try:
+        n = int(value.strip())
+    except ValueError:
+        raise ValueError("use a whole number of days") from None
+    if not 0 <= n <= 365:
+        raise ValueError("use a number of days from 0 to 365")
+    return n
+
+
+def _names(value: str) -> list[str]:
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    if not names:
+        raise ValueError("give at least one name, comma-separated")
+    return names
+
+
+def _day_list(value: str) -> list[int]:
+    return [_days(part) for part in value.split(",") if part.strip()]
+
+
+DEFAULT_DISPUTE_STAGES = [
+    "Team Manager",
+    "Service Manager",
+    "Strategic Lead",
+    "Director, Children's Social Care",
+    "Cafcass",
+    "Chief Executive",
+]
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -124,6 +155,49 @@ SETTINGS: dict[str, Setting] = {
             _bool,
             "on: the IRO speaks with the social worker 15 days before each review (West Sussex)",
             "R-PRE-4",
+        ),
+        Setting(
+            "quality-monitoring-form",
+            False,
+            _bool,
+            "on: the IRO completes a quality monitoring form within 1 working day (West Sussex)",
+            "R-POST-1",
+        ),
+        Setting(
+            "action-reminder-days",
+            14,
+            _days,
+            "open decisions appear in 'due' this many days before their due date",
+            "§4",
+        ),
+        Setting(
+            "event-decision-days",
+            5,
+            _days,
+            "working days for the IRO to decide whether a significant event needs a review "
+            "(local practice; the Handbook sets no day)",
+            "R-EVT-1",
+        ),
+        Setting(
+            "dispute-stages",
+            DEFAULT_DISPUTE_STAGES,
+            _names,
+            "names of the escalation stages, in order, comma-separated (Coventry LAR)",
+            "§6",
+        ),
+        Setting(
+            "dispute-response-days",
+            [5, 5, 5],
+            _day_list,
+            "working days for a response at stage 1, 2, 3 …; stages beyond the list have none",
+            "§6",
+        ),
+        Setting(
+            "dispute-total-days",
+            20,
+            _days,
+            "working days the whole internal process should take (IRO Handbook 6.2)",
+            "§6",
         ),
         Setting(
             "authority-name",

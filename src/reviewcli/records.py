@@ -179,6 +179,7 @@ def add_child(
     sibling_group=None,
     social_worker=None,
     team=None,
+    parent=None,
 ) -> Outcome:
     child_id = _ident(child_id, "child id")
     dob_d = parse_date(dob, "date of birth")
@@ -188,6 +189,10 @@ def add_child(
         raise ReviewError(f"date of birth {dob_d} makes the child {age_on(dob_d, today)}; check it")
     if store.row("SELECT 1 FROM children WHERE id = ?", [child_id]):
         raise ReviewError(f"a child with id {child_id!r} already exists")
+    if parent is not None:
+        parent_row = get_child(store, parent)
+        if parent_row["dob"] >= dob_d.isoformat():
+            raise ReviewError(f"{parent} is not older than the child, so cannot be the parent")
     row = {
         "id": child_id,
         "first_name": _text(first_name, "first name", required=True, limit=100),
@@ -197,6 +202,7 @@ def add_child(
         "sibling_group": _text(sibling_group, "sibling group", limit=64),
         "social_worker": _text(social_worker, "social worker", limit=200),
         "team": _text(team, "team", limit=100),
+        "parent_id": parent,
         "created_at": now_iso(),
     }
     with store.write():
@@ -408,6 +414,7 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
                 "WHERE id = ?",
                 [reason_text, now_iso(), cancelled],
             )
+            _close_pre_steps(store, cancelled, "cancelled")
         store.conn.execute(
             "UPDATE allocations SET end_date = ? WHERE child_id = ? AND end_date IS NULL",
             [day.isoformat(), child_id],
@@ -432,8 +439,23 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
 # --- IRO allocation -----------------------------------------------------------------------
 
 
-def allocate(store, child_id, iro_id, *, on, today) -> Outcome:
-    get_child(store, child_id)
+def _iro_of(store, child_ids: list[str]) -> dict[str, str]:
+    if not child_ids:
+        return {}
+    marks = ",".join("?" * len(child_ids))
+    return {
+        r["child_id"]: r["iro_id"]
+        for r in store.rows(
+            f"SELECT child_id, iro_id FROM allocations WHERE end_date IS NULL "
+            f"AND child_id IN ({marks})",
+            child_ids,
+        )
+    }
+
+
+def allocate(store, child_id, iro_id, *, on, today, reason=None) -> Outcome:
+    child = get_child(store, child_id)
+    reason = _text(reason, "reason", limit=1000)
     iro = get_iro(store, iro_id)
     day = parse_date(on)
     period = require_open_period(store, child_id)
@@ -451,6 +473,35 @@ def allocate(store, child_id, iro_id, *, on, today) -> Outcome:
     warnings = []
     if not iro["active"]:
         raise ReviewError(f"IRO {iro['id']} is no longer active")
+    # R-IRO-3: a child whose parent is also looked after has a different IRO from the parent.
+    relatives = [child["parent_id"]] if child["parent_id"] else []
+    relatives += [
+        r["id"] for r in store.rows("SELECT id FROM children WHERE parent_id = ?", [child_id])
+    ]
+    for relative, their_iro in _iro_of(store, relatives).items():
+        if their_iro == iro["id"]:
+            raise RuleViolation(
+                "R-IRO-3",
+                f"{iro['id']} is already the IRO of {relative}; a looked-after parent and child "
+                "have different IROs",
+            )
+    # R-IRO-3: siblings share an IRO unless a reason is recorded.
+    siblings = []
+    if child["sibling_group"]:
+        siblings = [
+            r["child_id"]
+            for r in store.rows(
+                "SELECT p.child_id FROM periods p JOIN children c ON c.id = p.child_id "
+                "WHERE p.end_date IS NULL AND c.sibling_group = ? AND c.id != ?",
+                [child["sibling_group"], child_id],
+            )
+        ]
+    differ = {c: i for c, i in _iro_of(store, siblings).items() if i != iro["id"]}
+    if differ and not reason:
+        listed = ", ".join(f"{c} ({i})" for c, i in sorted(differ.items()))
+        warnings.append(
+            f"siblings {listed} have a different IRO (R-IRO-3); record why with --reason"
+        )
     due = date.fromisoformat(period["allocation_due"])
     if (
         not current
@@ -468,7 +519,14 @@ def allocate(store, child_id, iro_id, *, on, today) -> Outcome:
             )
         alloc_id = (
             store.db["allocations"]
-            .insert({"child_id": child_id, "iro_id": iro["id"], "start_date": day.isoformat()})
+            .insert(
+                {
+                    "child_id": child_id,
+                    "iro_id": iro["id"],
+                    "start_date": day.isoformat(),
+                    "sibling_reason": reason,
+                }
+            )
             .last_pk
         )
     return Outcome(
@@ -482,6 +540,141 @@ def allocate(store, child_id, iro_id, *, on, today) -> Outcome:
         f"{iro['name']} ({iro['id']}) is the IRO for {child_id} from {day}.",
         warnings,
     )
+
+
+# --- steps around each review (R-PRE-*, R-POST-*) ------------------------------------------
+
+
+def _set_pre_steps(store, review_id: int, child_id: str, booked: date, number: int) -> None:
+    """Create or move the open preparation steps of a booked review."""
+    from .steps import STEPS, pre_steps
+
+    dues = pre_steps(booked, number == 1, store.calendar, store.policy_values)
+    for name, due in dues.items():
+        store.conn.execute(
+            "INSERT INTO review_steps (review_id, child_id, step, rule, due) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(review_id, step) DO UPDATE SET due = excluded.due "
+            "WHERE review_steps.status = 'open'",
+            [review_id, child_id, name, STEPS[name].rule, due.isoformat()],
+        )
+
+
+def _close_pre_steps(store, review_id: int, status: str) -> None:
+    store.conn.execute(
+        "UPDATE review_steps SET status = ? WHERE review_id = ? AND status = 'open' "
+        "AND step IN ('consultation', 'invitations', 'reports', 'sw-conversation', 'iro-visit')",
+        [status, review_id],
+    )
+
+
+def _add_post_steps(store, review_id: int, child_id: str, recording: date) -> None:
+    from .steps import STEPS, post_steps
+
+    for name, due in post_steps(recording, store.calendar, store.policy_values).items():
+        store.conn.execute(
+            "INSERT OR IGNORE INTO review_steps (review_id, child_id, step, rule, due) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [review_id, child_id, name, STEPS[name].rule, due.isoformat()],
+        )
+
+
+def complete_step(store, review_id, step, *, on=None, today, disagree=None, note=None) -> Outcome:
+    """Mark a step around a review done (``review done REVIEW_ID STEP``)."""
+    from .steps import STEPS, manager_response_due
+
+    review = get_review(store, review_id)
+    if step not in STEPS:
+        raise ReviewError(f"unknown step {step!r}; steps: {', '.join(STEPS)}")
+    day = parse_date(on, "--date") if on else today
+    if day > today:
+        raise ReviewError(f"{day} is in the future; mark a step done once it is done")
+    disagree = _text(disagree, "disagreement", limit=4000)
+    note = _text(note, "note", limit=2000)
+    if disagree and step != "manager-response":
+        raise ReviewError("--disagree belongs to the manager-response step")
+    row = store.row(
+        "SELECT * FROM review_steps WHERE review_id = ? AND step = ?", [review["id"], step]
+    )
+    if row is None:
+        if STEPS[step].phase == "post" and review["status"] != "held":
+            raise ReviewError(
+                f"review {review['id']} is {review['status']}; the {step} step follows a held "
+                "review"
+            )
+        if step == "manager-response":
+            raise ReviewError(
+                "the manager's response follows the decisions: mark 'decisions' done first"
+            )
+        raise ReviewError(
+            f"review {review['id']} has no {step} step (it is not required by the current policy)"
+        )
+    if row["status"] == "done":
+        raise ReviewError(f"the {step} step of review {review['id']} was done on {row['done_on']}")
+    if row["status"] not in ("open", "missed"):  # a missed step may still be recorded late
+        raise ReviewError(f"the {step} step of review {review['id']} is {row['status']}")
+    if STEPS[step].phase == "post" and day < date.fromisoformat(review["recording_date"]):
+        raise ReviewError(f"{day} is before the review was recorded ({review['recording_date']})")
+    due = date.fromisoformat(row["due"])
+    late = day > due
+    with store.write():
+        store.conn.execute(
+            "UPDATE review_steps SET status = 'done', done_on = ?, late = ?, note = ? WHERE id = ?",
+            [day.isoformat(), int(late), note, row["id"]],
+        )
+        if step == "decisions":
+            store.conn.execute(
+                "INSERT OR IGNORE INTO review_steps (review_id, child_id, step, rule, due) "
+                "VALUES (?, ?, 'manager-response', 'R-POST-3', ?)",
+                [
+                    review["id"],
+                    review["child_id"],
+                    manager_response_due(day, store.calendar).isoformat(),
+                ],
+            )
+        if step == "manager-response":
+            store.conn.execute(
+                "UPDATE reviews SET manager_response = ?, manager_disagreement = ? WHERE id = ?",
+                ["disagreed" if disagree else "agreed", disagree, review["id"]],
+            )
+    what = STEPS[step].label
+    msg = f"Review {review['id']}: {what} done on {day}"
+    msg += f", late (due {due}, {row['rule']})." if late else f" ({row['rule']})."
+    if step == "manager-response" and late and not disagree:
+        msg = (
+            f"Review {review['id']}: manager's agreement recorded on {day}; the decisions were "
+            f"already deemed agreed when the window closed on {due} (R-POST-3)."
+        )
+    return Outcome(
+        {
+            "review_id": review["id"],
+            "step": step,
+            "rule": row["rule"],
+            "due": row["due"],
+            "done_on": day.isoformat(),
+            "late": late,
+            "manager_response": ("disagreed" if disagree else "agreed")
+            if step == "manager-response"
+            else None,
+        },
+        msg,
+    )
+
+
+def step_rows(store, review_id: int, today: date) -> list[dict]:
+    rows = store.rows(
+        "SELECT step, rule, due, status, done_on, late, note FROM review_steps "
+        "WHERE review_id = ? ORDER BY due, id",
+        [review_id],
+    )
+    for r in rows:
+        r["late"] = bool(r["late"]) if r["late"] is not None else None
+        if (
+            r["step"] == "manager-response"
+            and r["status"] == "open"
+            and r["due"] < today.isoformat()
+        ):
+            r["status"] = "deemed agreed"
+    return rows
 
 
 # --- reviews -----------------------------------------------------------------------------
@@ -551,6 +744,8 @@ def schedule_review(store, child_id, *, on, today, time=None, venue=None) -> Out
         )
         _change(store, review_id, "schedule", None, day.isoformat(), None)
         store.refresh_period(period["id"])
+        number = store.value("SELECT number FROM reviews WHERE id = ?", [review_id])
+        _set_pre_steps(store, review_id, child_id, day, number)
     review = get_review(store, review_id)
     return Outcome(
         review,
@@ -610,6 +805,7 @@ def reschedule_review(store, review_id, *, on, today, reason=None, time=None, ve
         )
         _change(store, review["id"], "reschedule", old.isoformat(), day.isoformat(), reason)
         store.refresh_period(period["id"])
+        _set_pre_steps(store, review["id"], review["child_id"], day, review["number"])
     return Outcome(
         get_review(store, review["id"]),
         f"Review {review['id']} moved from {old} to {day}.",
@@ -684,6 +880,8 @@ def hold_review(
             store, review["id"], "hold", review["booked_date"], held_on.isoformat(), late_reason
         )
         store.refresh_period(period["id"])
+        _close_pre_steps(store, review["id"], "missed")
+        _add_post_steps(store, review["id"], review["child_id"], recording)
     nxt = store.row("SELECT * FROM periods WHERE id = ?", [period["id"]])
     on_time = "on time" if recording <= deadline else "out of time (R-SCH-15)"
     return Outcome(
@@ -724,6 +922,7 @@ def adjourn_review(store, review_id, *, to, today, reason) -> Outcome:
         )
         _change(store, review["id"], "adjourn", original.isoformat(), new.isoformat(), reason)
         store.refresh_period(review["period_id"])
+        _set_pre_steps(store, review["id"], review["child_id"], new, review["number"])
     return Outcome(
         get_review(store, review["id"]),
         f"Review {review['id']} adjourned to {new}; recording date stays {original} (R-SCH-14).",
@@ -742,6 +941,7 @@ def cancel_review(store, review_id, *, today, reason) -> Outcome:
         )
         _change(store, review["id"], "cancel", review["booked_date"], None, reason)
         store.refresh_period(review["period_id"])
+        _close_pre_steps(store, review["id"], "cancelled")
     return Outcome(get_review(store, review["id"]), f"Review {review['id']} cancelled.")
 
 
@@ -848,7 +1048,7 @@ def _show(value) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, list):
-        return ",".join(value) or "(none)"
+        return ",".join(str(v) for v in value) or "(none)"
     return str(value)
 
 

@@ -104,9 +104,17 @@ class HeldReview:
 
 @dataclass(frozen=True)
 class Direction:
+    """An IRO direction (R-SCH-4). ``reviews_before`` is how many reviews of the period had
+    been held when it was made: a review held earlier the same day does not satisfy it."""
+
     made_on: date
     by: date
     reason: str = ""
+    reviews_before: int | None = None
+
+    def satisfied_by(self, reviews: tuple[HeldReview, ...]) -> bool:
+        later = reviews if self.reviews_before is None else reviews[self.reviews_before :]
+        return any(r.recording_date >= self.made_on for r in later)
 
 
 @dataclass(frozen=True)
@@ -269,7 +277,7 @@ def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) 
 
     # R-SCH-4: IRO directions not yet satisfied by a review recorded on/after them.
     for d in period.directions:
-        if not _since(period.reviews, d.made_on):
+        if not d.satisfied_by(period.reviews):
             why = f": {d.reason}" if d.reason else ""
             out.append(Deadline(number, d.by, DIRECTION, f"{label} directed by the IRO{why}"))
 
@@ -398,7 +406,7 @@ def check_no_meeting(
             "a review may be held without a meeting only after more than 12 months in a "
             "designated long-term foster placement (U1/U4)"
         )
-    meetings = [r.recording_date for r in reviews if r.meeting and r.recording_date < on]
+    meetings = sorted(r.recording_date for r in reviews if r.meeting and r.recording_date < on)
     if not meetings or cal.add_months(meetings[-1], 12) < on:
         last = meetings[-1].isoformat() if meetings else "none in this period"
         return f"a meeting must be held at least once every 12 months (last meeting: {last})"

@@ -13,7 +13,28 @@ from . import rules
 from .calendar import age_on
 from .store import Store
 
-KINDS = ("review", "allocation", "pathway-plan", "data")
+KINDS = (
+    "review",
+    "allocation",
+    "consultation",
+    "invitations",
+    "reports",
+    "sw-conversation",
+    "iro-visit",
+    "monitoring-form",
+    "decisions",
+    "manager-response",
+    "care-plan",
+    "record",
+    "distribution",
+    "starred",
+    "action",
+    "event",
+    "dispute",
+    "pathway-plan",
+    "data",
+)
+STEP_KINDS = KINDS[2:13]
 
 
 def latest_dob_for_age(on: date, years: int) -> date:
@@ -128,8 +149,157 @@ def due_items(
                 )
             )
 
+    child_filter = "".join(f" AND {f}" for f in filters)
+    cp = params
+    _CHILD = (
+        " JOIN children c ON c.id = {t}.child_id"
+        " LEFT JOIN allocations a ON a.child_id = {t}.child_id AND a.end_date IS NULL"
+    )
+    _NAMES = "c.first_name, c.last_name, c.team, a.iro_id"
+
+    step_kinds = want & set(STEP_KINDS)
+    if step_kinds:
+        from .steps import STEPS
+
+        marks = ",".join("?" * len(step_kinds))
+        sql = (
+            f"SELECT s.*, r.booked_date, r.recording_date, r.number, {_NAMES} FROM review_steps s "
+            "JOIN reviews r ON r.id = s.review_id"
+            + _CHILD.format(t="s")
+            + f" WHERE s.status = 'open' AND s.due <= ? AND s.step IN ({marks})"
+            " AND NOT (s.step = 'manager-response' AND s.due < ?)" + child_filter
+        )
+        for r in store.rows(sql, [limit, *sorted(step_kinds), on.isoformat(), *cp]):
+            step = STEPS[r["step"]]
+            label = f"{rules.ordinal(r['number'])} review" if r["number"] else "review"
+            if step.phase == "pre":
+                detail = f"{step.label}: {label} on {r['booked_date']}"
+            else:
+                detail = f"{step.label}: {label} of {r['recording_date']}"
+            if r["step"] == "manager-response":
+                detail += "; silence after this date means the decisions are deemed agreed"
+            items.append(_item(r["step"], r, r["due"], on, r["rule"], detail, r["review_id"]))
+
+    if "starred" in want:
+        sql = (
+            f"SELECT d.*, {_NAMES} FROM decisions d"
+            + _CHILD.format(t="d")
+            + " WHERE d.starred = 1 AND d.forwarded_on IS NULL AND d.status != 'cancelled'"
+            " AND d.forward_due <= ?" + child_filter
+        )
+        for r in store.rows(sql, [limit, *cp]):
+            items.append(
+                _item(
+                    "starred",
+                    r,
+                    r["forward_due"],
+                    on,
+                    "R-POST-7",
+                    f"forward starred decision {r['id']} to the social worker, team manager "
+                    f"and service manager: {_short(r['text'])}",
+                    r["review_id"],
+                )
+            )
+
+    if "action" in want:
+        lead = store.policy_values["action-reminder-days"]
+        action_limit = min(limit, (on + timedelta(days=lead)).isoformat())
+        sql = (
+            f"SELECT d.*, {_NAMES} FROM decisions d"
+            + _CHILD.format(t="d")
+            + " WHERE d.status = 'open' AND d.due <= ?"
+            + child_filter
+        )
+        for r in store.rows(sql, [action_limit, *cp]):
+            star = "starred " if r["starred"] else ""
+            item = _item(
+                "action",
+                r,
+                r["due"],
+                on,
+                "§4",
+                f"{star}decision {r['id']} ({r['owner']}): {_short(r['text'])}",
+                r["review_id"],
+            )
+            item["decision_id"] = r["id"]
+            items.append(item)
+
+    if "event" in want:
+        from .events import KINDS as EVENT_KINDS
+
+        sql = (
+            f"SELECT e.*, {_NAMES}, "
+            "(SELECT COUNT(*) FROM reviews r WHERE r.period_id = e.period_id "
+            " AND r.status = 'held' AND r.recording_date >= e.recorded_on) AS later_reviews, "
+            "(SELECT COUNT(*) FROM reviews r WHERE r.period_id = e.period_id "
+            " AND r.status = 'held') AS held "
+            "FROM events e JOIN periods p ON p.id = e.period_id AND p.end_date IS NULL"
+            + _CHILD.format(t="e")
+            + " WHERE ((e.requires_review = 0 AND e.decision IS NULL AND e.decision_due <= ?)"
+            " OR (e.requires_review = 1 AND e.event_date <= ?))" + child_filter
+        )
+        for r in store.rows(sql, [limit, limit, *cp]):
+            what = EVENT_KINDS.get(r["kind"], r["kind"])
+            if r["requires_review"]:
+                if r["later_reviews"] and r["held"] > r["reviews_before"]:
+                    continue
+                items.append(
+                    _item(
+                        "event",
+                        r,
+                        r["event_date"],
+                        on,
+                        "R-EVT-2",
+                        f"hold a review before the {what} (planned "
+                        f"{r['event_date']}) is implemented; event {r['id']}",
+                    )
+                )
+            else:
+                items.append(
+                    _item(
+                        "event",
+                        r,
+                        r["decision_due"],
+                        on,
+                        "R-EVT-1",
+                        f"IRO to decide whether the {what} of {r['event_date']} "
+                        f"needs a review; event {r['id']}",
+                    )
+                )
+
+    if "dispute" in want:
+        from .disputes import stage_name
+
+        sql = (
+            f"SELECT d.*, {_NAMES} FROM disputes d"
+            + _CHILD.format(t="d")
+            + " WHERE d.status = 'open' AND ((d.awaiting_response = 1 AND d.response_due <= ?)"
+            " OR d.total_due < ?)" + child_filter
+        )
+        for r in store.rows(sql, [limit, on.isoformat(), *cp]):
+            over = r["total_due"] < on.isoformat()
+            if r["awaiting_response"] and r["response_due"]:
+                due = r["response_due"]
+                detail = (
+                    f"dispute {r['id']} at stage {r['stage']} ({stage_name(store, r['stage'])}): "
+                    f"response due"
+                )
+            else:
+                due = r["total_due"]
+                detail = f"dispute {r['id']} at stage {r['stage']}: unresolved"
+            if over:
+                detail += (
+                    f"; the internal process has passed 20 working days (since {r['opened_on']})"
+                )
+            items.append(_item("dispute", r, due, on, "§6", detail))
+
     items.sort(key=lambda i: (i["due"], i["child_id"], i["kind"]))
     return items
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _pending_reviews(store: Store, period_ids: list[int]) -> dict[int, dict]:

@@ -93,6 +93,10 @@ def child_add(
     ] = None,
     social_worker: Annotated[str | None, typer.Option("--social-worker", help="Name.")] = None,
     team: Annotated[str | None, typer.Option(help="The social work team.")] = None,
+    parent: Annotated[
+        str | None,
+        typer.Option("--parent", help="The child's parent, if also looked after (R-IRO-3)."),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Register a child."""
@@ -111,6 +115,7 @@ def child_add(
                 sibling_group=sibling_group,
                 social_worker=social_worker,
                 team=team,
+                parent=parent,
             ),
             fmt,
         )
@@ -324,6 +329,10 @@ def allocate(
     child_id: Annotated[str, typer.Argument(help="The child's id.")],
     iro_id: Annotated[str, typer.Argument(help="The IRO's id.")],
     on: Annotated[str | None, typer.Option("--date", help="Default: today.")] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why siblings have different IROs (R-IRO-3)."),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Name the child's IRO (R-IRO-2); the previous allocation ends that day."""
@@ -331,7 +340,7 @@ def allocate(
 
     t = today()
     with store() as s:
-        report(do_allocate(s, child_id, iro_id, on=on or t, today=t), fmt)
+        report(do_allocate(s, child_id, iro_id, on=on or t, today=t, reason=reason), fmt)
 
 
 @child_app.command("pathway-plan")

@@ -88,6 +88,8 @@ def handle_errors(fn):
             fail(f"database error: {e}")
         except sqlite3.DatabaseError as e:
             fail(f"database error: {e}")
+        except BrokenPipeError:
+            raise
         except OSError as e:
             fail(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e))
         except KeyboardInterrupt:
