@@ -164,6 +164,19 @@ EXPECTED = {
         "cafcass_referred_on",
         "created_at",
     ],
+    "_context": ["key", "value"],
+    "audit": [
+        "id",
+        "at",
+        "user",
+        "command",
+        "table_name",
+        "row_key",
+        "child_id",
+        "action",
+        "before",
+        "after",
+    ],
     "dispute_log": ["id", "dispute_id", "on_date", "action", "stage", "note", "at"],
 }
 
@@ -215,7 +228,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
     old_cols = columns(before)
     before.close()
     with Store(path) as s:
-        assert s.applied_migrations == ["m002_review_process"]
+        assert s.applied_migrations == ["m002_review_process", "m003_audit_trail"]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():
             width = len(old_cols[table])

@@ -265,6 +265,115 @@ CREATE INDEX dispute_log_dispute ON dispute_log(dispute_id)
     )
 
 
+# --- the audit trail ------------------------------------------------------------------------
+
+# Columns the tool derives (the materialised schedule): recomputed, not entered, so their
+# changes are not audited.
+DERIVED = {
+    "periods": {
+        "next_number",
+        "next_due",
+        "next_rule",
+        "next_earliest",
+        "next_detail",
+        "allocation_due",
+        "pathway_due",
+    },
+}
+# Where a row's child is found, for tables without a child_id column.
+CHILD_OF = {
+    "children": "NEW.id",
+    "review_changes": "(SELECT child_id FROM reviews WHERE id = NEW.review_id)",
+    "decision_changes": "(SELECT child_id FROM decisions WHERE id = NEW.decision_id)",
+    "dispute_log": "(SELECT child_id FROM disputes WHERE id = NEW.dispute_id)",
+}
+NOT_AUDITED = {"_migrations", "_context", "audit"}
+
+
+def install_audit_triggers(db) -> None:
+    """(Re)create the audit triggers of every table, from its current columns.
+
+    Run by every migration that adds a table or a column, so the trail stays complete.
+    """
+    tables = [
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        if r[0] not in NOT_AUDITED
+    ]
+    for table in tables:
+        info = db.execute(f"PRAGMA table_info({table})").fetchall()
+        cols = [r[1] for r in info]
+        pk = next((r[1] for r in info if r[5]), "rowid")
+        tracked = [c for c in cols if c not in DERIVED.get(table, set())]
+        child = "NEW.child_id" if "child_id" in cols else CHILD_OF.get(table, "NULL")
+
+        def obj(prefix: str, tracked=tracked) -> str:
+            return "json_object(" + ", ".join(f"'{c}', {prefix}.{c}" for c in tracked) + ")"
+
+        def insert(action, ref, before, after, table=table, pk=pk, child=child) -> str:
+            who = "(SELECT value FROM _context WHERE key = '{}')"
+            return (
+                "INSERT INTO audit (at, user, command, table_name, row_key, child_id, action, "
+                "before, after) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+                f"{who.format('user')}, {who.format('command')}, '{table}', {ref}.{pk}, "
+                f"{child.replace('NEW.', ref + '.')}, '{action}', {before}, {after});"
+            )
+
+        for action in ("insert", "update", "delete"):
+            db.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{action}")
+        db.execute(
+            f"CREATE TRIGGER audit_{table}_insert AFTER INSERT ON {table} BEGIN "
+            + insert("insert", "NEW", "NULL", obj("NEW"))
+            + " END"
+        )
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in tracked)
+        db.execute(
+            f"CREATE TRIGGER audit_{table}_update AFTER UPDATE ON {table} WHEN {changed} BEGIN "
+            + insert("update", "NEW", obj("OLD"), obj("NEW"))
+            + " END"
+        )
+        db.execute(
+            f"CREATE TRIGGER audit_{table}_delete AFTER DELETE ON {table} BEGIN "
+            + insert("delete", "OLD", obj("OLD"), "NULL")
+            + " END"
+        )
+
+
+@migration
+def m003_audit_trail(db) -> None:
+    """An append-only audit trail of every write: when, who, which command, before/after."""
+    _run(
+        db,
+        """
+CREATE TABLE _context (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user TEXT,
+    command TEXT,
+    table_name TEXT NOT NULL,
+    row_key TEXT,
+    child_id TEXT,
+    action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX audit_child ON audit(child_id, id);
+CREATE INDEX audit_at ON audit(at);
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END
+""",
+    )
+    install_audit_triggers(db)
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -40,8 +40,9 @@ def _create_private(path: Path) -> None:
 class Store:
     """One open database. Use as a context manager or call ``close()``."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = False):
+    def __init__(self, path: str | os.PathLike, *, create: bool = False, command: str = ""):
         self.path = Path(path)
+        self.command = command or "reviewcli"
         self.warnings: list[str] = []
         if not self.path.exists():
             if not create:
@@ -117,12 +118,29 @@ class Store:
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            self._set_context()
             yield self
+            self.conn.execute("DELETE FROM _context")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
+
+    def _set_context(self) -> None:
+        """Who and which command: read by the audit triggers within this transaction."""
+        if not self._has_context:
+            return
+        self.conn.execute(
+            "INSERT OR REPLACE INTO _context (key, value) VALUES ('user', ?), ('command', ?)",
+            [os_user(), self.command],
+        )
+
+    @cached_property
+    def _has_context(self) -> bool:
+        return bool(
+            self.value("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_context'")
+        )
 
     # --- reads --------------------------------------------------------------------------
 
@@ -264,5 +282,17 @@ class Store:
         return len(ids)
 
 
-def open_store(path: str | os.PathLike | None = None, *, create: bool = False) -> Store:
-    return Store(resolve_path(path), create=create)
+def open_store(
+    path: str | os.PathLike | None = None, *, create: bool = False, command: str = ""
+) -> Store:
+    return Store(resolve_path(path), create=create, command=command)
+
+
+def os_user() -> str:
+    """The operating-system user, for the audit trail."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment (some containers)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -99,3 +100,103 @@ def demo(
         f"Demo database {s.path}: {summary['children']} children, {summary['iros']} IROs, "
         f"{summary['looked_after']} looked after, {summary['reviews']} reviews (seed {seed})."
     )
+
+
+@app.command("audit")
+@handle_errors
+def audit(
+    child: Annotated[str | None, typer.Option("--child", help="Only this child.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="From this date.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N rows.")] = None,
+    fmt: FormatOption = ListFormat.table,
+) -> None:
+    """The audit trail: every write, when, by whom, which command, before and after."""
+    from ..maintenance import audit_rows
+    from ..output import render
+    from ..records import parse_date
+
+    since_d = parse_date(since, "--since date") if since else None
+    with store() as s:
+        rows = audit_rows(s, child=child, since=since_d, limit=limit)
+    if fmt == ListFormat.table:
+        for r in rows:
+            r["what"] = _describe(r)
+    render(
+        rows,
+        fmt.value,
+        [
+            ("at", "When (UTC)"),
+            ("user", "User"),
+            ("command", "Command"),
+            ("table_name", "Table"),
+            ("row_key", "Row"),
+            ("child_id", "Child"),
+            ("action", "Action"),
+            ("what", "Changes"),
+        ],
+        title="Audit trail",
+        empty="No audited writes match.",
+    )
+
+
+def _describe(row: dict) -> str:
+    if row["changes"]:
+        return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row["changes"].items())
+    values = row["after"] or row["before"] or {}
+    return ", ".join(f"{k}={v}" for k, v in values.items() if v is not None and k != "id")
+
+
+@app.command("backup")
+@handle_errors
+def backup(
+    path: Annotated[Path, typer.Argument(help="The new backup file.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Copy the database safely while others use it, then verify the copy."""
+    from ..maintenance import backup as do_backup
+    from ..output import write_json
+
+    with store() as s:
+        result = do_backup(s, path, force=force)
+    if fmt == WriteFormat.json:
+        write_json(result)
+    else:
+        typer.echo(
+            f"Backed up to {result['path']} ({result['bytes']:,} bytes, "
+            f"{result['rows']['children']} children); verified."
+        )
+
+
+@app.command("check")
+@handle_errors
+def check(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Recompute stored deadlines from the rules.")
+    ] = False,
+    fmt: FormatOption = ListFormat.table,
+) -> None:
+    """Check the database: integrity, foreign keys and the tool's own invariants."""
+    from ..maintenance import check as do_check
+    from ..output import render
+
+    with store() as s:
+        if repair:
+            with progress_bar("Recomputing deadlines") as progress:
+                n = s.refresh_all(progress)
+            typer.echo(f"Recomputed the deadlines of {n} open periods of care.", err=True)
+        problems = do_check(s, today())
+    if fmt == ListFormat.table:
+        if not problems:
+            typer.echo("No problems found.")
+            return
+        render(
+            problems,
+            "table",
+            [("check", "Check"), ("problem", "Problem")],
+            title=f"{len(problems)} problems",
+        )
+    else:
+        render(problems, fmt.value, [("check", "check"), ("problem", "problem")])
+    if problems:
+        raise typer.Exit(1)

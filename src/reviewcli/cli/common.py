@@ -58,10 +58,26 @@ def on_date(value: str | None) -> date:
 def store(create: bool = False):
     from ..store import open_store
 
-    s = open_store(STATE["db"], create=create)
+    s = open_store(STATE["db"], create=create, command=command_path())
     for warning in s.warnings:
         warn(warning)
     return s
+
+
+def command_path() -> str:
+    """'reviewcli child add': the running command, for the audit trail (no arguments, so no
+    personal details)."""
+    import importlib
+
+    # Typer vendors click from 0.20 on; older releases use the click package itself.
+    for module in ("typer._click.globals", "click"):
+        try:
+            ctx = importlib.import_module(module).get_current_context(silent=True)
+        except (ImportError, AttributeError):
+            continue
+        if ctx is not None:
+            return ctx.command_path
+    return "reviewcli"
 
 
 def warn(message: str) -> None:

@@ -1,0 +1,231 @@
+"""Backups, checks of the database and the audit trail's read side."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from .errors import ReviewError
+from .store import Store
+
+# Tables whose row counts a verified backup must reproduce.
+_COUNTED = ("children", "periods", "episodes", "reviews", "decisions", "audit")
+
+
+def backup(store: Store, dest: str | os.PathLike, *, force: bool = False) -> dict:
+    """SQLite's online backup into a new private file, then verified.
+
+    Safe while other admins use the database: the backup API copies a consistent
+    snapshot. The copy is checked with ``integrity_check`` and its row counts compared.
+    """
+    dest = Path(dest)
+    if dest.exists() and not force:
+        raise ReviewError(f"{str(dest)!r} already exists; choose a new name or add --force")
+    if dest.is_dir():
+        raise ReviewError(f"{str(dest)!r} is a folder; give a file name")
+    if not dest.parent.exists():
+        raise ReviewError(f"folder {str(dest.parent)!r} does not exist")
+    if dest.resolve() == store.path.resolve():
+        raise ReviewError("the backup must not overwrite the database itself")
+    tmp = dest.with_name(dest.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        target = sqlite3.connect(tmp)
+        try:
+            with target:
+                store.conn.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+            ok = target.execute("PRAGMA integrity_check").fetchone()[0]
+            copied = {t: _count(target, t) for t in _COUNTED}
+        finally:
+            target.close()
+        # Counts are compared against the source read in one snapshot after the copy.
+        with store.conn:
+            source = {t: _count(store.conn, t) for t in _COUNTED}
+        if ok != "ok":
+            raise ReviewError(f"the backup failed its integrity check: {ok}")
+        if copied != source:
+            raise ReviewError(
+                "the backup's row counts differ from the database (it changed while copying); "
+                "run the backup again"
+            )
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return {"path": str(dest), "bytes": dest.stat().st_size, "rows": copied, "verified": True}
+
+
+def _count(conn, table: str) -> int | None:
+    try:
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    except sqlite3.OperationalError:
+        return None
+
+
+def check(store: Store, today: date) -> list[dict]:
+    """Every problem found, each as {"check": …, "problem": …}; an empty list is healthy."""
+    problems: list[dict] = []
+
+    def add(check_name: str, message: str) -> None:
+        problems.append({"check": check_name, "problem": message})
+
+    for (result,) in store.conn.execute("PRAGMA integrity_check"):
+        if result != "ok":
+            add("integrity", result)
+    for row in store.conn.execute("PRAGMA foreign_key_check"):
+        add("foreign keys", f"{row[0]} row {row[1]} points at a missing {row[2]} row")
+
+    for r in store.rows(
+        "SELECT child_id, COUNT(*) AS n FROM periods WHERE end_date IS NULL "
+        "GROUP BY child_id HAVING n > 1"
+    ):
+        add("periods", f"child {r['child_id']} has {r['n']} open periods of care")
+    for r in store.rows(
+        "SELECT a.child_id, a.id AS a_id, b.id AS b_id FROM periods a JOIN periods b "
+        "ON a.child_id = b.child_id AND a.id < b.id "
+        "AND a.start_date <= COALESCE(b.end_date, '9999-12-31') "
+        "AND b.start_date <= COALESCE(a.end_date, '9999-12-31')"
+    ):
+        add("periods", f"child {r['child_id']}: periods {r['a_id']} and {r['b_id']} overlap")
+    for r in store.rows(
+        "SELECT p.id, p.child_id, p.start_date, c.dob FROM periods p "
+        "JOIN children c ON c.id = p.child_id WHERE p.start_date < c.dob"
+    ):
+        add("periods", f"child {r['child_id']}: period {r['id']} starts before birth")
+
+    for r in store.rows(
+        "SELECT r.id, r.child_id, r.recording_date, p.start_date, p.end_date FROM reviews r "
+        "JOIN periods p ON p.id = r.period_id WHERE r.status = 'held' AND "
+        "(r.recording_date < p.start_date OR r.recording_date > COALESCE(p.end_date, "
+        "'9999-12-31'))"
+    ):
+        add(
+            "reviews",
+            f"review {r['id']} of {r['child_id']} was recorded on {r['recording_date']}, outside "
+            f"its period of care ({r['start_date']} to {r['end_date'] or 'now'})",
+        )
+    for r in store.rows(
+        "SELECT period_id, COUNT(*) AS n FROM reviews WHERE status IN ('booked', 'adjourned') "
+        "GROUP BY period_id HAVING n > 1"
+    ):
+        add("reviews", f"period {r['period_id']} has {r['n']} reviews booked at once")
+    _check_numbering(store, add)
+    _check_participation(store, add)
+    _check_episodes(store, add)
+
+    for r in store.rows(
+        "SELECT child_id, COUNT(*) AS n FROM allocations WHERE end_date IS NULL "
+        "GROUP BY child_id HAVING n > 1"
+    ):
+        add("allocations", f"child {r['child_id']} has {r['n']} current IROs")
+
+    _check_schedule(store, add)
+    if not store.value("SELECT 1 FROM sqlite_master WHERE name = 'audit_append_only_delete'"):
+        add("audit", "the audit trail's append-only trigger is missing")
+    return problems
+
+
+def _check_numbering(store, add) -> None:
+    current = None
+    expected = 0
+    for r in store.conn.execute(
+        "SELECT id, period_id, number, child_id FROM reviews WHERE status = 'held' "
+        "ORDER BY period_id, recording_date, id"
+    ):
+        if r["period_id"] != current:
+            current, expected = r["period_id"], 0
+        expected += 1
+        if r["number"] != expected:
+            add(
+                "numbering",
+                f"review {r['id']} of {r['child_id']} is numbered {r['number']}, but is review "
+                f"{expected} of its period",
+            )
+
+
+def _check_participation(store, add) -> None:
+    from .calendar import age_on
+    from .codes import PARTICIPATION
+
+    for r in store.conn.execute(
+        "SELECT r.id, r.child_id, r.recording_date, r.participation, c.dob FROM reviews r "
+        "JOIN children c ON c.id = r.child_id WHERE r.status = 'held' "
+        "AND r.participation IS NOT NULL"
+    ):
+        pn = r["participation"]
+        if pn not in PARTICIPATION:
+            add("participation", f"review {r['id']} has unknown code {pn}")
+            continue
+        age = age_on(date.fromisoformat(r["dob"]), date.fromisoformat(r["recording_date"]))
+        if (pn == "PN0") != (age < 4):
+            add("participation", f"review {r['id']} has {pn} for a child aged {age}")
+
+
+def _check_episodes(store, add) -> None:
+    previous = None
+    for r in store.conn.execute(
+        "SELECT e.*, p.start_date AS p_start, p.end_date AS p_end FROM episodes e "
+        "JOIN periods p ON p.id = e.period_id ORDER BY e.period_id, e.start_date, e.id"
+    ):
+        first = previous is None or previous["period_id"] != r["period_id"]
+        if first and r["start_date"] != r["p_start"]:
+            add("episodes", f"period {r['period_id']}: the first episode does not start with it")
+        if not first and previous["end_date"] != r["start_date"]:
+            add(
+                "episodes",
+                f"period {r['period_id']}: episode {previous['id']} ends on "
+                f"{previous['end_date']} but the next starts on {r['start_date']}",
+            )
+        if r["p_end"] and r["start_date"] > r["p_end"]:
+            add("episodes", f"episode {r['id']} starts after its period ended")
+        previous = r
+
+
+def _check_schedule(store, add) -> None:
+    """The stored deadlines must equal what the rules compute now."""
+    for r in store.rows(
+        "SELECT id, child_id, next_due, next_rule FROM periods WHERE end_date IS NULL"
+    ):
+        nxt = store.next_review(r["id"])
+        due = nxt.due.isoformat() if nxt else None
+        if (due, nxt.rule if nxt else None) != (r["next_due"], r["next_rule"]):
+            add(
+                "schedule",
+                f"child {r['child_id']}: stored deadline {r['next_due']} ({r['next_rule']}) "
+                f"differs from the rules' {due} ({nxt.rule if nxt else None}); run "
+                "'reviewcli check --repair'",
+            )
+
+
+def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict]:
+    import json
+
+    sql = "SELECT * FROM audit WHERE 1 = 1"
+    params: list = []
+    if child:
+        sql += " AND child_id = ?"
+        params.append(child)
+    if since:
+        sql += " AND at >= ?"
+        params.append(since.isoformat())
+    sql += " ORDER BY id"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    rows = store.rows(sql, params)
+    for r in rows:
+        before = json.loads(r["before"]) if r["before"] else None
+        after = json.loads(r["after"]) if r["after"] else None
+        r["before"], r["after"] = before, after
+        if before and after:
+            r["changes"] = {
+                k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)
+            }
+        else:
+            r["changes"] = None
+    return rows
