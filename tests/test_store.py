@@ -164,6 +164,30 @@ EXPECTED = {
         "cafcass_referred_on",
         "created_at",
     ],
+    "contacts": [
+        "id",
+        "child_id",
+        "name",
+        "role",
+        "address",
+        "email",
+        "phone",
+        "language",
+        "format_notes",
+        "no_full_record",
+        "notes",
+        "active",
+        "created_at",
+    ],
+    "review_invitees": [
+        "id",
+        "review_id",
+        "contact_id",
+        "child_id",
+        "invited",
+        "wishes",
+        "letter_sent_on",
+    ],
     "_context": ["key", "value"],
     "audit": [
         "id",
@@ -228,7 +252,11 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
     old_cols = columns(before)
     before.close()
     with Store(path) as s:
-        assert s.applied_migrations == ["m002_review_process", "m003_audit_trail"]
+        assert s.applied_migrations == [
+            "m002_review_process",
+            "m003_audit_trail",
+            "m004_contacts_and_invitees",
+        ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():
             width = len(old_cols[table])

@@ -374,6 +374,44 @@ BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END
     install_audit_triggers(db)
 
 
+@migration
+def m004_contacts_and_invitees(db) -> None:
+    """Each child's contacts, and who is invited to each review (letters)."""
+    _run(
+        db,
+        """
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    child_id TEXT NOT NULL REFERENCES children(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    address TEXT,
+    email TEXT,
+    phone TEXT,
+    language TEXT,
+    format_notes TEXT,
+    no_full_record INTEGER NOT NULL DEFAULT 0,
+    notes TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX contacts_child ON contacts(child_id);
+CREATE TABLE review_invitees (
+    id INTEGER PRIMARY KEY,
+    review_id INTEGER NOT NULL REFERENCES reviews(id),
+    contact_id INTEGER REFERENCES contacts(id),
+    child_id TEXT NOT NULL REFERENCES children(id),
+    invited INTEGER NOT NULL DEFAULT 1,
+    wishes TEXT,
+    letter_sent_on TEXT,
+    UNIQUE (review_id, contact_id)
+);
+CREATE INDEX review_invitees_review ON review_invitees(review_id)
+""",
+    )
+    install_audit_triggers(db)
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
