@@ -70,9 +70,9 @@ def init() -> None:
         typer.echo(f"{path} is up to date.")
 
 
-from . import admin, casework, children, due, reviews  # noqa: E402  (commands register on import)
+from . import admin, casework, children, data, due, reviews  # noqa: E402  (commands register on import)
 
-__all__ = ["app", "main", "admin", "casework", "children", "due", "reviews"]
+__all__ = ["app", "main", "admin", "casework", "children", "data", "due", "reviews"]
 
 
 def main() -> None:
