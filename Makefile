@@ -10,7 +10,7 @@ install:
 	$(BIN)/pip install --quiet -e '.[dev]'
 
 test:
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 lint:
 	$(BIN)/ruff check src tests scripts

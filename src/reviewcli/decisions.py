@@ -26,6 +26,8 @@ def get_decision(store, decision_id) -> dict:
         did = int(decision_id)
     except (TypeError, ValueError):
         raise ReviewError(f"decision id must be a number, not {decision_id!r}") from None
+    if not 0 < did < 2**63:
+        raise NotFound(f"no decision with id {did}; see 'reviewcli actions'")
     row = store.row("SELECT * FROM decisions WHERE id = ?", [did])
     if row is None:
         raise NotFound(f"no decision with id {did}; see 'reviewcli actions'")
@@ -167,9 +169,14 @@ def forward_decision(store, decision_id, *, on=None, today) -> Outcome:
         raise ReviewError(f"decision {row['id']} is not starred; only starred ones are forwarded")
     if row["forwarded_on"]:
         raise ReviewError(f"decision {row['id']} was forwarded on {row['forwarded_on']}")
+    if row["status"] == "cancelled":
+        raise ReviewError(f"decision {row['id']} was cancelled")
     day = parse_date(on, "--date") if on else today
     if day > today:
         raise ReviewError(f"{day} is in the future")
+    recording = store.value("SELECT recording_date FROM reviews WHERE id = ?", [row["review_id"]])
+    if day.isoformat() < recording:
+        raise ReviewError(f"{day} is before the review that made the decision ({recording})")
     with store.write():
         store.conn.execute(
             "UPDATE decisions SET forwarded_on = ?, updated_at = ? WHERE id = ?",

@@ -48,6 +48,8 @@ def get_dispute(store, dispute_id) -> dict:
         did = int(dispute_id)
     except (TypeError, ValueError):
         raise ReviewError(f"dispute id must be a number, not {dispute_id!r}") from None
+    if not 0 < did < 2**63:
+        raise NotFound(f"no dispute with id {did}; see 'reviewcli dispute list'")
     row = store.row("SELECT * FROM disputes WHERE id = ?", [did])
     if row is None:
         raise NotFound(f"no dispute with id {did}; see 'reviewcli dispute list'")
@@ -213,7 +215,8 @@ def _shape(store, row: dict, today: date) -> dict:
     row["working_days"] = store.calendar.working_days_between(
         date.fromisoformat(row["opened_on"]), end
     )
-    row["over_time"] = row["working_days"] > store.policy_values["dispute-total-days"]
+    # The same test as the work list: the 20-working-day date has passed unresolved.
+    row["over_time"] = (row["resolved_on"] or today.isoformat()) > row["total_due"]
     return row
 
 

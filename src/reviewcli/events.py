@@ -48,6 +48,8 @@ def get_event(store, event_id) -> dict:
         eid = int(event_id)
     except (TypeError, ValueError):
         raise ReviewError(f"event id must be a number, not {event_id!r}") from None
+    if not 0 < eid < 2**63:
+        raise NotFound(f"no event with id {eid}; see 'reviewcli event list'")
     row = store.row("SELECT * FROM events WHERE id = ?", [eid])
     if row is None:
         raise NotFound(f"no event with id {eid}; see 'reviewcli event list'")
@@ -111,6 +113,11 @@ def decide_event(store, event_id, *, review: bool, reason, today, by=None) -> Ou
     event = get_event(store, event_id)
     if event["decision"]:
         raise ReviewError(f"event {event['id']} was decided on {event['decided_on']}")
+    if event["requires_review"] and not review:
+        raise ReviewError(
+            f"a review must be held before the {KINDS[event['kind']]} (R-EVT-2); it cannot be "
+            "decided 'no review'"
+        )
     reason = _text(reason, "reason", required=True, limit=2000)
     if review and not by:
         raise ReviewError("a directed review needs --by DATE")

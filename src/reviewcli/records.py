@@ -104,6 +104,8 @@ def get_review(store: Store, review_id: int | str) -> dict:
         rid = int(review_id)
     except (TypeError, ValueError):
         raise ReviewError(f"review id must be a number, not {review_id!r}") from None
+    if not 0 < rid < 2**63:
+        raise NotFound(f"no review with id {rid}; see 'reviewcli review list'")
     review = store.row("SELECT * FROM reviews WHERE id = ?", [rid])
     if review is None:
         raise NotFound(f"no review with id {rid}; see 'reviewcli review list'")
@@ -550,6 +552,14 @@ def _set_pre_steps(store, review_id: int, child_id: str, booked: date, number: i
     from .steps import STEPS, pre_steps
 
     dues = pre_steps(booked, number == 1, store.calendar, store.policy_values)
+    # A step the policy no longer asks for is dropped while still open.
+    marks = ",".join("?" * len(dues))
+    store.conn.execute(
+        f"DELETE FROM review_steps WHERE review_id = ? AND status = 'open' AND step IN "
+        f"('consultation', 'invitations', 'reports', 'sw-conversation', 'iro-visit') "
+        f"AND step NOT IN ({marks})",
+        [review_id, *dues],
+    )
     for name, due in dues.items():
         store.conn.execute(
             "INSERT INTO review_steps (review_id, child_id, step, rule, due) "
@@ -964,6 +974,11 @@ def direct_review(store, child_id, *, by, today, reason) -> Outcome:
                     "made_on": today.isoformat(),
                     "by_date": by_d.isoformat(),
                     "reason": reason,
+                    # Reviews already held do not satisfy it, even one held earlier today.
+                    "reviews_before": store.value(
+                        "SELECT COUNT(*) FROM reviews WHERE period_id = ? AND status = 'held'",
+                        [period["id"]],
+                    ),
                 }
             )
             .last_pk
@@ -1010,6 +1025,7 @@ def record_pathway_plan(store, child_id, *, on, today) -> Outcome:
     late = day > date.fromisoformat(period["pathway_due"])
     return Outcome(
         {
+            "id": period["id"],
             "child_id": child_id,
             "received": day.isoformat(),
             "due": period["pathway_due"],
@@ -1041,7 +1057,7 @@ def set_policy(store, key: str, value: str, progress=None) -> Outcome:
     msg = f"Policy {key} = {_show(parsed)}"
     if refreshed:
         msg += f"; deadlines recomputed for {refreshed} open periods of care"
-    return Outcome({"key": key, "value": parsed, "rule": setting.rule}, msg + ".")
+    return Outcome({"id": key, "key": key, "value": parsed, "rule": setting.rule}, msg + ".")
 
 
 def _show(value) -> str:

@@ -250,6 +250,7 @@ def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
 
 @dataclass
 class _Ep:
+    file: str
     line: int
     start: date
     rne: str
@@ -270,7 +271,15 @@ def _read_all(folders: list[Path], name: str) -> list[tuple[str, int, dict]]:
     return out
 
 
-def _parse(folders: list[Path], plan: Plan):
+def _is_date(value: str) -> bool:
+    try:
+        parse_903_date(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse(folders: list[Path], plan: Plan, today: date):
     header_rows = _read_all(folders, "header.csv")
     episode_rows = _read_all(folders, "episodes.csv")
     review_rows = _read_all(folders, "reviews.csv")
@@ -315,8 +324,12 @@ def _parse(folders: list[Path], plan: Plan):
         try:
             start = parse_903_date(row["DECOM"])
             end = parse_903_date(row["DEC"]) if row.get("DEC") else None
-        except ValueError as e:
-            reject(file, line, cid, f"impossible date {e.args[0]!r}")
+        except ValueError:
+            bad = row["DECOM"] if not _is_date(row["DECOM"]) else row.get("DEC")
+            reject(file, line, cid, f"impossible date {bad!r}")
+            continue
+        if start > today:
+            reject(file, line, cid, f"DECOM {start} is in the future")
             continue
         problems = []
         for kind, value, required in (
@@ -343,6 +356,7 @@ def _parse(folders: list[Path], plan: Plan):
             reject(file, line, cid, f"DECOM {start} is before the date of birth")
             continue
         ep = _Ep(
+            file,
             line,
             start,
             row["RNE"].upper(),
@@ -353,8 +367,13 @@ def _parse(folders: list[Path], plan: Plan):
             row.get("REASON_PLACE_CHANGE", "").upper() or None,
         )
         twin = by_start.get((cid, start))
-        if twin is not None:  # the same episode in consecutive years' returns
-            if twin.end is None and ep.end is not None:
+        if twin is not None:
+            if twin.file == file:
+                reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
+            elif (twin.rne, twin.ls, twin.place) != (ep.rne, ep.ls, ep.place):
+                reject(file, line, cid, f"the episode from {start} differs in {twin.file}")
+            elif twin.end is None and ep.end is not None:
+                # The same episode, closed in a later year's return: take it closed.
                 episodes[cid][episodes[cid].index(twin)] = ep
                 by_start[(cid, start)] = ep
             elif ep.end is not None and (twin.end, twin.rec) != (ep.end, ep.rec):
@@ -363,7 +382,7 @@ def _parse(folders: list[Path], plan: Plan):
         episodes[cid].append(ep)
         by_start[(cid, start)] = ep
 
-    reviews: dict[str, list[tuple[int, date, str | None]]] = defaultdict(list)
+    reviews: dict[str, list[tuple[str, int, date, str | None]]] = defaultdict(list)
     review_seen: dict[tuple[str, date], str | None] = {}
     for file, line, row in review_rows:
         cid = row["CHILD"]
@@ -374,6 +393,9 @@ def _parse(folders: list[Path], plan: Plan):
             day = parse_903_date(row["REVIEW"])
         except ValueError:
             reject(file, line, cid, f"impossible review date {row['REVIEW']!r}")
+            continue
+        if day > today:
+            reject(file, line, cid, f"review date {day} is in the future")
             continue
         pn = (row.get("REVIEW_CODE") or "").upper() or None
         if pn and pn not in codes.PARTICIPATION:
@@ -391,7 +413,7 @@ def _parse(folders: list[Path], plan: Plan):
                 reject(file, line, cid, f"two reviews recorded on {day}")
             continue
         review_seen[(cid, day)] = pn
-        reviews[cid].append((line, day, pn))
+        reviews[cid].append((file, line, day, pn))
     return headers, episodes, reviews, bad_children, reject
 
 
@@ -403,25 +425,23 @@ def _periods(cid, eps: list[_Ep], reject) -> list[list[_Ep]] | None:
         prev = eps[i - 1] if i else None
         if prev is not None and (prev.end is None or prev.end > ep.start):
             reject(
-                "episodes.csv",
-                ep.line,
-                cid,
-                f"episode from {ep.start} overlaps the one from {prev.start}",
+                ep.file, ep.line, cid, f"episode from {ep.start} overlaps the one from {prev.start}"
             )
             return None
         continues = prev is not None and prev.rec == "X1" and prev.end == ep.start
         if continues:
             if ep.rne == "S":
-                reject("episodes.csv", ep.line, cid, "RNE S on an episode continuing a period")
+                reject(ep.file, ep.line, cid, "RNE S on an episode continuing a period")
                 return None
             periods[-1].append(ep)
         else:
             if prev is not None and prev.rec == "X1":
-                reject(
-                    "episodes.csv", prev.line, cid, "REC X1 but no episode begins on the same day"
-                )
+                reject(prev.file, prev.line, cid, "REC X1 but no episode begins on the same day")
                 return None
             periods.append([ep])
+    if eps and eps[-1].rec == "X1":
+        reject(eps[-1].file, eps[-1].line, cid, "REC X1 but no episode begins on the same day")
+        return None
     return periods
 
 
@@ -445,7 +465,7 @@ def import_903(
         if not f.is_dir():
             raise ReviewError(f"{str(f)!r} is not a folder holding the 903 files")
     plan = Plan()
-    headers, episodes, reviews, bad, reject = _parse(folders, plan)
+    headers, episodes, reviews, bad, reject = _parse(folders, plan, today)
     cal = store.calendar
     policy = store.schedule_policy
 
@@ -488,9 +508,9 @@ def _place_reviews(cid, periods, child_reviews, reject):
     """Attach each review to the period it falls in; None on a review outside care."""
     placed: list[list[tuple[date, str | None]]] = [[] for _ in periods]
     seen = set()
-    for line, day, pn in sorted(child_reviews, key=lambda r: r[1]):
+    for file, line, day, pn in sorted(child_reviews, key=lambda r: r[2]):
         if day in seen:
-            reject("reviews.csv", line, cid, f"two reviews recorded on {day}")
+            reject(file, line, cid, f"two reviews recorded on {day}")
             return None
         seen.add(day)
         for k, period in enumerate(periods):
@@ -499,7 +519,7 @@ def _place_reviews(cid, periods, child_reviews, reject):
                 placed[k].append((day, pn))
                 break
         else:
-            reject("reviews.csv", line, cid, f"review on {day} is outside every period of care")
+            reject(file, line, cid, f"review on {day} is outside every period of care")
             return None
     return placed
 
@@ -541,6 +561,14 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
         "SELECT id, end_date, reason_ceased FROM periods WHERE child_id = ? AND start_date = ?",
         [cid, start],
     ).fetchone()
+    if row is None and eps[0].rne != "S":
+        # A later year's return starts a continuing period with a later episode: it
+        # belongs to the period already held that contains its first day.
+        row = conn.execute(
+            "SELECT id, end_date, reason_ceased FROM periods WHERE child_id = ? "
+            "AND start_date < ? AND COALESCE(end_date, '9999-12-31') >= ?",
+            [cid, start, start],
+        ).fetchone()
     changed = False
     if row is None:
         clash = conn.execute(
@@ -613,8 +641,10 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             [period_id],
         )
     }
-    all_eps = [rules.Episode(ep.start, ep.ls, ep.place, ep.rne, ep.rpc) for ep in eps]
-    held: list[rules.HeldReview] = []
+    # The rules see the whole period: episodes and reviews already held plus the return's.
+    info = store.period_input(period_id)
+    all_eps = info.episodes
+    held: list[rules.HeldReview] = list(info.reviews)
     for day, pn in period_reviews:
         key = day.isoformat()
         if key in stored:
@@ -624,10 +654,9 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
                 )
                 plan.reviews_updated += 1
                 changed = True
-            held.append(rules.HeldReview(day))
             continue
         at_the_time = rules.Period(
-            start=eps[0].start,
+            start=info.start,
             episodes=tuple(e for e in all_eps if e.start <= day),
             reviews=tuple(r for r in held if r.recording_date < day),
         )
@@ -652,6 +681,7 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             ],
         )
         held.append(rules.HeldReview(day))
+        held.sort(key=lambda r: r.recording_date)
         plan.reviews_new += 1
         changed = True
     if changed:

@@ -209,7 +209,10 @@ class Store:
         )
         directions = tuple(
             rules.Direction(
-                date.fromisoformat(d["made_on"]), date.fromisoformat(d["by_date"]), d["reason"]
+                date.fromisoformat(d["made_on"]),
+                date.fromisoformat(d["by_date"]),
+                d["reason"],
+                d["reviews_before"] if "reviews_before" in d.keys() else None,
             )
             for d in self.conn.execute(
                 "SELECT * FROM directions WHERE period_id = ? ORDER BY made_on", [period_id]
@@ -265,11 +268,13 @@ class Store:
         }
         sets = ", ".join(f"{k} = ?" for k in values)
         self.conn.execute(f"UPDATE periods SET {sets} WHERE id = ?", [*values.values(), period_id])
-        if pending and nxt:
+        if pending and nxt and pending["status"] == "booked":
             self.conn.execute(
                 "UPDATE reviews SET number = ?, deadline = ?, rule = ?, earliest = ? WHERE id = ?",
                 [nxt.number, values["next_due"], nxt.rule, values["next_earliest"], pending["id"]],
             )
+        # An adjourned review keeps its statutory deadline: the reconvene limit (R-SCH-14)
+        # lives on the period only, and the recording date stays the original one.
 
     def refresh_all(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Recompute every open period (after a policy change or an upgrade)."""

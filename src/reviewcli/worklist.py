@@ -102,12 +102,17 @@ def due_items(
             items.append(_review_item(r, pending.get(r["period_id"]), on))
 
     if "allocation" in want:
-        sql = _OPEN + where + " AND a.id IS NULL AND c.dob > ?"
-        for r in store.rows(sql, [*params, adult_dob]):
-            ended = store.value(
-                "SELECT MAX(end_date) FROM allocations WHERE child_id = ? AND start_date >= ?",
-                [r["child_id"], r["start_date"]],
+        sql = (
+            _OPEN.replace(
+                "FROM periods p",
+                ", (SELECT MAX(x.end_date) FROM allocations x WHERE x.child_id = p.child_id "
+                "AND x.start_date >= p.start_date) AS ended FROM periods p",
             )
+            + where
+            + " AND a.id IS NULL AND c.dob > ?"
+        )
+        for r in store.rows(sql, [*params, adult_dob]):
+            ended = r["ended"]
             if ended:
                 due, detail = ended, f"no named IRO since {ended}: allocate one now"
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -29,6 +30,11 @@ app.add_typer(child_app, name="child")
 app.add_typer(episode_app, name="episode")
 
 DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD.")]
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    json = "json"
 
 
 @iro_app.command("add")
@@ -60,9 +66,7 @@ def iro_list(fmt: FormatOption = ListFormat.table) -> None:
         rows = iro_rows(s)
     if fmt == ListFormat.table:
         for r in rows:
-            r["load"] = f"{r['per_fte']}" + (
-                "  over 70 per FTE (R-IRO-4)" if r["over_caseload"] else ""
-            )
+            r["over_caseload"] = "over 70 per FTE" if r["over_caseload"] else ""
     render(
         rows,
         fmt.value,
@@ -72,7 +76,8 @@ def iro_list(fmt: FormatOption = ListFormat.table) -> None:
             ("team", "Team"),
             ("fte", "FTE"),
             ("caseload", "Caseload"),
-            ("load", "Per FTE"),
+            ("per_fte", "Per FTE"),
+            ("over_caseload", "R-IRO-4"),
             ("email", "Email"),
         ],
         title="IROs",
@@ -162,15 +167,15 @@ def child_list(
 def child_show(
     child_id: Annotated[str, typer.Argument(help="The child's id.")],
     fmt: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = ListFormat.table,
+        ShowFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = ShowFormat.table,
 ) -> None:
     """Show a child: care history, IRO, reviews and the next review deadline."""
     from ..worklist import child_summary
 
     with store() as s:
         info = child_summary(s, child_id, today())
-    if fmt != ListFormat.table:
+    if fmt == ShowFormat.json:
         from ..output import write_json
 
         write_json(info)

@@ -106,6 +106,8 @@ def handle_errors(fn):
             fail(f"database error: {e}")
         except BrokenPipeError:
             raise
+        except OverflowError:
+            fail("a date or number is out of range (dates run from year 1 to 9999)")
         except OSError as e:
             fail(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e))
         except KeyboardInterrupt:

@@ -20,6 +20,9 @@ class DueFormat(str, Enum):
     html = "html"
 
 
+# Rows drawn per section in the terminal; the other formats always carry every item.
+TABLE_LIMIT = 300
+
 CSV_COLUMNS = [
     "kind",
     "child_id",
@@ -42,7 +45,9 @@ def due(
     on: Annotated[
         str | None, typer.Option("--on", help="Look from this date (default today).")
     ] = None,
-    within: Annotated[int, typer.Option("--within", min=0, help="Days ahead to include.")] = 30,
+    within: Annotated[
+        int, typer.Option("--within", min=0, help="Days ahead to include (at most 3660).")
+    ] = 30,
     iro: Annotated[str | None, typer.Option("--iro", help="Only this IRO's children.")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
     kind: Annotated[
@@ -62,6 +67,8 @@ def due(
     from ..worklist import KINDS, due_items
 
     day = on_date(on)
+    if within > 3660:
+        raise ReviewError(f"--within {within} is too far ahead; look at most 3660 days ahead")
     if kind:
         unknown = [k for k in kind if k not in KINDS]
         if unknown:
@@ -168,7 +175,7 @@ def print_due(items: list[dict], day: date, within: int, out=None) -> None:
         )
         for heading in ("Due", "Kind", "Child", "Name", "IRO", "Rule", "What"):
             t.add_column(heading, overflow="fold", no_wrap=heading in ("Due", "Rule"))
-        for item in rows:
+        for item in rows[:TABLE_LIMIT]:
             t.add_row(
                 f"[{styles[name]}]{item['due']}[/]",
                 item["kind"],
@@ -179,4 +186,9 @@ def print_due(items: list[dict], day: date, within: int, out=None) -> None:
                 escape(item["detail"]),
             )
         out.print(t)
+        if len(rows) > TABLE_LIMIT:
+            out.print(
+                f"… and {len(rows) - TABLE_LIMIT} more {name.lower()}: narrow the list with "
+                "--iro, --team or --kind, or use --format csv / json / html for all of them."
+            )
     out.print(summary_line(groups, len(items)))
