@@ -94,7 +94,8 @@ def demo(
                 f"{s.path} already holds children; the demo needs a new database file "
                 "(use --db demo.db)"
             )
-        with progress_bar("Building demo") as progress:
+        # One transaction: a demo interrupted at any point leaves the file as it was.
+        with progress_bar("Building demo") as progress, s.write():
             summary = build(s, children=children, seed=seed, today=today(), progress=progress)
     typer.echo(
         f"Demo database {s.path}: {summary['children']} children, {summary['iros']} IROs, "
