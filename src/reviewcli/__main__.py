@@ -1,3 +1,3 @@
-from reviewcli.cli import main
+from reviewcli.entry import main
 
 main()
