@@ -29,3 +29,10 @@ readme:
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info demo.db*
+
+# Regenerate the golden letters and reports under tests/golden/ after an intended change
+# to a template; review the diff before committing.
+.PHONY: golden
+golden:
+	REVIEWCLI_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_letters.py tests/test_report.py -q -k golden
+	$(BIN)/pytest tests/test_letters.py tests/test_report.py -q -k golden

@@ -83,6 +83,53 @@ def _day_list(value: str) -> list[int]:
     return [_days(part) for part in value.split(",") if part.strip()]
 
 
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
+LOGO_MAX_BYTES = 1_000_000
+
+
+def _logo(value: str) -> str:
+    """A logo image file for letterheads ('' clears it); stored as an absolute path."""
+    from pathlib import Path
+
+    text = value.strip()
+    if not text:
+        return ""
+    path = Path(text).expanduser()
+    if path.suffix.lower() not in LOGO_TYPES:
+        raise ValueError(f"use an image file ending {', '.join(LOGO_TYPES)}")
+    if not path.is_file():
+        raise ValueError(f"{text!r} is not a file")
+    if path.stat().st_size > LOGO_MAX_BYTES:
+        raise ValueError(f"the file is larger than {LOGO_MAX_BYTES // 1000} kB")
+    return str(path.resolve())
+
+
+def _folder(value: str) -> str:
+    """A folder ('' clears it); stored as an absolute path."""
+    from pathlib import Path
+
+    text = value.strip()
+    if not text:
+        return ""
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"{text!r} is not a folder")
+    return str(path.resolve())
+
+
+def _secret(value: str) -> str:
+    text = value.strip()
+    if text and (len(text) < 16 or any(ch.isspace() for ch in text)):
+        raise ValueError("use at least 16 characters without spaces")
+    return text
+
+
 DEFAULT_DISPUTE_STAGES = [
     "Team Manager",
     "Service Manager",
@@ -205,6 +252,73 @@ SETTINGS: dict[str, Setting] = {
             _text,
             "the authority's name, printed on letters and reports",
             "",
+        ),
+        Setting(
+            "authority-address",
+            "",
+            _text,
+            "the authority's postal address for letterheads; separate lines with ';'",
+            "",
+        ),
+        Setting(
+            "authority-logo",
+            "",
+            _logo,
+            "an image file (.png, .jpg, .gif or .svg, at most 1 MB) printed on letterheads; "
+            "embedded in each HTML letter",
+            "",
+        ),
+        Setting(
+            "iro-service-phone",
+            "",
+            _text,
+            "the Independent Review Unit's phone number, printed on letters",
+            "",
+        ),
+        Setting(
+            "iro-service-email",
+            "",
+            _text,
+            "the Independent Review Unit's email address, printed on letters",
+            "",
+        ),
+        Setting(
+            "advocacy-service",
+            "",
+            _text,
+            "the children's advocacy service and how to reach it, printed on letters",
+            "",
+        ),
+        Setting(
+            "complaints-contact",
+            "",
+            _text,
+            "how to make a complaint (team, phone, email), printed on letters",
+            "",
+        ),
+        Setting(
+            "consultation-return-days",
+            3,
+            _days,
+            "consultation papers are to be returned this many working days before the meeting "
+            "(printed on invitations)",
+            "R-PRE-2",
+        ),
+        Setting(
+            "template-dir",
+            "",
+            _folder,
+            "a folder of the authority's own letter and report templates; a template found "
+            "there replaces the packaged one of the same name",
+            "",
+        ),
+        Setting(
+            "pseudonym-key",
+            "",
+            _secret,
+            "the secret behind the stable pseudonyms of 'report monthly --pseudonymise' "
+            "(created on first use; changing it changes every pseudonym)",
+            "§7",
         ),
     ]
 }

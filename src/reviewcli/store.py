@@ -212,7 +212,7 @@ class Store:
                 date.fromisoformat(d["made_on"]),
                 date.fromisoformat(d["by_date"]),
                 d["reason"],
-                d["reviews_before"] if "reviews_before" in d.keys() else None,
+                d["reviews_before"],
             )
             for d in self.conn.execute(
                 "SELECT * FROM directions WHERE period_id = ? ORDER BY made_on", [period_id]

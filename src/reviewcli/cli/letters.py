@@ -1,0 +1,315 @@
+"""Printed output: letters (invitations, IRO introduction, decisions) and the monthly
+monitoring report."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from .common import handle_errors, on_date, progress_bar, store, today, warn
+
+letters_app = typer.Typer(
+    help="Letters from the templates: invitations, IRO introduction, decisions.",
+    no_args_is_help=True,
+)
+report_app = typer.Typer(help="Monitoring reports (DOMAIN.md §7).", no_args_is_help=True)
+app.add_typer(letters_app, name="letters")
+app.add_typer(report_app, name="report")
+
+
+class LetterFormat(str, Enum):
+    html = "html"
+    txt = "txt"
+
+
+OutDir = Annotated[
+    Path, typer.Option("--out", help="Folder to write the letters to (created if missing).")
+]
+LetterFormatOption = Annotated[
+    LetterFormat,
+    typer.Option("--format", "-f", help="html (print-ready A4) or txt (plain text)."),
+]
+TemplateDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--template-dir",
+        help="Folder of the authority's own templates (default: the template-dir setting); "
+        "a template missing there comes from the packaged ones.",
+    ),
+]
+
+
+def _warn_all(warnings: list[str]) -> None:
+    for message in warnings:
+        warn(message)
+
+
+def _settings_warning(s) -> None:
+    from ..letters import missing_settings
+
+    missing = missing_settings(s)
+    if missing:
+        warn(
+            f"policy settings not set: {', '.join(missing)}; letters use general wording "
+            "('reviewcli policy set KEY VALUE')"
+        )
+
+
+def _done(written: list[Path], what: str, out: Path) -> None:
+    """'Wrote 4 invitations for review 12 to DIR.' (``what`` is 'invitation{s} for …')."""
+    typer.echo(f"Wrote {len(written)} {what.format(s='' if len(written) == 1 else 's')} to {out}.")
+
+
+@letters_app.command("invite")
+@handle_errors
+def letters_invite(
+    review_id: Annotated[int, typer.Argument(help="The booked review.")],
+    out: OutDir,
+    fmt: LetterFormatOption = LetterFormat.html,
+    template_dir: TemplateDirOption = None,
+    combined: Annotated[
+        bool,
+        typer.Option("--combined", help="One file with every letter, a page apart, to print."),
+    ] = False,
+    mark_sent: Annotated[
+        bool,
+        typer.Option(
+            "--mark-sent", help="Record the invitations step done (R-PRE-2) and the letters sent."
+        ),
+    ] = False,
+) -> None:
+    """Write the invitation and consultation cover note for each invitee, one file each."""
+    from ..letters import invitation_documents, write_documents
+    from ..letters import mark_sent as record_sent
+
+    day = today()
+    with store() as s:
+        docs, warnings = invitation_documents(s, review_id, today=day)
+        with progress_bar("Writing invitations") as progress:
+            written = write_documents(
+                s,
+                docs,
+                out,
+                fmt=fmt.value,
+                today=day,
+                template_dir=template_dir,
+                progress=progress,
+                combined=f"review-{review_id}_invitations" if combined else None,
+            )
+        if mark_sent:
+            record_sent(s, docs, today=day)
+        _settings_warning(s)
+    _warn_all(warnings)
+    if combined:
+        typer.echo(f"Wrote {len(docs)} invitations for review {review_id} to {written[0]}.")
+    else:
+        _done(written, f"invitation{{s}} for review {review_id}", out)
+
+
+@letters_app.command("intro")
+@handle_errors
+def letters_intro(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    out: OutDir,
+    fmt: LetterFormatOption = LetterFormat.html,
+    template_dir: TemplateDirOption = None,
+) -> None:
+    """Write the IRO's introduction letter to the child (IRO Handbook 7.2)."""
+    from ..letters import intro_document, write_documents
+
+    day = today()
+    with store() as s:
+        docs, warnings = intro_document(s, child_id, today=day)
+        written = write_documents(s, docs, out, fmt=fmt.value, today=day, template_dir=template_dir)
+        _settings_warning(s)
+    _warn_all(warnings)
+    typer.echo(f"Wrote the IRO introduction for {child_id} to {written[0]}.")
+
+
+@letters_app.command("decisions")
+@handle_errors
+def letters_decisions(
+    review_id: Annotated[int, typer.Argument(help="The held review.")],
+    out: OutDir,
+    absent: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--absent",
+            help="An invitee who could not attend: contact id, or 'child'; repeatable. The "
+            "child counts as absent with participation PN5–PN7.",
+        ),
+    ] = None,
+    fmt: LetterFormatOption = LetterFormat.html,
+    template_dir: TemplateDirOption = None,
+) -> None:
+    """Write the decisions letter to each invitee who could not attend, and to every
+    contact flagged --no-full-record (who never gets the full record)."""
+    from ..letters import decisions_documents, write_documents
+
+    day = today()
+    with store() as s:
+        docs, warnings = decisions_documents(s, review_id, today=day, absent=absent or ())
+        written = write_documents(s, docs, out, fmt=fmt.value, today=day, template_dir=template_dir)
+        _settings_warning(s)
+    _warn_all(warnings)
+    _done(written, f"decisions letter{{s}} for review {review_id}", out)
+
+
+@letters_app.command("due")
+@handle_errors
+def letters_due(
+    out: OutDir,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Look from this date (default today).")
+    ] = None,
+    within: Annotated[
+        int,
+        typer.Option("--within", min=0, help="Also invitations due this many days after --on."),
+    ] = 3,
+    fmt: LetterFormatOption = LetterFormat.html,
+    template_dir: TemplateDirOption = None,
+    mark_sent: Annotated[
+        bool,
+        typer.Option(
+            "--mark-sent",
+            help="Record each review's invitations step done today (R-PRE-2) and the letters sent.",
+        ),
+    ] = False,
+) -> None:
+    """Write every invitation whose send-by date (R-PRE-2, 10 working days before the
+    meeting) falls on or before --on + --within days, overdue ones included."""
+    from ..errors import ReviewError
+    from ..letters import (
+        due_invitations,
+        invitation_documents,
+        write_documents,
+    )
+    from ..letters import (
+        mark_sent as record_sent,
+    )
+
+    day = on_date(on)
+    sent_on = today()
+    with store() as s:
+        due = due_invitations(s, day, within)
+        docs, warnings = [], []
+        skipped = 0
+        for item in due:
+            try:
+                more, notes = invitation_documents(s, item["review_id"], today=sent_on)
+            except ReviewError as e:  # one review's problem does not hold up the others
+                warnings.append(f"review {item['review_id']} skipped: {e}")
+                skipped += 1
+                continue
+            docs += more
+            warnings += notes
+        with progress_bar("Writing invitations") as progress:
+            written = write_documents(
+                s,
+                docs,
+                out,
+                fmt=fmt.value,
+                today=sent_on,
+                template_dir=template_dir,
+                progress=progress,
+            )
+        if mark_sent and docs:
+            record_sent(s, docs, today=sent_on)
+        if docs:
+            _settings_warning(s)
+    _warn_all(warnings)
+    done = len(due) - skipped
+    message = (
+        f"Wrote {len(written)} invitation{'' if len(written) == 1 else 's'} for {done} "
+        f"review{'' if done == 1 else 's'} to {out}"
+    )
+    if skipped:
+        message += f" ({skipped} skipped: see the warnings)"
+    if mark_sent and docs:
+        message += f"; invitations step done on {sent_on} (R-PRE-2)"
+    typer.echo(message + ".")
+
+
+# --- report monthly ----------------------------------------------------------------------------
+
+
+class ReportFormat(str, Enum):
+    html = "html"
+    csv = "csv"
+    xlsx = "xlsx"
+    md = "md"
+    json = "json"
+
+
+@report_app.command("monthly")
+@handle_errors
+def report_monthly(
+    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html (printable, with charts), csv (long format: section, item, field, "
+            "value), xlsx (one sheet per table), md or json.",
+        ),
+    ] = ReportFormat.md,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to this file (required for xlsx) instead of stdout."),
+    ] = None,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="For wider circulation: initials for names, stable pseudonyms for ids.",
+        ),
+    ] = False,
+    template_dir: TemplateDirOption = None,
+) -> None:
+    """The monthly monitoring report: reviews held on time, participation, records,
+    decisions, disputes, IRO caseloads and the reviews due next month by team."""
+    import sys
+
+    from .. import reports
+    from ..errors import ReviewError
+
+    if fmt == ReportFormat.xlsx and out is None:
+        raise ReviewError("xlsx is a binary file: give --out PATH")
+    with store() as s:
+        key = reports.ensure_pseudonym_key(s) if pseudonymise else None
+        data = reports.monthly_report(s, month, today=today())
+        if key:
+            data = reports.pseudonymise(s, data, key)
+        tdir = None
+        if fmt == ReportFormat.html:
+            from ..letters import template_folder
+
+            tdir = template_folder(s, template_dir)
+            authority = reports.report_header(s)
+    if fmt == ReportFormat.xlsx:
+        from ..files import open_private
+
+        with open_private(out, "wb") as stream:
+            reports.write_xlsx(data, stream)
+    else:
+        if fmt == ReportFormat.json:
+            text = reports.to_json(data)
+        elif fmt == ReportFormat.csv:
+            text = reports.to_csv(data)
+        elif fmt == ReportFormat.md:
+            text = reports.to_markdown(data)
+        else:
+            text = reports.to_html(data, authority, tdir)
+        if out is None:
+            sys.stdout.write(text)
+            return
+        from ..files import open_private
+
+        with open_private(out) as stream:
+            stream.write(text)
+    typer.echo(f"Wrote the {fmt.value} report for {data['month']} to {out}.", err=True)

@@ -1,0 +1,763 @@
+"""Letters: invitations, consultation cover notes, the IRO's introduction, decisions.
+
+Each letter is a Jinja template (``templates/*.j2``, overridable from the authority's own
+folder); this module gathers what a letter says from the store, renders it, and writes
+one file per recipient. HTML is autoescaped and print-ready; an undefined name in a
+template fails loudly (StrictUndefined) with the template and line.
+
+What the letters carry (sources in ``shared/seeds``):
+
+- the date in words, time, venue, the IRO's name and how to reach them (IRO Handbook 7.2);
+- the date consultation papers are to be returned: ``consultation-return-days`` working
+  days before the meeting (policy; 3 by default, so the IRO reads them with the social
+  worker's reports, R-PRE-3), counted as in R-CAL-3;
+- the rights children and parents must be told (Coventry LAR §5): to see the IRO
+  separately, to bring a supporter or interpreter, to have an advocate, how to complain;
+- the agenda prompts of DOMAIN.md §8 that apply to this review;
+- for the decisions letter (Coventry LAR §12), the decisions, who does them and by when;
+  a contact flagged ``no_full_record`` gets this letter and is never told the full
+  record will follow.
+
+Nothing here imports the command-line framework.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import codes, rules
+from .calendar import add_years, age_on
+from .contacts import CHILD, get_contact, invitees, mark_letters_sent, role_label
+from .errors import ReviewError
+from .records import get_child, get_review
+from .store import Store
+
+FORMATS = ("html", "txt")
+FOSTER_PLACEMENTS = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
+PLACEMENT_ORDER = "E1"
+DID_NOT_ATTEND = frozenset({"PN5", "PN6", "PN7"})  # SSDA903 participation codes
+NO_LETTER_UNDER = 4  # a child under 4 (PN0) gets no letter of their own
+
+
+# The matters every review considers (Coventry LAR §8; IRO Handbook 3.38), in short.
+CONSIDERATIONS = [
+    "changes since the last review, and whether its decisions were carried out",
+    "the child's legal status",
+    "the plan for permanence",
+    "contact with parents, brothers and sisters and other people who matter",
+    "whether the placement meets the child's needs and keeps them safe",
+    "education, including the Personal Education Plan",
+    "leisure interests and activities",
+    "health, including the latest health assessment",
+    "identity: religion, racial origin, culture and language",
+    "advice, support and assistance to the child",
+    "plans for when the child is no longer looked after",
+    "the child's wishes and feelings, and whether an independent visitor is needed",
+    "social worker visits where the child is placed with parents",
+    "who has delegated authority to make day-to-day decisions",
+    "any other matters arising",
+]
+
+
+@dataclass
+class Document:
+    """One output file: one or more letters to one recipient."""
+
+    stem: str  # file name without extension; never a personal name
+    letters: list[dict]
+    review: dict | None = None
+    contact_id: int | None = None
+    is_child: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- settings and formatting -------------------------------------------------------------------
+
+
+def template_folder(store: Store, override: str | Path | None) -> str | None:
+    """--template-dir, else the template-dir policy setting, else the packaged ones only."""
+    if override:
+        return str(override)
+    return store.policy_values.get("template-dir") or None
+
+
+def logo_data_uri(path: str) -> str:
+    """The logo as a data: URI, so an HTML letter is one self-contained file."""
+    from .policy import LOGO_MAX_BYTES, LOGO_TYPES
+
+    if not path:
+        return ""
+    file = Path(path)
+    mime = LOGO_TYPES.get(file.suffix.lower())
+    if mime is None:
+        raise ReviewError(f"authority-logo {path!r} is not a .png, .jpg, .gif or .svg file")
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        raise ReviewError(
+            f"cannot read the authority-logo {path!r} ({e.strerror}); fix it with "
+            "'reviewcli policy set authority-logo FILE'"
+        ) from None
+    if len(data) > LOGO_MAX_BYTES:
+        raise ReviewError(f"authority-logo {path!r} is larger than {LOGO_MAX_BYTES // 1000} kB")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def letterhead(store: Store, today: date, fmt: str = "html") -> dict:
+    values = store.policy_values
+    address = str(values.get("authority-address") or "")
+    return {
+        "authority": {
+            "name": values.get("authority-name") or "",
+            "address_lines": [line.strip() for line in re.split(r"[;\n]", address) if line.strip()],
+            "logo": logo_data_uri(str(values.get("authority-logo") or "")) if fmt == "html" else "",
+        },
+        "service": {
+            "phone": values.get("iro-service-phone") or "",
+            "email": values.get("iro-service-email") or "",
+            "advocacy": values.get("advocacy-service") or "",
+            "complaints": values.get("complaints-contact") or "",
+        },
+        "today": today,
+    }
+
+
+def missing_settings(store: Store) -> list[str]:
+    """Letter settings still empty: the letters fall back to general wording."""
+    keys = (
+        "authority-name",
+        "authority-address",
+        "iro-service-phone",
+        "iro-service-email",
+        "advocacy-service",
+        "complaints-contact",
+    )
+    return [k for k in keys if not store.policy_values.get(k)]
+
+
+def clock(value: str | None) -> str:
+    """'16:00' → '4pm', '09:30' → '9:30am' (letters); '' when there is no time."""
+    if not value:
+        return ""
+    hh, mm = (int(part) for part in value.split(":"))
+    suffix = "am" if hh < 12 else "pm"
+    h12 = hh % 12 or 12
+    if hh == 12 and mm == 0:
+        return "12 noon"
+    return f"{h12}{suffix}" if mm == 0 else f"{h12}:{mm:02d}{suffix}"
+
+
+def wrap(text: str, width: int = 76) -> str:
+    """Plain-text letters: wrap each line at ``width``, with a hanging indent under a
+    list item ('- ' or '1. ')."""
+    import textwrap
+
+    out = []
+    for line in str(text).split("\n"):
+        if not line.strip():
+            out.append("")
+            continue
+        lead = re.match(r"\s*(?:- |\d+\. )?", line).group(0)
+        out += textwrap.wrap(
+            line,
+            width,
+            subsequent_indent=" " * len(lead),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return "\n".join(out)
+
+
+def age_band(age: int) -> str:
+    """How a letter to a child is worded: 'young' (under 8), 'middle' (8–12), 'teen'."""
+    if age < 8:
+        return "young"
+    if age < 13:
+        return "middle"
+    return "teen"
+
+
+def _safe_part(value: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]+", "-", value).strip("-") or "x"
+
+
+# --- what a letter says --------------------------------------------------------------------------
+
+
+def _iro(store: Store, child_id: str) -> dict:
+    iro = store.row(
+        "SELECT i.* FROM allocations a JOIN iros i ON i.id = a.iro_id "
+        "WHERE a.child_id = ? AND a.end_date IS NULL",
+        [child_id],
+    )
+    if iro is None:
+        raise ReviewError(
+            f"{child_id} has no named IRO; letters name the IRO: allocate one first with "
+            f"'reviewcli allocate {child_id} IRO_ID' (R-IRO-2)"
+        )
+    return {"id": iro["id"], "name": iro["name"], "email": iro["email"], "phone": iro["phone"]}
+
+
+def _child(child: dict, on: date) -> dict:
+    dob = date.fromisoformat(child["dob"])
+    age = age_on(dob, on)
+    return {
+        "id": child["id"],
+        "first_name": child["first_name"],
+        "last_name": child["last_name"],
+        "name": f"{child['first_name']} {child['last_name']}",
+        "dob": dob,
+        "age": age,
+        "age_band": age_band(age),
+        "social_worker": child["social_worker"] or "",
+        "team": child["team"] or "",
+    }
+
+
+def meeting_date(review: dict) -> date:
+    return date.fromisoformat(review["booked_date"] or review["recording_date"])
+
+
+def _episode_on(store: Store, period_id: int, day: date) -> dict | None:
+    return store.row(
+        "SELECT * FROM episodes WHERE period_id = ? AND start_date <= ? "
+        "ORDER BY start_date DESC, id DESC LIMIT 1",
+        [period_id, day.isoformat()],
+    )
+
+
+def agenda_prompts(store: Store, review: dict) -> list[dict]:
+    """The agenda prompts of DOMAIN.md §8 that apply to this review.
+
+    Each has ``text`` (for adults), ``child_text`` (for the child's letter) and ``source``.
+    """
+    prompts: list[dict] = []
+    number = review["number"]
+    on = meeting_date(review)
+    if number == 2:
+        prompts.append(
+            {
+                "text": "A permanence plan must be in place from this, the second review.",
+                "child_text": "We will talk about the long-term plan for where you will grow up.",
+                "source": "IRO Handbook 3.38",
+            }
+        )
+    if number == 3:
+        prompts.append(
+            {
+                "text": "If permanence has not yet been achieved, the review will look for a "
+                "parallel (twin-track) plan.",
+                "child_text": "We will talk about the long-term plan for you, and what happens "
+                "if the first plan cannot work out.",
+                "source": "Coventry LAR §9",
+            }
+        )
+    child = get_child(store, review["child_id"])
+    dob = date.fromisoformat(child["dob"])
+    sixteenth = add_years(dob, 16)
+    episode = _episode_on(store, review["period_id"], on)
+    if on >= sixteenth and age_on(dob, on) < 18 and episode:
+        earlier = store.value(
+            "SELECT COUNT(*) FROM reviews WHERE child_id = ? AND status = 'held' "
+            "AND recording_date >= ? AND recording_date < ? AND id != ?",
+            [child["id"], sixteenth.isoformat(), on.isoformat(), review["id"]],
+        )
+        if episode["placement"] in FOSTER_PLACEMENTS and not earlier:
+            prompts.append(
+                {
+                    "text": "This is the first review since the young person's 16th birthday "
+                    "in foster care: consider whether a Staying Put arrangement (staying with "
+                    "the foster carers after 18) should be an option.",
+                    "child_text": "Now you are 16, we will talk about Staying Put: whether you "
+                    "could stay living with your foster carers after you are 18.",
+                    "source": "Coventry LAR",
+                }
+            )
+    authorised = store.value(
+        "SELECT MIN(start_date) FROM episodes WHERE period_id = ? AND legal_status = ? "
+        "AND start_date <= ?",
+        [review["period_id"], PLACEMENT_ORDER, on.isoformat()],
+    )
+    if authorised and episode and episode["placement"] not in codes.PLACED_FOR_ADOPTION:
+        since = store.value(
+            "SELECT COUNT(*) FROM reviews WHERE period_id = ? AND status = 'held' "
+            "AND recording_date >= ? AND recording_date < ? AND id != ?",
+            [review["period_id"], authorised, on.isoformat(), review["id"]],
+        )
+        if since == 1:
+            prompts.append(
+                {
+                    "text": "This is the second review since the placement order and the child "
+                    "has not yet been placed for adoption: the review must consider whether "
+                    "adoption is still the plan.",
+                    "child_text": "We will talk about whether the plan for you to be adopted "
+                    "is still the right plan.",
+                    "source": "IRO Handbook 3.59",
+                }
+            )
+    return prompts
+
+
+def return_date(store: Store, meeting: date) -> date:
+    """When consultation papers are due back: N working days before the meeting (R-CAL-3)."""
+    days = int(store.policy_values.get("consultation-return-days", 3))
+    return store.calendar.subtract_working_days(meeting, days)
+
+
+def review_context(store: Store, review: dict, today: date) -> dict:
+    child = get_child(store, review["child_id"])
+    on = meeting_date(review)
+    number = review["number"] or 0
+    distribution = store.value(
+        "SELECT due FROM review_steps WHERE review_id = ? AND step = 'distribution'",
+        [review["id"]],
+    )
+    next_due = store.value(
+        "SELECT next_due FROM periods WHERE id = ? AND end_date IS NULL", [review["period_id"]]
+    )
+    return {
+        "review": {
+            "id": review["id"],
+            "number": number,
+            "ordinal": rules.ordinal(number) if number else "",
+            "first": number == 1,
+            "date": on,
+            "time": review["booked_time"] or "",
+            "clock": clock(review["booked_time"]),
+            "venue": review["venue"] or "",
+            "deadline": date.fromisoformat(review["deadline"]) if review["deadline"] else None,
+            "status": review["status"],
+            "recording_date": date.fromisoformat(review["recording_date"])
+            if review["recording_date"]
+            else None,
+            "return_date": return_date(store, on),
+            "return_days": int(store.policy_values.get("consultation-return-days", 3)),
+            "distribution_due": date.fromisoformat(distribution) if distribution else None,
+            "next_due": date.fromisoformat(next_due) if next_due else None,
+        },
+        "child": _child(child, on),
+        "iro": _iro(store, child["id"]),
+        "prompts": agenda_prompts(store, review),
+        "considerations": CONSIDERATIONS,
+    }
+
+
+def _recipient(invitee: dict) -> dict:
+    return {
+        "name": invitee["name"],
+        "first_name": invitee.get("first_name") or "",
+        "role": invitee["role"],
+        "role_label": invitee["role_label"],
+        "audience": invitee["audience"],
+        "address_lines": [
+            line.strip()
+            for line in re.split(r"[;\n]", invitee.get("address") or "")
+            if line.strip()
+        ],
+        "email": invitee.get("email") or "",
+        "language": invitee.get("language") or "",
+        "format_notes": invitee.get("format_notes") or "",
+        "large_print": "large print" in (invitee.get("format_notes") or "").lower(),
+        "no_full_record": bool(invitee.get("no_full_record")),
+    }
+
+
+def child_address(store: Store, child_id: str) -> str:
+    """Where a letter to the child goes: their own address, else care of their carer."""
+    own = store.row(
+        "SELECT address FROM contacts WHERE child_id = ? AND role = 'child' AND active = 1 "
+        "AND address IS NOT NULL ORDER BY id LIMIT 1",
+        [child_id],
+    )
+    if own:
+        return own["address"]
+    carer = store.row(
+        "SELECT name, address FROM contacts WHERE child_id = ? AND role = 'carer' AND active = 1 "
+        "AND address IS NOT NULL ORDER BY id LIMIT 1",
+        [child_id],
+    )
+    return f"c/o {carer['name']}; {carer['address']}" if carer else ""
+
+
+def _needs(invitee: dict, label: str) -> list[str]:
+    out = []
+    language = (invitee.get("language") or "").strip()
+    if language and language.lower() != "english":
+        out.append(f"{label} reads {language}: arrange a translation or an interpreter")
+    if invitee.get("format_notes"):
+        out.append(f"{label}: {invitee['format_notes']}")
+    return out
+
+
+def _who(invitee: dict) -> str:
+    if invitee["contact_id"] is None:
+        return f"the child ({invitee['child_id']})"
+    return f"contact {invitee['contact_id']} ({invitee['role']}, review {invitee['review_id']})"
+
+
+def _child_too_young(ctx: dict) -> bool:
+    return ctx["child"]["age"] < NO_LETTER_UNDER
+
+
+# --- the documents -------------------------------------------------------------------------------
+
+
+def invitation_documents(
+    store: Store, review_id, *, today: date, cover: bool = True
+) -> tuple[list[Document], list[str]]:
+    """One document per invitee: the invitation, then the consultation cover note."""
+    review = get_review(store, review_id)
+    if review["status"] not in ("booked", "adjourned"):
+        raise ReviewError(
+            f"review {review['id']} is {review['status']}; invitations are for a booked review"
+        )
+    ctx = review_context(store, review, today)
+    warnings = []
+    if not ctx["review"]["time"] or not ctx["review"]["venue"]:
+        missing = " and ".join(
+            w
+            for w, v in (("time", ctx["review"]["time"]), ("venue", ctx["review"]["venue"]))
+            if not v
+        )
+        warnings.append(
+            f"review {review['id']} has no {missing}: the letters say 'to be confirmed'; set it "
+            f"with 'reviewcli review reschedule {review['id']} --date {review['booked_date']} "
+            "--time HH:MM --venue TEXT'"
+        )
+    docs = []
+    for invitee in invitees(store, review["id"]):
+        if invitee["contact_id"] is not None and not _active(store, invitee["contact_id"]):
+            continue
+        if invitee["role"] == "child" and _child_too_young(ctx):
+            warnings.append(
+                f"{ctx['child']['id']} is under {NO_LETTER_UNDER} on the day of the review: no "
+                "letter of their own (the carers' letters cover them)"
+            )
+            continue
+        if invitee["contact_id"] is None and not invitee["address"]:
+            invitee = {**invitee, "address": child_address(store, invitee["child_id"])}
+        warnings += _needs(invitee, _who(invitee))
+        recipient = _recipient(invitee)
+        base = {**ctx, "recipient": recipient, "wishes": invitee.get("wishes") or ""}
+        letters = [
+            {**base, "template": f"invitation-{recipient['audience']}", "title": "Invitation"}
+        ]
+        if cover:
+            letters.append(
+                {**base, "template": "consultation-cover", "title": "Consultation papers"}
+            )
+        docs.append(
+            Document(
+                stem=f"review-{review['id']}_{_safe_part(ctx['child']['id'])}_invitation_"
+                f"{invitee['number']:02d}-{invitee['role']}",
+                letters=letters,
+                review=review,
+                contact_id=invitee["contact_id"],
+                is_child=invitee["contact_id"] is None,
+            )
+        )
+    if not docs:
+        raise ReviewError(
+            f"nobody to write to for review {review['id']}: add the child's contacts with "
+            f"'reviewcli contact add {review['child_id']} NAME --role ROLE'"
+        )
+    return docs, warnings
+
+
+def _active(store: Store, contact_id: int) -> bool:
+    return bool(store.value("SELECT active FROM contacts WHERE id = ?", [contact_id]))
+
+
+def intro_document(store: Store, child_id: str, *, today: date) -> tuple[list[Document], list]:
+    """The IRO's introduction to the child (IRO Handbook 7.2)."""
+    child = get_child(store, child_id)
+    iro = _iro(store, child["id"])
+    period = store.row(
+        "SELECT * FROM periods WHERE child_id = ? AND end_date IS NULL", [child["id"]]
+    )
+    if period is None:
+        raise ReviewError(
+            f"{child['id']} is not looked after; the IRO introduction is for a child in care"
+        )
+    pending = store.row(
+        "SELECT * FROM reviews WHERE period_id = ? AND status IN ('booked', 'adjourned')",
+        [period["id"]],
+    )
+    info = _child(child, today)
+    own = store.row(
+        "SELECT * FROM contacts WHERE child_id = ? AND role = 'child' AND active = 1 "
+        "ORDER BY id LIMIT 1",
+        [child["id"]],
+    )
+    address = child_address(store, child["id"])
+    invitee = {
+        "name": info["name"],
+        "first_name": info["first_name"],
+        "role": "child",
+        "role_label": role_label("child"),
+        "audience": "child",
+        "address": address,
+        "email": own["email"] if own else None,
+        "language": own["language"] if own else None,
+        "format_notes": own["format_notes"] if own else None,
+    }
+    warnings = _needs(invitee, f"{child['id']}")
+    if info["age"] < NO_LETTER_UNDER:
+        warnings.append(
+            f"{child['id']} is {info['age']}: the IRO introduces themselves to the carers in "
+            "person; the letter is for the child's file"
+        )
+    next_review = {
+        "number": period["next_number"],
+        "ordinal": rules.ordinal(period["next_number"]) if period["next_number"] else "",
+        "due": date.fromisoformat(period["next_due"]) if period["next_due"] else None,
+        "booked": date.fromisoformat(pending["booked_date"]) if pending else None,
+        "clock": clock(pending["booked_time"]) if pending else "",
+        "venue": (pending["venue"] or "") if pending else "",
+    }
+    letter = {
+        "template": "iro-introduction",
+        "title": "Your Independent Reviewing Officer",
+        "child": info,
+        "iro": iro,
+        "recipient": _recipient(invitee),
+        "next_review": next_review,
+    }
+    stem = f"{_safe_part(child['id'])}_iro-introduction"
+    return [Document(stem=stem, letters=[letter], is_child=True)], warnings
+
+
+def decisions_documents(
+    store: Store, review_id, *, today: date, absent: list | tuple = ()
+) -> tuple[list[Document], list[str]]:
+    """Decisions letters: to each invitee who could not attend, and to every invitee
+    flagged no_full_record (who gets this letter instead of the full record).
+
+    The child counts as absent when their participation code says they did not attend
+    (PN5, PN6, PN7); others are named with ``absent`` (contact ids, or 'child').
+    """
+    review = get_review(store, review_id)
+    if review["status"] != "held":
+        raise ReviewError(
+            f"review {review['id']} is {review['status']}; decisions letters follow a held review"
+        )
+    decisions = store.rows(
+        "SELECT id, text, owner, due, starred FROM decisions WHERE review_id = ? "
+        "AND status != 'cancelled' ORDER BY due, id",
+        [review["id"]],
+    )
+    if not decisions:
+        raise ReviewError(
+            f"no decisions recorded for review {review['id']}; add them with "
+            f"'reviewcli decision add {review['id']} TEXT --owner NAME --due D'"
+        )
+    listed = invitees(store, review["id"])
+    by_id = {("child" if r["contact_id"] is None else r["contact_id"]): r for r in listed}
+    wanted: set = set()
+    for value in absent:
+        key = CHILD if str(value).strip().lower() == CHILD else None
+        if key is None:
+            try:
+                key = int(value)
+            except (TypeError, ValueError):
+                raise ReviewError(
+                    f"--absent takes a contact id or 'child', not {value!r}"
+                ) from None
+            contact = get_contact(store, key)
+            if key not in by_id:
+                raise ReviewError(
+                    f"contact {key} ({contact['name']}) was not invited to review {review['id']}"
+                )
+        wanted.add(key)
+    if review["participation"] in DID_NOT_ATTEND:
+        wanted.add(CHILD)
+    ctx = review_context(store, review, today)
+    warnings: list[str] = []
+    docs = []
+    for key, invitee in by_id.items():
+        is_absent = key in wanted
+        if not is_absent and not invitee["no_full_record"]:
+            continue
+        if key == CHILD and _child_too_young(ctx):
+            continue
+        if key == CHILD and not invitee["address"]:
+            invitee = {**invitee, "address": child_address(store, invitee["child_id"])}
+        recipient = _recipient(invitee)
+        warnings += _needs(invitee, _who(invitee))
+        template = "decisions-child" if recipient["audience"] == "child" else "decisions"
+        letter = {
+            **ctx,
+            "template": template,
+            "title": "Decisions of the review",
+            "recipient": recipient,
+            "absent": is_absent,
+            "decisions": [
+                {
+                    "text": d["text"],
+                    "owner": d["owner"],
+                    "due": date.fromisoformat(d["due"]),
+                }
+                for d in decisions
+            ],
+            "participation": review["participation"] or "",
+        }
+        docs.append(
+            Document(
+                stem=f"review-{review['id']}_{_safe_part(ctx['child']['id'])}_decisions_"
+                f"{invitee['number']:02d}-{invitee['role']}",
+                letters=[letter],
+                review=review,
+                contact_id=invitee["contact_id"],
+                is_child=invitee["contact_id"] is None,
+            )
+        )
+    if not docs:
+        raise ReviewError(
+            f"nobody to write to for review {review['id']}: name each invitee who could not "
+            "attend with --absent CONTACT_ID (or --absent child)"
+        )
+    return docs, warnings
+
+
+def due_invitations(store: Store, on: date, within: int = 3) -> list[dict]:
+    """Booked reviews whose invitations (R-PRE-2) are due to be sent by ``on + within`` days,
+    overdue ones included: open 'invitations' steps."""
+    from datetime import timedelta
+
+    limit = (on + timedelta(days=within)).isoformat()
+    return store.rows(
+        "SELECT s.review_id, s.child_id, s.due, r.booked_date FROM review_steps s "
+        "JOIN reviews r ON r.id = s.review_id "
+        "WHERE s.step = 'invitations' AND s.status = 'open' AND s.due <= ? "
+        "AND r.status IN ('booked', 'adjourned') ORDER BY s.due, s.child_id, s.review_id",
+        [limit],
+    )
+
+
+# --- rendering and writing -----------------------------------------------------------------------
+
+
+def _environment(template_dir: str | None):
+    from .templating import environment
+
+    env = environment(template_dir)
+    env.filters["clock"] = clock
+    env.filters["wrap"] = wrap
+    return env
+
+
+def _template_error(name: str, e: Exception) -> ReviewError:
+    where = name
+    line = getattr(e, "lineno", None)
+    filename = getattr(e, "filename", None) or getattr(e, "name", None)
+    if line is None:  # a runtime error: find the template frame in the traceback
+        for frame in reversed(traceback.extract_tb(e.__traceback__)):
+            if frame.filename.endswith(".j2"):
+                filename, line = frame.filename, frame.lineno
+                break
+    if filename:
+        where = Path(str(filename)).name
+    message = str(e).replace("\n", " ")
+    return ReviewError(f"template {where}{f' line {line}' if line else ''}: {message}")
+
+
+def _render(env, name: str, context: dict) -> str:
+    from jinja2 import TemplateError
+
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateError as e:
+        raise _template_error(name, e) from None
+
+
+def render_document(doc: Document, fmt: str, common: dict, template_dir: str | None) -> str:
+    """Render each letter's body (``<template>.<fmt>.j2``), then the document around them
+    (``letter.<fmt>.j2``: letterhead, address, date, page breaks between letters)."""
+    from markupsafe import Markup
+
+    if fmt not in FORMATS:
+        raise ReviewError(f"unknown letter format {fmt!r}; use html or txt")
+    env = _environment(template_dir)
+    letters = []
+    for letter in doc.letters:
+        body = _render(env, f"{letter['template']}.{fmt}.j2", {**common, **letter})
+        # An HTML body was autoescaped when rendered: the document includes it as it is.
+        letters.append({**letter, "content": Markup(body) if fmt == "html" else body})
+    return _render(env, f"letter.{fmt}.j2", {**common, "letters": letters, "fmt": fmt})
+
+
+def write_documents(
+    store: Store,
+    docs: list[Document],
+    out_dir: str | Path,
+    *,
+    fmt: str,
+    today: date,
+    template_dir: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    combined: str | None = None,
+) -> list[Path]:
+    """Render every document first (a template error writes nothing), then write them.
+
+    ``combined`` names one file holding every letter, a page apart, instead.
+    """
+    from .files import open_private
+
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise ReviewError(f"{str(folder)!r} is a file, not a folder")
+    if not folder.exists() and not folder.parent.exists():
+        raise ReviewError(f"folder {str(folder.parent)!r} does not exist")
+    common = letterhead(store, today, fmt)
+    tdir = template_folder(store, template_dir)
+    if combined:
+        everything = Document(stem=combined, letters=[x for d in docs for x in d.letters])
+        rendered = [(everything, render_document(everything, fmt, common, tdir))] if docs else []
+    else:
+        rendered = []
+        for i, doc in enumerate(docs, 1):
+            rendered.append((doc, render_document(doc, fmt, common, tdir)))
+            if progress:
+                progress(i, 2 * len(docs))
+    folder.mkdir(mode=0o700, exist_ok=True)
+    written = []
+    for i, (doc, text) in enumerate(rendered, 1):
+        path = folder / f"{doc.stem}.{fmt}"
+        with open_private(path) as stream:
+            stream.write(text)
+        written.append(path)
+        if progress and not combined:
+            progress(len(docs) + i, 2 * len(docs))
+    return written
+
+
+def mark_sent(store: Store, docs: list[Document], *, today: date) -> list[int]:
+    """Record the invitations step done (R-PRE-2) and each letter's sending date, in one
+    transaction. Returns the review ids marked."""
+    from .records import complete_step
+
+    reviews: dict[int, dict] = {}
+    for doc in docs:
+        if doc.review is not None:
+            reviews.setdefault(doc.review["id"], doc.review)
+    with store.write():
+        for review_id, review in reviews.items():
+            step = store.row(
+                "SELECT status FROM review_steps WHERE review_id = ? AND step = 'invitations'",
+                [review_id],
+            )
+            if step and step["status"] in ("open", "missed"):
+                complete_step(store, review_id, "invitations", on=today, today=today)
+            mark_letters_sent(
+                store,
+                review,
+                [d.contact_id for d in docs if d.review and d.review["id"] == review_id],
+                today,
+            )
+    return list(reviews)

@@ -1,0 +1,923 @@
+"""The monthly monitoring report (DOMAIN.md §7; Coventry LAR §14; IRO Handbook 7.11).
+
+``monthly_report`` gathers the figures of one month from the store into a plain dict
+(the JSON of ``report monthly --format json``); ``tables`` lays that dict out as the
+tables every other format shows; the ``to_*`` and ``write_xlsx`` functions render them.
+Nothing here imports the command-line framework.
+
+How each figure is counted:
+
+- a review counts in the month of its recording date; it is on time when its recording
+  date is on or before its deadline (R-SCH-15), out of time otherwise, with its reason;
+- participation: the SSDA903 code of each review held (PN0–PN7, every key present);
+- first reviews held in the month, and how many within 20 working days of the start of
+  care (R-SCH-1; first reviews of short breaks, R-SCH-5, are counted apart);
+- IRO allocation: periods of care starting in the month, and whether an IRO was named
+  within 5 working days (R-IRO-2), late, not yet (deadline passed) or still pending;
+- records: the steps R-POST-2 (decisions circulated), R-POST-5 (full record) and
+  R-POST-6 (record distributed) whose deadline falls in the month: done on time, done
+  late, or still outstanding;
+- decisions made at the reviews held in the month, how many starred (and forwarded
+  within 72 hours, R-POST-7), and every action overdue at the end of the month (due on or
+  before the last day and not done by then);
+- significant events recorded in the month; disputes opened, escalated (each step up),
+  resolved, referred to Cafcass in the month, and open at its end;
+- caseload per IRO at the end of the month, per full-time equivalent, against the
+  50–70 of R-IRO-4;
+- the reviews due next month by team (the team managers' sheet): every review whose
+  deadline falls next month, booked or held, and every open period of care whose next
+  review falls due then and is not yet booked.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import hmac
+import io
+import json
+import re
+from datetime import date, timedelta
+from hashlib import sha256
+
+from . import codes
+from .errors import ReviewError
+from .store import Store
+
+PARTICIPATION_CODES = [f"PN{i}" for i in range(8)]
+RECORD_STEPS = [
+    ("decisions", "R-POST-2", "decisions and recommendations circulated (5 working days)"),
+    ("record", "R-POST-5", "full record of the review (15 working days)"),
+    ("distribution", "R-POST-6", "record distributed to participants (20 working days)"),
+]
+CASELOAD_LOW, CASELOAD_HIGH = 50, 70  # R-IRO-4
+NO_TEAM = "(no team)"
+NO_REASON = "(no reason recorded)"
+
+
+def parse_month(value: str) -> tuple[date, date]:
+    """'2026-10' → (1 Oct 2026, 31 Oct 2026)."""
+    text = (value or "").strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ReviewError(f"invalid month {value!r}: use YYYY-MM")
+    year, month = int(m.group(1)), int(m.group(2))
+    return date(year, month, 1), date(year, month, _calendar.monthrange(year, month)[1])
+
+
+def _month_after(start: date) -> tuple[date, date]:
+    nxt = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt, date(nxt.year, nxt.month, _calendar.monthrange(nxt.year, nxt.month)[1])
+
+
+def _iro_on(day: str) -> str:
+    return (
+        "(SELECT a.iro_id FROM allocations a WHERE a.child_id = {t}.child_id "
+        f"AND a.start_date <= {day} AND (a.end_date IS NULL OR a.end_date > {day}) "
+        "ORDER BY a.start_date DESC LIMIT 1)"
+    )
+
+
+def caseload_band(per_fte: float) -> str:
+    """R-IRO-4: 50–70 children per full-time IRO is good practice; above 70 a warning."""
+    if per_fte < CASELOAD_LOW:
+        return "below"
+    return "within" if per_fte <= CASELOAD_HIGH else "above"
+
+
+def monthly_report(store: Store, month: str, *, today: date) -> dict:
+    start, end = parse_month(month)
+    s, e = start.isoformat(), end.isoformat()
+    cal = store.calendar
+    data: dict = {
+        "month": f"{start:%Y-%m}",
+        "from": s,
+        "to": e,
+        "generated_on": today.isoformat(),
+        "pseudonymised": False,
+    }
+
+    # --- reviews held (R-SCH-15) ------------------------------------------------------------
+    held = store.rows(
+        "SELECT r.id, r.child_id, r.number, r.rule, r.deadline, r.recording_date, r.meeting, "
+        "r.participation, r.late_reason, r.period_id, c.first_name, c.last_name, c.team, "
+        + _iro_on("r.recording_date").format(t="r")
+        + " AS iro FROM reviews r JOIN children c ON c.id = r.child_id "
+        "WHERE r.status = 'held' AND r.recording_date BETWEEN ? AND ? "
+        "ORDER BY r.recording_date, r.child_id, r.id",
+        [s, e],
+    )
+    late = [r for r in held if r["deadline"] and r["recording_date"] > r["deadline"]]
+    reasons: dict[str, int] = {}
+    for r in late:
+        reason = " ".join((r["late_reason"] or "").split()) or NO_REASON
+        reasons[reason] = reasons.get(reason, 0) + 1
+    data["reviews_held"] = len(held)
+    data["held_on_time"] = len(held) - len(late)
+    data["held_out_of_time"] = len(late)
+    data["percent_on_time"] = round(100 * (len(held) - len(late)) / len(held), 1) if held else None
+    data["out_of_time_reasons"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    data["out_of_time_reviews"] = [
+        {
+            "review_id": r["id"],
+            "child_id": r["child_id"],
+            "name": f"{r['first_name']} {r['last_name']}",
+            "team": r["team"] or NO_TEAM,
+            "iro": r["iro"],
+            "number": r["number"],
+            "recording_date": r["recording_date"],
+            "deadline": r["deadline"],
+            "days_late": (
+                date.fromisoformat(r["recording_date"]) - date.fromisoformat(r["deadline"])
+            ).days,
+            "reason": " ".join((r["late_reason"] or "").split()) or NO_REASON,
+        }
+        for r in late
+    ]
+    data["held_without_meeting"] = sum(1 for r in held if not r["meeting"])
+
+    # --- participation (§7) -------------------------------------------------------------------
+    participation = {code: 0 for code in PARTICIPATION_CODES}
+    for r in held:
+        if r["participation"] in participation:
+            participation[r["participation"]] += 1
+    data["participation"] = participation
+    data["participation_not_recorded"] = sum(1 for r in held if not r["participation"])
+
+    # --- first reviews within 20 working days (R-SCH-1) --------------------------------------
+    first = [r for r in held if r["number"] == 1]
+    short = [r for r in first if r["rule"] == "R-SCH-5"]
+    within = 0
+    for r in first:
+        if r in short:
+            continue
+        began = store.value("SELECT start_date FROM periods WHERE id = ?", [r["period_id"]])
+        limit = cal.add_working_days(date.fromisoformat(began), 20)
+        within += r["recording_date"] <= limit.isoformat()
+    data["first_reviews_held"] = len(first)
+    data["first_reviews_within_20_working_days"] = within
+    data["first_reviews_late"] = len(first) - len(short) - within
+    data["first_reviews_short_breaks"] = len(short)
+
+    # --- IRO allocated within 5 working days (R-IRO-2) ----------------------------------------
+    periods = store.rows(
+        "SELECT id, child_id, start_date, end_date FROM periods "
+        "WHERE start_date BETWEEN ? AND ? ORDER BY start_date, child_id",
+        [s, e],
+    )
+    alloc = {"within": 0, "late": 0, "missing": 0, "pending": 0}
+    for p in periods:
+        named = store.value(
+            "SELECT MIN(MAX(start_date, ?)) FROM allocations WHERE child_id = ? "
+            "AND (end_date IS NULL OR end_date > ?)",
+            [p["start_date"], p["child_id"], p["start_date"]],
+        )
+        due = cal.add_working_days(date.fromisoformat(p["start_date"]), 5).isoformat()
+        if named:
+            alloc["within" if named <= due else "late"] += 1
+        else:
+            alloc["missing" if due < today.isoformat() else "pending"] += 1
+    data["periods_started"] = len(periods)
+    data["iro_allocated_within_5_working_days"] = alloc["within"]
+    data["iro_allocated_late"] = alloc["late"]
+    data["iro_not_allocated"] = alloc["missing"]
+    data["iro_allocation_pending"] = alloc["pending"]
+
+    # --- records on time (R-POST-2, R-POST-5, R-POST-6) --------------------------------------
+    records = {}
+    for step, rule, label in RECORD_STEPS:
+        rows = store.rows(
+            "SELECT status, done_on, due FROM review_steps WHERE step = ? AND due BETWEEN ? AND ?",
+            [step, s, e],
+        )
+        done = [r for r in rows if r["status"] == "done"]
+        records[step] = {
+            "rule": rule,
+            "label": label,
+            "due": len(rows),
+            "on_time": sum(1 for r in done if r["done_on"] <= r["due"]),
+            "late": sum(1 for r in done if r["done_on"] > r["due"]),
+            "outstanding": len(rows) - len(done),
+        }
+    data["records"] = records
+
+    # --- decisions and actions (§4, R-POST-7) ------------------------------------------------
+    made = store.rows(
+        "SELECT d.starred, d.forward_due, d.forwarded_on FROM decisions d "
+        "JOIN reviews r ON r.id = d.review_id "
+        "WHERE d.status != 'cancelled' AND r.recording_date BETWEEN ? AND ?",
+        [s, e],
+    )
+    starred = [d for d in made if d["starred"]]
+    data["decisions_made"] = len(made)
+    data["starred_decisions"] = len(starred)
+    data["starred_forwarded_within_72_hours"] = sum(
+        1 for d in starred if d["forwarded_on"] and d["forwarded_on"] <= d["forward_due"]
+    )
+    data["actions_overdue_at_month_end"] = store.value(
+        "SELECT COUNT(*) FROM decisions d JOIN reviews r ON r.id = d.review_id "
+        "WHERE d.status != 'cancelled' AND r.recording_date <= ? AND d.due <= ? "
+        "AND (d.done_on IS NULL OR d.done_on > ?)",
+        [e, e, e],
+    )
+
+    # --- significant events (R-EVT-1, R-EVT-2) ------------------------------------------------
+    from .events import KINDS
+
+    events = store.rows(
+        "SELECT kind, requires_review, decision FROM events WHERE recorded_on BETWEEN ? AND ?",
+        [s, e],
+    )
+    by_kind: dict[str, int] = {}
+    for ev in events:
+        by_kind[ev["kind"]] = by_kind.get(ev["kind"], 0) + 1
+    data["events_recorded"] = len(events)
+    data["events_by_kind"] = {
+        k: by_kind[k] for k in sorted(by_kind, key=lambda k: (list(KINDS).index(k), k))
+    }
+    data["events_review_directed"] = sum(1 for ev in events if ev["decision"] == "review")
+    data["events_no_review"] = sum(1 for ev in events if ev["decision"] == "no-review")
+    data["events_awaiting_decision"] = sum(
+        1 for ev in events if ev["decision"] is None and not ev["requires_review"]
+    )
+    data["events_review_before_change"] = sum(1 for ev in events if ev["requires_review"])
+
+    # --- disputes (§6) -----------------------------------------------------------------------
+    data["disputes_opened"] = store.value(
+        "SELECT COUNT(*) FROM disputes WHERE opened_on BETWEEN ? AND ?", [s, e]
+    )
+    data["disputes_escalated"] = store.value(
+        "SELECT COUNT(*) FROM dispute_log WHERE action = 'escalate' AND on_date BETWEEN ? AND ?",
+        [s, e],
+    )
+    data["disputes_resolved"] = store.value(
+        "SELECT COUNT(*) FROM disputes WHERE resolved_on BETWEEN ? AND ?", [s, e]
+    )
+    data["disputes_referred_to_cafcass"] = store.value(
+        "SELECT COUNT(*) FROM disputes WHERE cafcass_referred_on BETWEEN ? AND ?", [s, e]
+    )
+    data["disputes_open_at_month_end"] = store.value(
+        "SELECT COUNT(*) FROM disputes WHERE opened_on <= ? "
+        "AND (resolved_on IS NULL OR resolved_on > ?)",
+        [e, e],
+    )
+
+    # --- caseloads at month end (R-IRO-4) ----------------------------------------------------
+    caseloads = []
+    for i in store.rows(
+        "SELECT i.id, i.name, i.team, i.fte, i.active, "
+        "(SELECT COUNT(*) FROM allocations a JOIN periods p ON p.child_id = a.child_id "
+        " WHERE a.iro_id = i.id AND a.start_date <= :e AND (a.end_date IS NULL OR a.end_date > :e)"
+        " AND p.start_date <= :e AND (p.end_date IS NULL OR p.end_date > :e)) AS caseload "
+        "FROM iros i ORDER BY i.id",
+        {"e": e},
+    ):
+        if not i["active"] and not i["caseload"]:
+            continue
+        per_fte = round(i["caseload"] / i["fte"], 1)
+        band = caseload_band(per_fte)
+        caseloads.append(
+            {
+                "iro_id": i["id"],
+                "name": i["name"],
+                "team": i["team"] or NO_TEAM,
+                "fte": i["fte"],
+                "caseload": i["caseload"],
+                "per_fte": per_fte,
+                "band": band,
+            }
+        )
+    data["caseloads"] = caseloads
+
+    # --- reviews due next month, by team ------------------------------------------------------
+    ns, ne = _month_after(start)
+    due = []
+    for r in store.rows(
+        "SELECT r.id, r.child_id, r.number, r.deadline, r.rule, r.status, r.booked_date, "
+        "r.recording_date, c.first_name, c.last_name, c.team, "
+        + _iro_on("r.deadline").format(t="r")
+        + " AS iro FROM reviews r JOIN children c ON c.id = r.child_id "
+        "WHERE r.status IN ('booked', 'adjourned', 'held') AND r.deadline BETWEEN ? AND ?",
+        [ns.isoformat(), ne.isoformat()],
+    ):
+        due.append(
+            {
+                "team": r["team"] or NO_TEAM,
+                "child_id": r["child_id"],
+                "name": f"{r['first_name']} {r['last_name']}",
+                "iro": r["iro"],
+                "number": r["number"],
+                "deadline": r["deadline"],
+                "rule": r["rule"],
+                "booked": r["recording_date"] or r["booked_date"],
+                "status": r["status"],
+                "review_id": r["id"],
+            }
+        )
+    for p in store.rows(
+        "SELECT p.child_id, p.next_number, p.next_due, p.next_rule, c.first_name, c.last_name, "
+        "c.team, " + _iro_on("p.next_due").format(t="p") + " AS iro FROM periods p "
+        "JOIN children c ON c.id = p.child_id WHERE p.end_date IS NULL "
+        "AND p.next_due BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM reviews r "
+        "WHERE r.period_id = p.id AND r.status IN ('booked', 'adjourned'))",
+        [ns.isoformat(), ne.isoformat()],
+    ):
+        due.append(
+            {
+                "team": p["team"] or NO_TEAM,
+                "child_id": p["child_id"],
+                "name": f"{p['first_name']} {p['last_name']}",
+                "iro": p["iro"],
+                "number": p["next_number"],
+                "deadline": p["next_due"],
+                "rule": p["next_rule"],
+                "booked": None,
+                "status": "not booked",
+                "review_id": None,
+            }
+        )
+    due.sort(key=lambda d: (d["team"], d["deadline"], d["child_id"]))
+    teams: dict[str, dict] = {}
+    for d in due:
+        t = teams.setdefault(
+            d["team"], {"team": d["team"], "reviews": 0, "booked": 0, "not_booked": 0, "held": 0}
+        )
+        t["reviews"] += 1
+        key = {"held": "held", "not booked": "not_booked"}.get(d["status"], "booked")
+        t[key] += 1
+    data["due_next_month"] = {
+        "month": f"{ns:%Y-%m}",
+        "total": len(due),
+        "by_team": list(teams.values()),
+        "reviews": due,
+    }
+    return data
+
+
+# --- pseudonymisation ------------------------------------------------------------------------
+
+
+def ensure_pseudonym_key(store: Store) -> str:
+    """The authority's pseudonym secret (policy pseudonym-key), created on first use."""
+    import secrets
+
+    key = str(store.policy_values.get("pseudonym-key") or "")
+    if key:
+        return key
+    key = secrets.token_hex(16)
+    with store.write():
+        store.conn.execute(
+            "INSERT INTO policy (key, value) VALUES ('pseudonym-key', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [json.dumps(key)],
+        )
+    store.forget_policy()
+    return key
+
+
+def pseudonym(key: str, child_id: str) -> str:
+    """A stable pseudonym for a child id: the same in every report made with the same key,
+    and not to be worked back without it."""
+    digest = hmac.new(key.encode(), child_id.encode(), sha256).hexdigest()
+    return f"P-{digest[:8].upper()}"
+
+
+def initials(first: str, last: str) -> str:
+    return "".join(f"{part[0].upper()}." for part in (first, last) if part and part.strip())
+
+
+def pseudonymise(store: Store, data: dict, key: str) -> dict:
+    """A copy of the report with child names as initials, child ids as pseudonyms, and
+    any name of a child or contact in free text (out-of-time reasons) blanked."""
+    children = store.rows("SELECT id, first_name, last_name FROM children")
+    ids = {c["id"]: pseudonym(key, c["id"]) for c in children}
+    names = {c["id"]: initials(c["first_name"], c["last_name"]) for c in children}
+    words = set()
+    for c in children:
+        words.update(_name_words(c["first_name"]) + _name_words(c["last_name"]))
+    for (name,) in store.conn.execute("SELECT name FROM contacts"):
+        words.update(_name_words(name))
+    pattern = None
+    alternatives = sorted(words | set(ids), key=len, reverse=True)
+    if alternatives:
+        pattern = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(w) for w in alternatives) + r")(?!\w)",
+            re.IGNORECASE,
+        )
+
+    def scrub(text):
+        if not isinstance(text, str) or pattern is None:
+            return text
+        return pattern.sub(lambda m: ids.get(m.group(0), "[name]"), text)
+
+    def row(r: dict) -> dict:
+        out = dict(r)
+        if out.get("child_id") in ids:
+            cid = out["child_id"]
+            out["child_id"] = ids[cid]
+            if "name" in out:
+                out["name"] = names[cid]
+        if "reason" in out:
+            out["reason"] = scrub(out["reason"])
+        return out
+
+    result = dict(data)
+    result["pseudonymised"] = True
+    reasons: dict[str, int] = {}
+    for reason, n in data["out_of_time_reasons"].items():
+        clean = scrub(reason)
+        reasons[clean] = reasons.get(clean, 0) + n
+    result["out_of_time_reasons"] = reasons
+    result["out_of_time_reviews"] = [row(r) for r in data["out_of_time_reviews"]]
+    due = dict(data["due_next_month"])
+    due["reviews"] = sorted(
+        (row(r) for r in due["reviews"]), key=lambda d: (d["team"], d["deadline"], d["child_id"])
+    )
+    result["due_next_month"] = due
+    return result
+
+
+def _name_words(name: str | None) -> list[str]:
+    return [w for w in re.split(r"[^\w'-]+", name or "") if len(w) >= 2]
+
+
+# --- the tables every format shows -------------------------------------------------------------
+
+
+def _measures(pairs: list[tuple[str, str, object]]) -> list[dict]:
+    return [{"key": k, "measure": label, "value": v} for k, label, v in pairs]
+
+
+MEASURE_COLUMNS = [("measure", "Measure"), ("value", "Value")]
+
+
+def tables(data: dict) -> list[dict]:
+    """The report as tables: each has a key, a title, columns (key, heading), rows, and
+    ``item``, the column naming a row in the long CSV."""
+    pn = codes.PARTICIPATION
+    rec = data["records"]
+    due = data["due_next_month"]
+    out = [
+        {
+            "key": "reviews",
+            "sheet": "Reviews held",
+            "title": "Reviews held",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    ("reviews_held", "Reviews held", data["reviews_held"]),
+                    ("held_on_time", "Held on time", data["held_on_time"]),
+                    ("held_out_of_time", "Held out of time", data["held_out_of_time"]),
+                    ("percent_on_time", "Per cent on time", data["percent_on_time"]),
+                    (
+                        "held_without_meeting",
+                        "Held without a meeting (R-SCH-12)",
+                        data["held_without_meeting"],
+                    ),
+                ]
+            ),
+        },
+        {
+            "key": "out_of_time_reasons",
+            "sheet": "Out of time reasons",
+            "title": "Reasons for reviews out of time",
+            "item": "reason",
+            "columns": [("reason", "Reason"), ("reviews", "Reviews")],
+            "rows": [{"reason": k, "reviews": v} for k, v in data["out_of_time_reasons"].items()],
+        },
+        {
+            "key": "out_of_time_reviews",
+            "sheet": "Out of time reviews",
+            "title": "Reviews held out of time",
+            "item": "review_id",
+            "columns": [
+                ("review_id", "Review"),
+                ("child_id", "Child"),
+                ("name", "Name"),
+                ("team", "Team"),
+                ("iro", "IRO"),
+                ("number", "No."),
+                ("recording_date", "Recorded"),
+                ("deadline", "Deadline"),
+                ("days_late", "Days late"),
+                ("reason", "Reason"),
+            ],
+            "rows": data["out_of_time_reviews"],
+        },
+        {
+            "key": "participation",
+            "sheet": "Participation",
+            "title": "Participation of the child (SSDA903)",
+            "item": "code",
+            "columns": [("code", "Code"), ("meaning", "Meaning"), ("reviews", "Reviews")],
+            "rows": [
+                {"code": c, "meaning": pn[c], "reviews": n}
+                for c, n in data["participation"].items()
+            ]
+            + [
+                {
+                    "code": "none",
+                    "meaning": "No code recorded",
+                    "reviews": data["participation_not_recorded"],
+                }
+            ],
+        },
+        {
+            "key": "first_reviews",
+            "sheet": "First reviews",
+            "title": "First reviews (R-SCH-1) and IRO allocation (R-IRO-2)",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    ("first_reviews_held", "First reviews held", data["first_reviews_held"]),
+                    (
+                        "first_reviews_within_20_working_days",
+                        "… within 20 working days of the start of care",
+                        data["first_reviews_within_20_working_days"],
+                    ),
+                    (
+                        "first_reviews_late",
+                        "… after 20 working days",
+                        data["first_reviews_late"],
+                    ),
+                    (
+                        "first_reviews_short_breaks",
+                        "… of short breaks (R-SCH-5, counted apart)",
+                        data["first_reviews_short_breaks"],
+                    ),
+                    ("periods_started", "Periods of care started", data["periods_started"]),
+                    (
+                        "iro_allocated_within_5_working_days",
+                        "… IRO named within 5 working days",
+                        data["iro_allocated_within_5_working_days"],
+                    ),
+                    ("iro_allocated_late", "… IRO named later", data["iro_allocated_late"]),
+                    (
+                        "iro_not_allocated",
+                        "… no IRO yet, deadline passed",
+                        data["iro_not_allocated"],
+                    ),
+                    (
+                        "iro_allocation_pending",
+                        "… no IRO yet, within the 5 working days",
+                        data["iro_allocation_pending"],
+                    ),
+                ]
+            ),
+        },
+        {
+            "key": "records",
+            "sheet": "Records",
+            "title": "Records on time (deadline in the month)",
+            "item": "step",
+            "columns": [
+                ("step", "Step"),
+                ("rule", "Rule"),
+                ("label", "What"),
+                ("due", "Due"),
+                ("on_time", "On time"),
+                ("late", "Late"),
+                ("outstanding", "Outstanding"),
+            ],
+            "rows": [{"step": step, **rec[step]} for step, _, _ in RECORD_STEPS],
+        },
+        {
+            "key": "decisions",
+            "sheet": "Decisions",
+            "title": "Decisions and actions",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    ("decisions_made", "Decisions made", data["decisions_made"]),
+                    ("starred_decisions", "Starred decisions", data["starred_decisions"]),
+                    (
+                        "starred_forwarded_within_72_hours",
+                        "… forwarded within 72 hours (R-POST-7)",
+                        data["starred_forwarded_within_72_hours"],
+                    ),
+                    (
+                        "actions_overdue_at_month_end",
+                        "Actions overdue at the end of the month",
+                        data["actions_overdue_at_month_end"],
+                    ),
+                ]
+            ),
+        },
+        {
+            "key": "events",
+            "sheet": "Events",
+            "title": "Significant events recorded",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    ("events_recorded", "Events recorded", data["events_recorded"]),
+                    (
+                        "events_review_directed",
+                        "… IRO directed a review",
+                        data["events_review_directed"],
+                    ),
+                    ("events_no_review", "… no review needed", data["events_no_review"]),
+                    (
+                        "events_awaiting_decision",
+                        "… awaiting the IRO's decision",
+                        data["events_awaiting_decision"],
+                    ),
+                    (
+                        "events_review_before_change",
+                        "… a review must come first (R-EVT-2)",
+                        data["events_review_before_change"],
+                    ),
+                ]
+                + [(f"kind:{k}", f"Kind: {k}", n) for k, n in data["events_by_kind"].items()]
+            ),
+        },
+        {
+            "key": "disputes",
+            "sheet": "Disputes",
+            "title": "Dispute resolution",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    ("disputes_opened", "Opened", data["disputes_opened"]),
+                    ("disputes_escalated", "Escalations", data["disputes_escalated"]),
+                    ("disputes_resolved", "Resolved", data["disputes_resolved"]),
+                    (
+                        "disputes_referred_to_cafcass",
+                        "Referred to Cafcass",
+                        data["disputes_referred_to_cafcass"],
+                    ),
+                    (
+                        "disputes_open_at_month_end",
+                        "Open at the end of the month",
+                        data["disputes_open_at_month_end"],
+                    ),
+                ]
+            ),
+        },
+        {
+            "key": "caseloads",
+            "sheet": "Caseloads",
+            "title": f"IRO caseloads at the end of the month (R-IRO-4: {CASELOAD_LOW}–"
+            f"{CASELOAD_HIGH} per full-time IRO)",
+            "item": "iro_id",
+            "columns": [
+                ("iro_id", "IRO"),
+                ("name", "Name"),
+                ("team", "Team"),
+                ("fte", "FTE"),
+                ("caseload", "Children"),
+                ("per_fte", "Per FTE"),
+                ("band", "Against 50–70"),
+            ],
+            "rows": data["caseloads"],
+        },
+        {
+            "key": "due_by_team",
+            "sheet": "Due next month by team",
+            "title": f"Reviews due in {_month_name(due['month'])}, by team",
+            "item": "team",
+            "columns": [
+                ("team", "Team"),
+                ("reviews", "Reviews due"),
+                ("booked", "Booked"),
+                ("not_booked", "Not booked"),
+                ("held", "Already held"),
+            ],
+            "rows": due["by_team"],
+        },
+        {
+            "key": "due_next_month",
+            "sheet": "Due next month",
+            "title": f"Reviews due in {_month_name(due['month'])}",
+            "item": "child_id",
+            "columns": [
+                ("team", "Team"),
+                ("child_id", "Child"),
+                ("name", "Name"),
+                ("iro", "IRO"),
+                ("number", "No."),
+                ("deadline", "Deadline"),
+                ("rule", "Rule"),
+                ("booked", "Booked for"),
+                ("status", "Status"),
+            ],
+            "rows": due["reviews"],
+        },
+    ]
+    return out
+
+
+def _month_name(month: str) -> str:
+    start, _ = parse_month(month)
+    return f"{start:%B %Y}"
+
+
+DATE_COLUMNS = {"recording_date", "deadline", "booked"}
+
+
+# --- renderers -------------------------------------------------------------------------------
+
+
+def to_json(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(data: dict) -> str:
+    """One long table: section, item, field, value — one row per figure.
+
+    ``section`` is the table (reviews, participation, caseloads …), ``item`` the row in
+    it (a measure, a code, a reason, an IRO, a child), ``field`` the column, ``value``
+    the figure. The first rows (section ``report``) say which month and when made.
+    """
+    from .output import write_csv
+
+    rows = [
+        {"section": "report", "item": k, "field": "value", "value": data[k]}
+        for k in ("month", "from", "to", "generated_on", "pseudonymised")
+    ]
+    for table in tables(data):
+        item = table["item"]
+        for r in table["rows"]:
+            for key, _ in table["columns"]:
+                if key == item or (item == "key" and key == "measure"):
+                    continue
+                rows.append(
+                    {
+                        "section": table["key"],
+                        "item": r[item],
+                        "field": key,
+                        "value": r.get(key),
+                    }
+                )
+    stream = io.StringIO()
+    write_csv(rows, ["section", "item", "field", "value"], stream)
+    return stream.getvalue()
+
+
+def _md_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = " ".join(str(value).split())
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def to_markdown(data: dict) -> str:
+    lines = [
+        f"# Monthly monitoring report: {_month_name(data['month'])}",
+        "",
+        f"{data['from']} to {data['to']}; made on {data['generated_on']}"
+        + ("; pseudonymised (initials and stable pseudonyms)." if data["pseudonymised"] else "."),
+        "A review counts in the month of its recording date; it is on time when recorded on "
+        "or before its deadline (R-SCH-15).",
+    ]
+    for table in tables(data):
+        lines += ["", f"## {_md_cell(table['title'])}", ""]
+        if not table["rows"]:
+            lines.append("None.")
+            continue
+        lines.append("| " + " | ".join(_md_cell(h) for _, h in table["columns"]) + " |")
+        lines.append("|" + "|".join("---" for _ in table["columns"]) + "|")
+        for r in table["rows"]:
+            lines.append("| " + " | ".join(_md_cell(r.get(k)) for k, _ in table["columns"]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def report_header(store: Store) -> dict:
+    from .letters import logo_data_uri
+
+    values = store.policy_values
+    return {
+        "name": values.get("authority-name") or "",
+        "logo": logo_data_uri(str(values.get("authority-logo") or "")),
+    }
+
+
+def charts(data: dict) -> dict:
+    """Bars for the HTML report: label, value and length as a share of the longest."""
+
+    def bars(pairs: list[tuple[str, float]], top: float | None = None) -> dict:
+        biggest = max([v for _, v in pairs] + [top or 0, 1])
+        return {
+            "max": biggest,
+            "bars": [{"label": _short(str(k)), "value": v, "share": v / biggest} for k, v in pairs],
+        }
+
+    held = bars([("On time", data["held_on_time"]), ("Out of time", data["held_out_of_time"])])
+    participation = bars(
+        list(data["participation"].items()) + [("none", data["participation_not_recorded"])]
+    )
+    caseload = bars(
+        [(c["iro_id"], c["per_fte"]) for c in data["caseloads"]], top=CASELOAD_HIGH * 1.15
+    )
+    caseload["markers"] = [
+        {"label": str(CASELOAD_LOW), "share": CASELOAD_LOW / caseload["max"]},
+        {"label": str(CASELOAD_HIGH), "share": CASELOAD_HIGH / caseload["max"]},
+    ]
+    teams = bars([(t["team"], t["reviews"]) for t in data["due_next_month"]["by_team"]])
+    return {"held": held, "participation": participation, "caseload": caseload, "teams": teams}
+
+
+def _short(label: str, limit: int = 20) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def to_html(data: dict, header: dict, template_dir: str | None = None) -> str:
+    from jinja2 import TemplateError
+
+    from .letters import _environment, _template_error
+
+    env = _environment(template_dir)
+    name = "report-monthly.html.j2"
+    try:
+        return env.get_template(name).render(
+            report=data,
+            tables=tables(data),
+            date_columns=sorted(DATE_COLUMNS),
+            charts=charts(data),
+            authority=header,
+            month_name=_month_name(data["month"]),
+            next_month_name=_month_name(data["due_next_month"]["month"]),
+        )
+    except TemplateError as e:
+        raise _template_error(name, e) from None
+
+
+def write_xlsx(data: dict, stream) -> None:
+    """One sheet per table: bold, frozen header row, fitted widths, real date cells, and
+    text neutralised against formula injection."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from .output import safe_cell
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    about = {
+        "title": "Report",
+        "sheet": "Report",
+        "columns": [("measure", "Measure"), ("value", "Value")],
+        "rows": [
+            {"measure": "Month", "value": data["month"]},
+            {"measure": "From", "value": date.fromisoformat(data["from"])},
+            {"measure": "To", "value": date.fromisoformat(data["to"])},
+            {"measure": "Made on", "value": date.fromisoformat(data["generated_on"])},
+            {"measure": "Pseudonymised", "value": "yes" if data["pseudonymised"] else "no"},
+        ],
+    }
+    used: set[str] = set()
+    for table in [about, *tables(data)]:
+        ws = wb.create_sheet(_sheet_name(table["sheet"], used))
+        headings = [h for _, h in table["columns"]]
+        ws.append(headings)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDE4EE")
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        widths = [len(h) for h in headings]
+        for r in table["rows"]:
+            values = []
+            for key, _ in table["columns"]:
+                value = r.get(key)
+                if key in DATE_COLUMNS and isinstance(value, str) and value:
+                    value = date.fromisoformat(value)
+                elif isinstance(value, bool):
+                    value = "yes" if value else "no"
+                elif isinstance(value, str):
+                    value = safe_cell(value)
+                values.append(value)
+            ws.append(values)
+            row = ws.max_row
+            for col, value in enumerate(values, 1):
+                cell = ws.cell(row=row, column=col)
+                if isinstance(value, date):
+                    cell.number_format = "yyyy-mm-dd"
+                    widths[col - 1] = max(widths[col - 1], 10)
+                else:
+                    widths[col - 1] = max(widths[col - 1], len(str(value or "")))
+        for col, width in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
+        ws.freeze_panes = "A2"
+    wb.save(stream)
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31] or "Sheet"
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" {n}"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name

@@ -1,0 +1,635 @@
+"""The monthly monitoring report (DOMAIN.md §7): figures counted by hand for one month.
+
+October 2026 (no bank holidays in England), built through the domain functions:
+
+- K1001 Zara Quill (North, IRO1 from 3 Sep): looked after from Tue 1 Sep 2026, first review
+  due by Tue 29 Sep (R-SCH-1), held Fri 2 Oct: out of time, 3 days late, PN1. Decisions:
+  one due 20 Oct never done (overdue at month end), one starred due 30 Nov, forwarded
+  4 Oct (due 5 Oct, R-POST-7). Steps: decisions (due 9 Oct) done 8 Oct, on time; record
+  (due 23 Oct) done 26 Oct, late; distribution (due 30 Oct) outstanding.
+- K1002 Bertram Oddie (South, IRO2 at 0.5 FTE): looked after from 15 Jun; first review
+  7 Jul; second due by 7 Oct, held Tue 6 Oct, on time, PN5. July decisions: one due 30 Sep
+  done 1 Nov (overdue at month end), one due 1 Sep done 2 Sep. October decisions: one due
+  30 Oct done 29 Oct, one due 31 Oct open (overdue at month end), one cancelled. Steps:
+  decisions (due 13 Oct) done 14 Oct, late; record (due 27 Oct) done 27 Oct, on time.
+- K1005 Ezra Fennimore (North, IRO1, born 2025): looked after from 14 Sep, first review due
+  12 Oct, held Fri 9 Oct, on time, PN0. Decisions and record steps (16 and 30 Oct) open.
+- K1003 Cosima Plumtree (North): looked after from Mon 5 Oct; IRO1 named Wed 14 Oct, after
+  the 5 working days (Mon 12 Oct); first review due Mon 2 Nov, booked for Fri 30 Oct.
+- K1004 Dorian Wexley (South): looked after from Tue 20 Oct; no IRO by the report day
+  (Mon 2 Nov; the deadline was Tue 27 Oct); first review due Tue 17 Nov, not booked.
+- Events: Bertram missing (recorded 12 Oct, no review needed 13 Oct); Zara placement
+  instability (recorded 20 Oct, undecided); Zara health (recorded in September).
+- Disputes: Zara's opened 28 Sep, escalated 5 Oct, resolved 15 Oct; Bertram's opened 21 Oct,
+  escalated to stage 3 on 26 Oct; Ezra's opened 1 Oct, referred to Cafcass 30 Oct.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from reviewcli import decisions, disputes, events, records, reports
+from reviewcli.contacts import add_contact
+from reviewcli.store import open_store
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE = os.environ.get("REVIEWCLI_UPDATE_GOLDEN") == "1"
+REPORT_DAY = "2026-11-02"
+NAMES = [
+    "Zara",
+    "Quill",
+    "Bertram",
+    "Oddie",
+    "Cosima",
+    "Plumtree",
+    "Dorian",
+    "Wexley",
+    "Ezra",
+    "Fennimore",
+    "Quentin",
+    "Marsh",
+]
+IDS = ["K1001", "K1002", "K1003", "K1004", "K1005"]
+
+
+def assert_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/NAME, or rewrite it under REVIEWCLI_UPDATE_GOLDEN=1."""
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return
+    assert path.exists(), f"no golden file {name}: run 'make golden'"
+    with open(path, encoding="utf-8", newline="") as f:
+        expected = f.read()
+    assert text == expected, (
+        f"{name} differs from its golden file; if the change is intended, run 'make golden' "
+        "and review the diff"
+    )
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def child(s, child_id, first, last, dob, start, team, *, iro=None, allocated=None):
+    records.add_child(
+        s, child_id, first_name=first, last_name=last, dob=dob, today=d(start), team=team
+    )
+    records.start_episode(
+        s, child_id, on=d(start), today=d(start), legal_status="C2", placement="U6"
+    )
+    if iro:
+        records.allocate(s, child_id, iro, on=d(allocated or start), today=d(allocated or start))
+
+
+def book(s, child_id, on, today):
+    return records.schedule_review(s, child_id, on=d(on), today=d(today)).obj["id"]
+
+
+def hold(s, review_id, on, pn, late_reason=None):
+    records.hold_review(s, review_id, today=d(on), participation=pn, late_reason=late_reason)
+
+
+def decide(s, review_id, text, due, made, **kw):
+    return decisions.add_decision(
+        s, review_id, text, owner="Social worker", due=due, today=d(made), **kw
+    ).obj["id"]
+
+
+def build_october(path: Path) -> None:
+    with open_store(path, create=True) as s:
+        records.set_policy(s, "authority-name", "Northshire County Council")
+        records.add_iro(s, "IRO1", "Jane Smith", team="North")
+        records.add_iro(s, "IRO2", "Kim Lee", team="South", fte=0.5)
+        records.add_iro(s, "IRO3", "Retired Officer")
+
+        # Zara: first review out of time.
+        child(
+            s,
+            "K1001",
+            "Zara",
+            "Quill",
+            "2014-01-10",
+            "2026-09-01",
+            "North",
+            iro="IRO1",
+            allocated="2026-09-03",
+        )
+        add_contact(s, "K1001", "Quentin Marsh", role="parent", today=d("2026-09-01"))
+        zara = book(s, "K1001", "2026-10-02", "2026-09-10")
+        hold(
+            s,
+            zara,
+            "2026-10-02",
+            "PN1",
+            late_reason="Zara was unwell and Quentin Marsh could not attend",
+        )
+        z1 = decide(s, zara, "Arrange the dentist", "2026-10-20", "2026-10-02")
+        z2 = decide(s, zara, "Find a tutor", "2026-11-30", "2026-10-02", starred=True)
+        decisions.forward_decision(s, z2, on=d("2026-10-04"), today=d("2026-10-04"))
+        records.complete_step(s, zara, "decisions", on=d("2026-10-08"), today=d("2026-10-08"))
+        records.complete_step(s, zara, "record", on=d("2026-10-26"), today=d("2026-10-26"))
+        assert z1
+
+        # Bertram: second review on time.
+        child(s, "K1002", "Bertram", "Oddie", "2010-05-05", "2026-06-15", "South", iro="IRO2")
+        first = book(s, "K1002", "2026-07-07", "2026-06-20")
+        hold(s, first, "2026-07-07", "PN1")
+        b1 = decide(s, first, "Renew the passport", "2026-09-30", "2026-07-07")
+        decisions.complete_decision(s, b1, on=d("2026-11-01"), today=d("2026-11-01"))
+        b2 = decide(s, first, "Book the optician", "2026-09-01", "2026-07-07")
+        decisions.complete_decision(s, b2, on=d("2026-09-02"), today=d("2026-09-02"))
+        bertram = book(s, "K1002", "2026-10-06", "2026-08-01")
+        hold(s, bertram, "2026-10-06", "PN5")
+        b3 = decide(s, bertram, "Visit the college", "2026-10-30", "2026-10-06")
+        decisions.complete_decision(s, b3, on=d("2026-10-29"), today=d("2026-10-29"))
+        decide(s, bertram, "Start driving lessons", "2026-10-31", "2026-10-06")
+        b5 = decide(s, bertram, "Entered twice", "2026-10-31", "2026-10-06")
+        decisions.cancel_decision(s, b5, reason="duplicate", today=d("2026-10-07"))
+        records.complete_step(s, bertram, "decisions", on=d("2026-10-14"), today=d("2026-10-14"))
+        records.complete_step(s, bertram, "record", on=d("2026-10-27"), today=d("2026-10-27"))
+
+        # Ezra: a baby's first review, on time.
+        child(s, "K1005", "Ezra", "Fennimore", "2025-01-01", "2026-09-14", "North", iro="IRO1")
+        ezra = book(s, "K1005", "2026-10-09", "2026-09-20")
+        hold(s, ezra, "2026-10-09", "PN0")
+
+        # Cosima: looked after in October, IRO named late, first review booked.
+        child(
+            s,
+            "K1003",
+            "Cosima",
+            "Plumtree",
+            "2024-03-01",
+            "2026-10-05",
+            "North",
+            iro="IRO1",
+            allocated="2026-10-14",
+        )
+        book(s, "K1003", "2026-10-30", "2026-10-14")
+
+        # Dorian: looked after in October, no IRO yet.
+        child(s, "K1004", "Dorian", "Wexley", "2012-02-02", "2026-10-20", "South")
+
+        # Events.
+        ev = events.add_event(s, "K1002", "missing", on=d("2026-10-11"), today=d("2026-10-12"))
+        events.decide_event(
+            s, ev.obj["id"], review=False, reason="home safe", today=d("2026-10-13")
+        )
+        events.add_event(
+            s, "K1001", "placement-instability", on=d("2026-10-19"), today=d("2026-10-20")
+        )
+        events.add_event(s, "K1001", "health", on=d("2026-09-20"), today=d("2026-09-21"))
+
+        # Disputes.
+        one = disputes.open_dispute(s, "K1001", issue="PEP late", today=d("2026-09-28")).obj
+        disputes.escalate(s, one["id"], stage=2, today=d("2026-10-05"))
+        disputes.resolve(s, one["id"], outcome="PEP done", today=d("2026-10-15"))
+        two = disputes.open_dispute(s, "K1002", issue="No college place", today=d("2026-10-21")).obj
+        disputes.escalate(s, two["id"], stage=3, today=d("2026-10-26"))
+        three = disputes.open_dispute(s, "K1005", issue="Contact plan", today=d("2026-10-01")).obj
+        disputes.refer_cafcass(s, three["id"], today=d("2026-10-30"))
+
+
+@pytest.fixture(scope="module")
+def october_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("october") / "reviews.db"
+    build_october(path)
+    return path
+
+
+@pytest.fixture
+def october(run, october_db):
+    import shutil
+
+    shutil.copy2(october_db, run.db)
+    return run
+
+
+@pytest.fixture
+def report(october_db):
+    with open_store(october_db) as s:
+        return reports.monthly_report(s, "2026-10", today=d(REPORT_DAY))
+
+
+# --- the figures, against the hand count -------------------------------------------------
+
+
+def test_reviews_held_on_time_and_out_of_time(report):
+    assert report["month"] == "2026-10"
+    assert report["reviews_held"] == 3
+    assert report["held_on_time"] == 2
+    assert report["held_out_of_time"] == 1
+    assert report["out_of_time_reasons"] == {
+        "Zara was unwell and Quentin Marsh could not attend": 1
+    }
+    (late,) = report["out_of_time_reviews"]
+    assert (late["child_id"], late["recording_date"], late["deadline"], late["days_late"]) == (
+        "K1001",
+        "2026-10-02",
+        "2026-09-29",
+        3,
+    )
+
+
+def test_participation_has_every_code(report):
+    assert report["participation"] == {
+        "PN0": 1,
+        "PN1": 1,
+        "PN2": 0,
+        "PN3": 0,
+        "PN4": 0,
+        "PN5": 1,
+        "PN6": 0,
+        "PN7": 0,
+    }
+    assert report["participation_not_recorded"] == 0
+
+
+def test_first_reviews_and_allocation(report):
+    # Zara's first review (2 Oct) was after 20 working days (29 Sep); Ezra's (9 Oct) within.
+    assert report["first_reviews_held"] == 2
+    assert report["first_reviews_within_20_working_days"] == 1
+    assert report["first_reviews_late"] == 1
+    # Cosima named late (14 Oct > 12 Oct); Dorian none, and 27 Oct has passed.
+    assert report["periods_started"] == 2
+    assert report["iro_allocated_within_5_working_days"] == 0
+    assert report["iro_allocated_late"] == 1
+    assert report["iro_not_allocated"] == 1
+    assert report["iro_allocation_pending"] == 0
+
+
+def test_records_on_time(report):
+    rec = report["records"]
+    assert {k: (v["due"], v["on_time"], v["late"], v["outstanding"]) for k, v in rec.items()} == {
+        "decisions": (3, 1, 1, 1),  # Zara on time, Bertram late, Ezra outstanding
+        "record": (3, 1, 1, 1),  # Bertram on time, Zara late, Ezra outstanding
+        "distribution": (1, 0, 0, 1),  # Zara's, due 30 Oct
+    }
+    assert [v["rule"] for v in rec.values()] == ["R-POST-2", "R-POST-5", "R-POST-6"]
+
+
+def test_decisions_and_overdue_actions(report):
+    assert report["decisions_made"] == 4  # Zara 2, Bertram 2 (the cancelled one not counted)
+    assert report["starred_decisions"] == 1
+    assert report["starred_forwarded_within_72_hours"] == 1
+    # Zara's dentist (due 20 Oct), Bertram's driving lessons (31 Oct), Bertram's passport
+    # (due 30 Sep, done only on 1 Nov).
+    assert report["actions_overdue_at_month_end"] == 3
+
+
+def test_events_and_disputes(report):
+    assert report["events_recorded"] == 2
+    assert report["events_by_kind"] == {"placement-instability": 1, "missing": 1}
+    assert report["events_no_review"] == 1
+    assert report["events_awaiting_decision"] == 1
+    assert report["events_review_directed"] == 0
+    assert report["disputes_opened"] == 2
+    assert report["disputes_escalated"] == 2
+    assert report["disputes_resolved"] == 1
+    assert report["disputes_referred_to_cafcass"] == 1
+    assert report["disputes_open_at_month_end"] == 2
+
+
+def test_caseloads_against_50_to_70(report):
+    assert [
+        (c["iro_id"], c["caseload"], c["fte"], c["per_fte"], c["band"]) for c in report["caseloads"]
+    ] == [
+        ("IRO1", 3, 1.0, 3.0, "below"),  # Zara, Ezra, Cosima
+        ("IRO2", 1, 0.5, 2.0, "below"),  # Bertram
+        ("IRO3", 0, 1.0, 0.0, "below"),
+    ]
+
+
+def test_reviews_due_next_month_by_team(report):
+    due = report["due_next_month"]
+    assert due["month"] == "2026-11"
+    assert due["total"] == 2
+    assert due["by_team"] == [
+        {"team": "North", "reviews": 1, "booked": 1, "not_booked": 0, "held": 0},
+        {"team": "South", "reviews": 1, "booked": 0, "not_booked": 1, "held": 0},
+    ]
+    assert [
+        (r["child_id"], r["deadline"], r["booked"], r["status"], r["iro"]) for r in due["reviews"]
+    ] == [
+        ("K1003", "2026-11-02", "2026-10-30", "booked", "IRO1"),
+        ("K1004", "2026-11-17", None, "not booked", None),
+    ]
+
+
+def test_caseload_bands_of_r_iro_4():
+    assert [reports.caseload_band(n) for n in (0, 49.9, 50, 70, 70.1, 140)] == [
+        "below",
+        "below",
+        "within",
+        "within",
+        "above",
+        "above",
+    ]
+
+
+def test_parse_month():
+    assert reports.parse_month("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
+    with pytest.raises(Exception, match="invalid month"):
+        reports.parse_month("2026-13")
+
+
+# --- the command and its formats -------------------------------------------------------------
+
+
+def test_json_has_the_contract_keys(october):
+    out = october.json("report", "monthly", "--month", "2026-10", today=REPORT_DAY)
+    for key in [
+        "month",
+        "reviews_held",
+        "held_on_time",
+        "held_out_of_time",
+        "out_of_time_reasons",
+        "participation",
+        "decisions_made",
+        "starred_decisions",
+        "actions_overdue_at_month_end",
+    ]:
+        assert key in out
+    assert list(out["participation"]) == [f"PN{i}" for i in range(8)]
+    assert (out["reviews_held"], out["held_on_time"], out["held_out_of_time"]) == (3, 2, 1)
+
+
+def test_report_golden(october, tmp_path):
+    for fmt, ext in (("json", "json"), ("md", "md"), ("csv", "csv"), ("html", "html")):
+        text = october.ok(
+            "report", "monthly", "--month", "2026-10", "--format", fmt, today=REPORT_DAY
+        ).stdout
+        assert_golden(f"report-2026-10.{ext}", text)
+
+
+def test_csv_is_one_long_table(october):
+    text = october.ok(
+        "report", "monthly", "--month", "2026-10", "--format", "csv", today=REPORT_DAY
+    ).stdout
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == ["section", "item", "field", "value"]
+    figures = {(r["section"], r["item"], r["field"]): r["value"] for r in rows}
+    assert figures[("reviews", "reviews_held", "value")] == "3"
+    assert figures[("participation", "PN5", "reviews")] == "1"
+    assert figures[("caseloads", "IRO2", "per_fte")] == "2.0"
+    assert figures[("due_next_month", "K1004", "status")] == "not booked"
+
+
+def test_markdown_tables(october):
+    text = october.ok(
+        "report", "monthly", "--month", "2026-10", "--format", "md", today=REPORT_DAY
+    ).stdout
+    assert text.startswith("# Monthly monitoring report: October 2026\n")
+    assert "| Reviews held | 3 |" in text
+    assert "| PN0 | Child aged under 4 at the time of the review | 1 |" in text
+    assert "## Reviews due in November 2026, by team" in text
+
+
+def test_html_is_self_contained_with_charts(october, tmp_path):
+    out = tmp_path / "october.html"
+    result = october.ok(
+        "report",
+        "monthly",
+        "--month",
+        "2026-10",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+        today=REPORT_DAY,
+    )
+    assert result.stdout == ""
+    assert f"Wrote the html report for 2026-10 to {out}." in result.stderr
+    html = out.read_text()
+    assert html.count("<svg") == 4
+    assert "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
+    assert "@page { size: A4" in html
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_xlsx_cell_by_cell(october, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "october.xlsx"
+    october.ok(
+        "report",
+        "monthly",
+        "--month",
+        "2026-10",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+        today=REPORT_DAY,
+    )
+    wb = load_workbook(out)
+    assert wb.sheetnames == [
+        "Report",
+        "Reviews held",
+        "Out of time reasons",
+        "Out of time reviews",
+        "Participation",
+        "First reviews",
+        "Records",
+        "Decisions",
+        "Events",
+        "Disputes",
+        "Caseloads",
+        "Due next month by team",
+        "Due next month",
+    ]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2"
+        assert all(cell.font.b for cell in ws[1])
+        assert ws.column_dimensions["A"].width >= 8
+    held = wb["Reviews held"]
+    assert [[c.value for c in row] for row in held.iter_rows()] == [
+        ["Measure", "Value"],
+        ["Reviews held", 3],
+        ["Held on time", 2],
+        ["Held out of time", 1],
+        ["Per cent on time", 66.7],
+        ["Held without a meeting (R-SCH-12)", 0],
+    ]
+    late = wb["Out of time reviews"]
+    assert [c.value for c in late[1]] == [
+        "Review",
+        "Child",
+        "Name",
+        "Team",
+        "IRO",
+        "No.",
+        "Recorded",
+        "Deadline",
+        "Days late",
+        "Reason",
+    ]
+    row = [c.value for c in late[2]]
+    assert row[1:6] == ["K1001", "Zara Quill", "North", "IRO1", 1]
+    assert row[6] == datetime(2026, 10, 2) and late["G2"].is_date
+    assert row[7] == datetime(2026, 9, 29) and late["H2"].is_date
+    assert late["G2"].number_format == "yyyy-mm-dd"
+    assert row[8:] == [3, "Zara was unwell and Quentin Marsh could not attend"]
+    due = wb["Due next month"]
+    assert [c.value for c in due[2]][:6] == [
+        "North",
+        "K1003",
+        "Cosima Plumtree",
+        "IRO1",
+        1,
+        datetime(2026, 11, 2),
+    ]
+    assert due["F2"].is_date and due["H2"].is_date
+    assert due["H3"].value is None  # Dorian: not booked
+    report_sheet = wb["Report"]
+    assert report_sheet["B2"].value == "2026-10" and report_sheet["B3"].is_date
+
+
+def test_xlsx_text_is_safe_from_formula_injection(october, tmp_path):
+    import sqlite3
+
+    from openpyxl import load_workbook
+
+    conn = sqlite3.connect(october.db)
+    conn.execute(
+        "UPDATE reviews SET late_reason = '=HYPERLINK(\"http://x\",\"y\")' WHERE child_id = 'K1001'"
+    )
+    conn.execute("UPDATE children SET team = '@SUM(A1)' WHERE id = 'K1003'")
+    conn.commit()
+    conn.close()
+    out = tmp_path / "x.xlsx"
+    october.ok(
+        "report",
+        "monthly",
+        "--month",
+        "2026-10",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+        today=REPORT_DAY,
+    )
+    wb = load_workbook(out)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    assert wb["Out of time reasons"]["A2"].value == '\'=HYPERLINK("http://x","y")'
+    assert wb["Due next month"]["A2"].value == "'@SUM(A1)"
+    text = october.ok(
+        "report", "monthly", "--month", "2026-10", "--format", "csv", today=REPORT_DAY
+    ).stdout
+    assert "'=HYPERLINK" in text
+
+
+def test_xlsx_needs_out_and_bad_month_is_refused(october):
+    assert "give --out PATH" in october.refused(
+        "report", "monthly", "--month", "2026-10", "--format", "xlsx"
+    )
+    assert "invalid month '2026-1'" in october.refused("report", "monthly", "--month", "2026-1")
+
+
+def test_an_empty_month(october):
+    out = october.json("report", "monthly", "--month", "2025-01", today=REPORT_DAY)
+    assert out["reviews_held"] == 0 and out["percent_on_time"] is None
+    assert sum(out["participation"].values()) == 0
+    html = october.ok("report", "monthly", "--month", "2025-01", "--format", "html").stdout
+    assert "None." in html
+
+
+# --- pseudonymisation ---------------------------------------------------------------------
+
+
+def test_pseudonymise_removes_every_name(october, tmp_path):
+    outputs = {}
+    for fmt in ("json", "md", "csv", "html"):
+        outputs[fmt] = october.ok(
+            "report",
+            "monthly",
+            "--month",
+            "2026-10",
+            "--format",
+            fmt,
+            "--pseudonymise",
+            today=REPORT_DAY,
+        ).stdout
+    xlsx = tmp_path / "p.xlsx"
+    october.ok(
+        "report",
+        "monthly",
+        "--month",
+        "2026-10",
+        "--format",
+        "xlsx",
+        "--out",
+        str(xlsx),
+        "--pseudonymise",
+        today=REPORT_DAY,
+    )
+    from openpyxl import load_workbook
+
+    outputs["xlsx"] = "\n".join(
+        str(c.value) for ws in load_workbook(xlsx).worksheets for r in ws.iter_rows() for c in r
+    )
+    for fmt, text in outputs.items():
+        for name in NAMES:
+            assert not re.search(rf"\b{name}\b", text, re.IGNORECASE), (fmt, name)
+        for child_id in IDS:
+            assert child_id not in text, (fmt, child_id)
+    data = json.loads(outputs["json"])
+    assert data["pseudonymised"] is True
+    (late,) = data["out_of_time_reviews"]
+    assert late["name"] == "Z.Q."
+    assert re.fullmatch(r"P-[0-9A-F]{8}", late["child_id"])
+    assert late["reason"] == "[name] was unwell and [name] [name] could not attend"
+    assert [r["name"] for r in data["due_next_month"]["reviews"]] == ["C.P.", "D.W."]
+
+
+def test_pseudonyms_are_stable_and_keyed(october):
+    def ids():
+        data = october.json(
+            "report", "monthly", "--month", "2026-10", "--pseudonymise", today=REPORT_DAY
+        )
+        return [r["child_id"] for r in data["due_next_month"]["reviews"]]
+
+    first = ids()
+    assert first == ids()  # the same in every report
+    assert len(set(first)) == 2
+    october.ok("policy", "set", "pseudonym-key", "another-secret-key-0123456789")
+    assert set(ids()).isdisjoint(first)
+    assert reports.pseudonym("k" * 16, "K1001") == reports.pseudonym("k" * 16, "K1001")
+    assert reports.initials("Zara", "Quill") == "Z.Q."
+
+
+def test_hostile_names_are_escaped_in_html_and_markdown(october):
+    import sqlite3
+
+    hostile = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
+    conn = sqlite3.connect(october.db)
+    conn.execute(
+        "UPDATE children SET first_name = ?, last_name = ?, team = ? WHERE id = 'K1003'",
+        [hostile[1], hostile[0], hostile[0]],
+    )
+    conn.execute("UPDATE reviews SET late_reason = ? WHERE child_id = 'K1001'", [hostile[1]])
+    conn.commit()
+    conn.close()
+    html = october.ok(
+        "report", "monthly", "--month", "2026-10", "--format", "html", today=REPORT_DAY
+    ).stdout
+    assert "<script>" not in html and "<img src=x" not in html and '"><img' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    md = october.ok(
+        "report", "monthly", "--month", "2026-10", "--format", "md", today=REPORT_DAY
+    ).stdout
+    assert "<script>" not in md and "<img" not in md
