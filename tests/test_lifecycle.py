@@ -161,11 +161,13 @@ def test_reschedule_moves_open_steps_and_keeps_done_ones(world):
     world.ok("review", "reschedule", review_id, "--date", "2026-06-18", today="2026-06-05")
     # Moved to Thu 18 Jun 2026. Back: Wed 17 (1), Tue 16 (2), Mon 15 (3) -> reports Mon 15 Jun;
     # 12-8 Jun (4-8), 5-1 Jun (9-13), 29-26 May (14-17), [Mon 25 May], Fri 22 (18),
-    # Thu 21 (19), Wed 20 May (20) -> consultation Wed 20 May. sw-conversation: 18 Jun - 15
-    # days = Wed 3 Jun. The invitations were done on 5 Jun: that step keeps its date, 8 Jun.
+    # Thu 21 (19), Wed 20 May (20) -> consultation Wed 20 May, before C001 came into care on
+    # Fri 22 May, so it is due on 22 May (nothing falls due before the period began).
+    # sw-conversation: 18 Jun - 15 days = Wed 3 Jun. The invitations were done on 5 Jun: that
+    # step keeps its date, 8 Jun.
     rows = steps(world, review_id, today="2026-06-05")
     assert {name: (r["due"], r["status"]) for name, r in rows.items()} == {
-        "consultation": ("2026-05-20", "open"),
+        "consultation": ("2026-05-22", "open"),
         "sw-conversation": ("2026-06-03", "open"),
         "invitations": ("2026-06-08", "done"),
         "reports": ("2026-06-15", "open"),
@@ -175,7 +177,7 @@ def test_reschedule_moves_open_steps_and_keeps_done_ones(world):
     assert rows["invitations"]["late"] is False
     items = due_list(world, "2026-06-05", *PRE)
     assert [(i["kind"], i["due"]) for i in items] == [
-        ("consultation", "2026-05-20"),
+        ("consultation", "2026-05-22"),
         ("reports", "2026-06-15"),
         ("iro-visit", "2026-06-18"),
     ]

@@ -279,7 +279,13 @@ DERIVED = {
         "allocation_due",
         "pathway_due",
     },
+    "reviews": {"number", "deadline", "rule", "earliest"},
+    "review_steps": {"due", "rule"},
 }
+# Rows the tool creates itself (each review's steps): only their changes are audited.
+NO_INSERT_AUDIT = {"review_steps"}
+# Writes are audited unless the running command switched it off (the fictional demo).
+AUDIT_ON = "(SELECT value FROM _context WHERE key = 'audit') IS NOT 'off'"
 # Where a row's child is found, for tables without a child_id column.
 CHILD_OF = {
     "children": "NEW.id",
@@ -323,19 +329,20 @@ def install_audit_triggers(db) -> None:
 
         for action in ("insert", "update", "delete"):
             db.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{action}")
-        db.execute(
-            f"CREATE TRIGGER audit_{table}_insert AFTER INSERT ON {table} BEGIN "
-            + insert("insert", "NEW", "NULL", obj("NEW"))
-            + " END"
-        )
+        if table not in NO_INSERT_AUDIT:
+            db.execute(
+                f"CREATE TRIGGER audit_{table}_insert AFTER INSERT ON {table} WHEN {AUDIT_ON} "
+                "BEGIN " + insert("insert", "NEW", "NULL", obj("NEW")) + " END"
+            )
         changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in tracked)
         db.execute(
-            f"CREATE TRIGGER audit_{table}_update AFTER UPDATE ON {table} WHEN {changed} BEGIN "
+            f"CREATE TRIGGER audit_{table}_update AFTER UPDATE ON {table} "
+            f"WHEN ({changed}) AND {AUDIT_ON} BEGIN "
             + insert("update", "NEW", obj("OLD"), obj("NEW"))
             + " END"
         )
         db.execute(
-            f"CREATE TRIGGER audit_{table}_delete AFTER DELETE ON {table} BEGIN "
+            f"CREATE TRIGGER audit_{table}_delete AFTER DELETE ON {table} WHEN {AUDIT_ON} BEGIN "
             + insert("delete", "OLD", obj("OLD"), "NULL")
             + " END"
         )

@@ -104,11 +104,16 @@ def render(
     columns: Sequence[tuple[str, str]],
     title: str | None = None,
     empty: str = "Nothing to show.",
+    fields: Sequence[str] | None = None,
 ) -> None:
-    """Write a listing in the chosen format to stdout."""
+    """Write a listing in the chosen format to stdout.
+
+    CSV carries ``fields`` (every field of the listing) when given, else the table's
+    columns: either way the header never depends on whether there are rows.
+    """
     if fmt == "json":
         write_json(list(rows))
     elif fmt == "csv":
-        write_csv(rows, [key for key, _ in columns])
+        write_csv(rows, list(fields) if fields else [key for key, _ in columns])
     else:
         console().print(table(rows, columns, title, empty))

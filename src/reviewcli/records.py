@@ -320,10 +320,16 @@ def change_episode(
             f"{day} is not after the current episode, which started on {current['start_date']}; "
             "changes are recorded in date order"
         )
-    if (ls or current["legal_status"]) == current["legal_status"] and (
+    same = (ls or current["legal_status"]) == current["legal_status"] and (
         place or current["placement"]
-    ) == current["placement"]:
-        raise ReviewError("nothing changes: the legal status and placement are already those")
+    ) == current["placement"]
+    # A move between two carers of the same placement type is a new episode too (RNE P or
+    # T), so a same-code change stands when it says it is a move.
+    if same and rne not in ("P", "T") and why is None:
+        raise ReviewError(
+            "nothing changes: the legal status and placement are already those; for a move "
+            "to another carer of the same type give --rne P (or T) or --reason-place-change"
+        )
     new_place = place or current["placement"]
     rne = rne or _derive_rne(current, ls, place)
     with store.write():
@@ -389,7 +395,7 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
     cancelled = None
     if pending:
         booked = date.fromisoformat(pending["booked_date"])
-        if booked <= day and pending["status"] == "booked":
+        if booked <= day:
             raise ReviewError(
                 f"review {pending['id']} was booked for {booked}, on or before the end of care; "
                 f"record it first ('review hold {pending['id']}' or 'review cancel "
@@ -552,6 +558,15 @@ def _set_pre_steps(store, review_id: int, child_id: str, booked: date, number: i
     from .steps import STEPS, pre_steps
 
     dues = pre_steps(booked, number == 1, store.calendar, store.policy_values)
+    # Nothing can be due before the period of care began (a first review comes within
+    # 20 working days of it, so R-PRE-1 would otherwise fall before the child was in care).
+    began = store.value(
+        "SELECT p.start_date FROM reviews r JOIN periods p ON p.id = r.period_id WHERE r.id = ?",
+        [review_id],
+    )
+    if began:
+        floor = date.fromisoformat(began)
+        dues = {name: max(due, floor) for name, due in dues.items()}
     # A step the policy no longer asks for is dropped while still open.
     marks = ",".join("?" * len(dues))
     store.conn.execute(
@@ -932,6 +947,13 @@ def adjourn_review(store, review_id, *, to, today, reason) -> Outcome:
         )
         _change(store, review["id"], "adjourn", original.isoformat(), new.isoformat(), reason)
         store.refresh_period(review["period_id"])
+        # Everyone invited must now be told of the reconvened meeting: invitations reopen.
+        store.conn.execute(
+            "UPDATE review_steps SET status = 'open', note = 'first sent ' || done_on || "
+            "' for the meeting of ' || ?, done_on = NULL, late = NULL "
+            "WHERE review_id = ? AND step = 'invitations' AND status = 'done'",
+            [original.isoformat(), review["id"]],
+        )
         _set_pre_steps(store, review["id"], review["child_id"], new, review["number"])
     return Outcome(
         get_review(store, review["id"]),

@@ -657,7 +657,9 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             continue
         at_the_time = rules.Period(
             start=info.start,
-            episodes=tuple(e for e in all_eps if e.start <= day),
+            # The deadline in force before the day's own changes (a placement recorded the
+            # same day as the review came after it).
+            episodes=tuple(e for k, e in enumerate(all_eps) if k == 0 or e.start < day),
             reviews=tuple(r for r in held if r.recording_date < day),
         )
         nxt = rules.next_review(at_the_time, cal, policy)

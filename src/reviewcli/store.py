@@ -43,6 +43,8 @@ class Store:
     def __init__(self, path: str | os.PathLike, *, create: bool = False, command: str = ""):
         self.path = Path(path)
         self.command = command or "reviewcli"
+        # Only the fictional demo turns the audit trail off (it records one summary row).
+        self.audit_off = False
         self.warnings: list[str] = []
         if not self.path.exists():
             if not create:
@@ -132,8 +134,9 @@ class Store:
         if not self._has_context:
             return
         self.conn.execute(
-            "INSERT OR REPLACE INTO _context (key, value) VALUES ('user', ?), ('command', ?)",
-            [os_user(), self.command],
+            "INSERT OR REPLACE INTO _context (key, value) VALUES ('user', ?), ('command', ?), "
+            "('audit', ?)",
+            [os_user(), self.command, "off" if self.audit_off else "on"],
         )
 
     @cached_property

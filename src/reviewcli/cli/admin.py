@@ -1,7 +1,6 @@
 """Policy settings and the demo database."""
 
-from __future__ import annotations
-
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -94,9 +93,18 @@ def demo(
                 f"{s.path} already holds children; the demo needs a new database file "
                 "(use --db demo.db)"
             )
-        # One transaction: a demo interrupted at any point leaves the file as it was.
+        # One transaction: a demo interrupted at any point leaves the file as it was. Its
+        # fictional rows are not audited one by one; one audit row records the build.
+        s.audit_off = True
         with progress_bar("Building demo") as progress, s.write():
             summary = build(s, children=children, seed=seed, today=today(), progress=progress)
+            s.conn.execute(
+                "INSERT INTO audit (at, user, command, table_name, row_key, action, after) "
+                "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+                "(SELECT value FROM _context WHERE key = 'user'), "
+                "(SELECT value FROM _context WHERE key = 'command'), '*', NULL, 'insert', ?)",
+                [json.dumps({"demo": summary, "seed": seed})],
+            )
     typer.echo(
         f"Demo database {s.path}: {summary['children']} children, {summary['iros']} IROs, "
         f"{summary['looked_after']} looked after, {summary['reviews']} reviews (seed {seed})."

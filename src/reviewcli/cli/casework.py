@@ -1,6 +1,5 @@
 """Around each review: steps, decisions and actions, significant events, disputes."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

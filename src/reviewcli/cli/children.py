@@ -1,6 +1,5 @@
 """IROs, children, episodes of care and IRO allocation."""
 
-from __future__ import annotations
 
 from enum import Enum
 from typing import Annotated

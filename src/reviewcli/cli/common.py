@@ -1,6 +1,5 @@
 """What every command shares: the database, "today", error handling and output options."""
 
-from __future__ import annotations
 
 import functools
 import os

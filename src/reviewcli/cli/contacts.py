@@ -1,6 +1,5 @@
 """Each child's contacts, and who is invited to each review."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
@@ -43,6 +42,11 @@ CONTACT_COLUMNS = [
     ("no_full_record", "Decisions only"),
     ("active", "Active"),
 ]
+# Every field of a contact, for CSV.
+CONTACT_FIELDS = [
+    "id", "child_id", "name", "role", "address", "email", "phone", "language",
+    "format_notes", "no_full_record", "notes", "active", "created_at",
+]  # fmt: skip
 INVITEE_COLUMNS = [
     ("number", "No."),
     ("contact_id", "Contact"),
@@ -127,6 +131,7 @@ def contact_list(
         rows,
         fmt.value,
         CONTACT_COLUMNS,
+        fields=CONTACT_FIELDS,
         title="Contacts" + (f" of {child}" if child else ""),
         empty="No contacts: add one with 'reviewcli contact add CHILD_ID NAME --role ROLE'.",
     )

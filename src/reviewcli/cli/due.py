@@ -1,7 +1,5 @@
 """``reviewcli due``: the daily work list."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 from enum import Enum
 from pathlib import Path
@@ -152,43 +150,65 @@ def _section(items: list[dict], day: date) -> dict[str, list[dict]]:
 
 
 def print_due(items: list[dict], day: date, within: int, out=None) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+    """The work list for a terminal: one aligned line per item, grouped by urgency.
+
+    Rich's Table measures every cell to lay out wrapped columns, which takes over a
+    second for a few hundred rows; here each column has a width fixed from its content
+    and the "What" column takes the rest of the line, so the list draws at once.
+    """
+    import textwrap
+
+    from rich.cells import cell_len
+    from rich.text import Text
 
     from ..output import console
 
     out = out or console()
     out.print(f"[bold]Work due[/] on {day:%A %-d %B %Y} (looking {within} days ahead)")
     if not items:
-        out.print("Nothing due. ")
+        out.print("Nothing due. " + summary_line(_section(items, day), 0))
         return
     styles = {"Overdue": "bold red", "Due this week": "yellow", "Later": "green"}
     groups = _section(items, day)
+    keys = ("due", "kind", "child_id", "name", "iro", "rule")
+    headings = ("Due", "Kind", "Child", "Name", "IRO", "Rule")
+    caps = (10, 16, 12, 24, 8, 9)
+    shown = [i for rows in groups.values() for i in rows[:TABLE_LIMIT]]
+    widths = [
+        min(cap, max([cell_len(h)] + [cell_len(str(i[k] or "-")) for i in shown]))
+        for k, h, cap in zip(keys, headings, caps, strict=True)
+    ]
+    what_width = max(30, out.width - sum(widths) - 2 * len(widths) - 1)
+
+    def line(cells, what, style=""):
+        text = Text(style=style, no_wrap=True, overflow="ellipsis")
+        for cell, width in zip(cells, widths, strict=True):
+            piece = Text(str(cell))
+            piece.truncate(width, overflow="ellipsis", pad=True)
+            text.append_text(piece)
+            text.append("  ")
+        # The "What" column wraps under itself, so nothing the admin must read is cut.
+        indent = " " * (sum(widths) + 2 * len(widths))
+        wrapped = textwrap.wrap(what, what_width) or [""]
+        text.append(("\n" + indent).join(wrapped))
+        return text
+
     for name, rows in groups.items():
         if not rows:
             continue
-        t = Table(
-            title=f"{name} ({len(rows)})",
-            title_style=styles[name],
-            title_justify="left",
-            header_style="bold",
-        )
-        for heading in ("Due", "Kind", "Child", "Name", "IRO", "Rule", "What"):
-            t.add_column(heading, overflow="fold", no_wrap=heading in ("Due", "Rule"))
+        block = Text()
+        block.append(f"{name} ({len(rows)})\n", style=styles[name])
+        block.append_text(line(headings, "What", style="bold"))
         for item in rows[:TABLE_LIMIT]:
-            t.add_row(
-                f"[{styles[name]}]{item['due']}[/]",
-                item["kind"],
-                escape(item["child_id"]),
-                escape(item["name"]),
-                escape(item["iro"] or "-"),
-                item["rule"],
-                escape(item["detail"]),
-            )
-        out.print(t)
+            block.append("\n")
+            row = line([item[k] or "-" for k in keys], item["detail"])
+            row.stylize(styles[name], 0, widths[0])
+            block.append_text(row)
+        out.print(block, soft_wrap=True)
         if len(rows) > TABLE_LIMIT:
             out.print(
                 f"… and {len(rows) - TABLE_LIMIT} more {name.lower()}: narrow the list with "
                 "--iro, --team or --kind, or use --format csv / json / html for all of them."
             )
+        out.print()
     out.print(summary_line(groups, len(items)))

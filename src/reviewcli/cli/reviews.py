@@ -1,6 +1,5 @@
 """Reviews: schedule, reschedule, hold, adjourn, cancel, direct, list."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
