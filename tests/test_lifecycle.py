@@ -22,8 +22,6 @@ import json
 import sqlite3
 from datetime import date
 
-import pytest
-
 from reviewcli.events import KINDS as EVENT_KINDS
 from reviewcli.steps import STEPS
 from reviewcli.worklist import KINDS as DUE_KINDS

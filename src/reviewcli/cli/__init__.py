@@ -1,6 +1,5 @@
 """The ``reviewcli`` command line: parse, call one domain function, format."""
 
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """Around each review: steps, decisions and actions, significant events, disputes."""
 
-
 from typing import Annotated
 
 import typer

@@ -1,6 +1,5 @@
 """IROs, children, episodes of care and IRO allocation."""
 
-
 from enum import Enum
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """What every command shares: the database, "today", error handling and output options."""
 
-
 import functools
 import os
 import sqlite3

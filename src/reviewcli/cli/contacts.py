@@ -1,6 +1,5 @@
 """Each child's contacts, and who is invited to each review."""
 
-
 from typing import Annotated
 
 import typer

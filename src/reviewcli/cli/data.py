@@ -1,6 +1,5 @@
 """Data in and out: the SSDA903 return, and a plain list of children."""
 
-
 from pathlib import Path
 from typing import Annotated
 

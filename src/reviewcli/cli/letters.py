@@ -1,7 +1,6 @@
 """Printed output: letters (invitations, IRO introduction, decisions) and the monthly
 monitoring report."""
 
-
 from enum import Enum
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """Reviews: schedule, reschedule, hold, adjourn, cancel, direct, list."""
 
-
 from typing import Annotated
 
 import typer
