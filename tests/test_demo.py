@@ -17,7 +17,7 @@ import pytest
 from reviewcli.calendar import age_on
 from reviewcli.demo import build
 from reviewcli.store import Store
-from reviewcli.worklist import due_items
+from reviewcli.worklist import STEP_KINDS, due_items
 
 TODAY = date(2026, 3, 16)  # a Monday
 CHILDREN = 220
@@ -359,7 +359,7 @@ def test_the_work_list_has_a_realistic_morning(demo):
     assert "R-SCH-1" in rules and "R-SCH-3" in rules
     # The steps around reviews are mostly done: what is left is recent or coming up.
     old = (TODAY - timedelta(days=120)).isoformat()
-    steps = [i for i in items if i["kind"] not in ("review", "allocation", "pathway-plan", "data")]
+    steps = [i for i in items if i["kind"] in STEP_KINDS]
     assert all(i["due"] >= old for i in steps)
 
 
@@ -397,3 +397,33 @@ def test_database_file_is_a_plain_sqlite_database(tmp_path):
         assert conn.execute("SELECT COUNT(*) FROM children").fetchone()[0] == 10
     finally:
         conn.close()
+
+
+def test_casework_in_every_state(demo):
+    """Decisions open, done, overdue, starred and cancelled; events decided and not;
+    disputes awaiting a response, escalated and resolved; contacts for every child."""
+    s = demo[0]
+    statuses = {r["status"] for r in s.rows("SELECT DISTINCT status FROM decisions")}
+    assert statuses == {"open", "done", "cancelled"}
+    assert s.value("SELECT COUNT(*) FROM decisions WHERE starred = 1") > 0
+    assert (
+        s.value(
+            "SELECT COUNT(*) FROM decisions WHERE status = 'open' AND due < ?",
+            [TODAY.isoformat()],
+        )
+        > 0
+    )
+    assert s.value("SELECT COUNT(*) FROM decision_changes WHERE action = 'edit'") > 0
+    assert s.value("SELECT COUNT(*) FROM events WHERE decision IS NULL") > 0
+    assert s.value("SELECT COUNT(*) FROM events WHERE decision = 'no-review'") > 0
+    assert s.value("SELECT COUNT(*) FROM events WHERE requires_review = 1") > 0
+    assert s.value("SELECT COUNT(*) FROM disputes WHERE status = 'resolved'") > 0
+    assert s.value("SELECT COUNT(*) FROM disputes WHERE status = 'open'") > 0
+    assert s.value("SELECT COUNT(*) FROM disputes WHERE stage > 1") > 0
+    assert (
+        s.value(
+            "SELECT COUNT(*) FROM periods p WHERE p.end_date IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM contacts c WHERE c.child_id = p.child_id)"
+        )
+        == 0
+    )

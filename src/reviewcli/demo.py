@@ -24,6 +24,7 @@ from datetime import date, timedelta
 
 from . import records, rules
 from .calendar import add_years, age_on
+from .errors import ReviewError
 from .store import Store
 
 # --- names -------------------------------------------------------------------------------
@@ -303,7 +304,149 @@ def build(
     """Fill ``store`` with ``children`` fictional children and their whole history."""
     if children < 1:
         raise ValueError("children must be at least 1")
-    return _Builder(store, random.Random(seed), today).run(children, progress)
+    rng = random.Random(seed)
+    simulated = min(children, SIMULATED)
+    if simulated == children:
+        return _Builder(store, rng, today).run(children, progress)
+
+    def first_part(done: int, total: int) -> None:
+        if progress:
+            progress(done, children)
+
+    _Builder(store, rng, today).run(simulated, first_part)
+    return _clone(store, rng, simulated, children, progress)
+
+
+# Above this many children, the demo simulates this many through the domain operations and
+# fills the rest with renamed copies of their histories, made in SQL: a national-scale
+# database in minutes, every copy as valid as its original (the same dates, so the same
+# deadlines), under new ids, names, sibling groups and IROs.
+SIMULATED = 1000
+
+# Integer keys, and the tables whose rows they point at.
+_INT_REFS = {
+    "period_id": "periods",
+    "review_id": "reviews",
+    "direction_id": "directions",
+    "decision_id": "decisions",
+    "dispute_id": "disputes",
+    "contact_id": "contacts",
+}
+_CLONED = [
+    "periods", "episodes", "allocations", "directions", "reviews", "review_changes",
+    "review_steps", "decisions", "decision_changes", "events", "disputes", "dispute_log",
+    "contacts", "review_invitees",
+]  # fmt: skip
+
+
+def _clone(store: Store, rng: random.Random, base: int, total: int, progress) -> dict:
+    conn = store.conn
+    children = store.rows("SELECT id, gender, last_name FROM children ORDER BY id")
+    iros = store.rows("SELECT * FROM iros ORDER BY id")
+    top = {t: store.value(f"SELECT COALESCE(MAX(id), 0) FROM {t}") for t in _CLONED}
+    cols = {
+        t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in [*_CLONED, "children"]
+    }
+    conn.execute(
+        "CREATE TEMP TABLE child_map (old TEXT PRIMARY KEY, new TEXT, first TEXT, last TEXT)"
+    )
+    conn.execute("CREATE TEMP TABLE iro_map (old TEXT PRIMARY KEY, new TEXT)")
+    number, batch = base, 0
+    width = max(5, len(str(total)))
+    while number < total:
+        batch += 1
+        part = children[: total - number]
+        conn.execute("DELETE FROM child_map")
+        conn.execute("DELETE FROM iro_map")
+        surnames: dict[str, str] = {}
+        rows = []
+        for child in part:
+            number += 1
+            last = surnames.setdefault(child["last_name"], rng.choice(SURNAMES))
+            first = rng.choice(GIRLS if child["gender"] == "Female" else BOYS)
+            rows.append((child["id"], f"C{number:0{width}d}", first, last))
+        conn.executemany("INSERT INTO child_map VALUES (?, ?, ?, ?)", rows)
+        for i, iro in enumerate(iros):
+            new_id = f"IRO{batch * len(iros) + i + 1}"
+            conn.execute("INSERT INTO iro_map VALUES (?, ?)", [iro["id"], new_id])
+            conn.execute(
+                "INSERT INTO iros (id, name, email, phone, fte, team, active, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    new_id,
+                    f"{rng.choice(GIRLS + BOYS)} {rng.choice(SURNAMES)}",
+                    f"{new_id.lower()}@iro.example.gov.uk",
+                    iro["phone"],
+                    iro["fte"],
+                    iro["team"],
+                    iro["active"],
+                    iro["created_at"],
+                ],
+            )
+        conn.execute(_clone_sql("children", cols["children"], top, batch))
+        for table in _CLONED:
+            conn.execute(_clone_sql(table, cols[table], top, batch))
+        if progress:
+            progress(number, total)
+    conn.execute("DROP TABLE child_map")
+    conn.execute("DROP TABLE iro_map")
+    return {
+        "children": store.value("SELECT COUNT(*) FROM children"),
+        "iros": store.value("SELECT COUNT(*) FROM iros"),
+        "looked_after": store.value("SELECT COUNT(*) FROM periods WHERE end_date IS NULL"),
+        "reviews": store.value("SELECT COUNT(*) FROM reviews"),
+    }
+
+
+def _clone_sql(table: str, columns: list[str], top: dict[str, int], batch: int) -> str:
+    """INSERT … SELECT copying one table's rows of the mapped children, keys shifted."""
+    exprs = []
+    for col in columns:
+        if table == "children":
+            expr = {
+                "id": "m.new",
+                "first_name": "m.first",
+                "last_name": "m.last",
+                "sibling_group": f"CASE WHEN t.sibling_group IS NULL THEN NULL "
+                f"ELSE t.sibling_group || '-{batch}' END",
+                "parent_id": "(SELECT new FROM child_map WHERE old = t.parent_id)",
+            }.get(col, f"t.{col}")
+        elif col == "id":
+            expr = f"t.id + {top[table] * batch}"
+        elif col == "child_id":
+            expr = "m.new"
+        elif col == "iro_id":
+            expr = "(SELECT new FROM iro_map WHERE old = t.iro_id)"
+        elif col in _INT_REFS:
+            expr = f"t.{col} + {top[_INT_REFS[col]] * batch}"
+        elif table == "contacts" and col == "name":
+            expr = "REPLACE(t.name, c.last_name, m.last)"
+        else:
+            expr = f"t.{col}"
+        exprs.append(expr)
+    if table == "children":
+        join, where = "JOIN child_map m ON m.old = t.id", ""
+    elif table in _VIA:
+        parent, fk = _VIA[table]
+        join = f"JOIN {parent} p ON p.id = t.{fk} JOIN child_map m ON m.old = p.child_id"
+        where = f" WHERE t.id <= {top[table]}"
+    else:
+        join = "JOIN child_map m ON m.old = t.child_id"
+        if table == "contacts":
+            join += " JOIN children c ON c.id = t.child_id"
+        where = f" WHERE t.id <= {top[table]}"
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} "
+        f"FROM {table} t {join}{where}"
+    )
+
+
+# Tables without a child_id: their child is found through the row they belong to.
+_VIA = {
+    "review_changes": ("reviews", "review_id"),
+    "decision_changes": ("decisions", "decision_id"),
+    "dispute_log": ("disputes", "dispute_id"),
+}
 
 
 class _Builder:
@@ -887,6 +1030,8 @@ class _Builder:
                     done += 1
                     if progress:
                         progress(done, n)
+        with self.store.write():
+            _Casework(self.store, self.rng, self.today).run()
         s = self.store
         return {
             "children": s.value("SELECT COUNT(*) FROM children"),
@@ -1352,3 +1497,292 @@ class _PeriodRun:
         )
         self.pending.steps = [Step(to, "hold")]
         self.pending.meeting = to
+
+
+STREETS = [
+    "Church Road",
+    "Station Road",
+    "Park Avenue",
+    "Victoria Street",
+    "Mill Lane",
+    "Queens Road",
+    "Orchard Close",
+    "Windsor Drive",
+    "Meadow Way",
+    "High Street",
+]
+TOWNS = ["Northfield", "Ashby", "Kingsmead", "Eastwick", "Hollins Green", "Westbury"]
+DECISIONS = [
+    ("Social worker to arrange a health assessment", "Social worker", None),
+    ("Carer to register the child with a dentist", "Carer", None),
+    ("Personal education plan to be reviewed with the designated teacher", "Virtual school", None),
+    ("Life story work to begin", "Social worker", None),
+    ("Contact plan with birth family to be reviewed", "Team manager", "care-plan"),
+    ("Referral to CAMHS to be made", "Social worker", "resources"),
+    ("Funding for tutoring to be agreed", "Service manager", "resources"),
+    ("Permanence planning meeting to be held", "Team manager", "care-plan"),
+    ("Statutory visits to be brought up to date", "Team manager", "practice"),
+    ("Independent visitor to be offered", "Social worker", None),
+]
+EVENTS_DECIDED = [
+    "missing",
+    "exclusion",
+    "social-worker-change",
+    "contact-change",
+    "health",
+    "placement-instability",
+    "complaint",
+    "family-event",
+]
+EVENTS_REVIEW_FIRST = ["key-stage-4-move", "settled-carer-move", "unregulated-accommodation"]
+DISPUTE_ISSUES = [
+    "Care plan not updated after the last review",
+    "Starred decision on tutoring funding not carried out",
+    "Delay in permanence planning",
+    "Statutory visits overdue",
+]
+
+
+class _Casework:
+    """Contacts for every child, and decisions, events and disputes in every state.
+
+    Everything goes through the domain operations, each on the day it would happen.
+    """
+
+    def __init__(self, store: Store, rng: random.Random, today: date):
+        self.store, self.rng, self.today = store, rng, today
+
+    def address(self) -> str:
+        rng = self.rng
+        return f"{rng.randint(1, 140)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}"
+
+    def run(self) -> None:
+        from . import contacts, decisions
+
+        store, rng, today = self.store, self.rng, self.today
+        for child in store.rows(
+            "SELECT c.id, c.last_name, c.dob, p.start_date FROM children c "
+            "JOIN periods p ON p.child_id = c.id AND p.end_date IS NULL ORDER BY c.id"
+        ):
+            start = date.fromisoformat(child["start_date"])
+            carer = f"{rng.choice(GIRLS + BOYS)} {rng.choice(SURNAMES)}"
+            contacts.add_contact(
+                store, child["id"], carer, role="carer", today=start, address=self.address()
+            )
+            contacts.add_contact(
+                store,
+                child["id"],
+                f"{rng.choice(GIRLS)} {child['last_name']}",
+                role="parent",
+                today=start,
+                address=self.address(),
+                no_full_record=rng.random() < 0.2,
+            )
+            if rng.random() < 0.6:
+                contacts.add_contact(
+                    store,
+                    child["id"],
+                    f"{rng.choice(BOYS)} {child['last_name']}",
+                    role="parent",
+                    today=start,
+                    address=self.address(),
+                )
+            contacts.add_contact(
+                store,
+                child["id"],
+                f"{rng.choice(GIRLS + BOYS)} {rng.choice(SURNAMES)}",
+                role="supervising-social-worker",
+                today=start,
+                email="fostering@example.gov.uk",
+            )
+            if age_on(date.fromisoformat(child["dob"]), today) >= 5:
+                contacts.add_contact(
+                    store,
+                    child["id"],
+                    f"{rng.choice(GIRLS + BOYS)} {rng.choice(SURNAMES)}",
+                    role="designated-teacher",
+                    today=start,
+                    email="senco@school.example.org",
+                )
+
+        # Decisions of recent reviews: open, done (on time and late), overdue, edited,
+        # cancelled, starred (forwarded or not).
+        held = store.rows(
+            "SELECT id, child_id, recording_date FROM reviews WHERE status = 'held' "
+            "AND recording_date >= ? ORDER BY id",
+            [(today - timedelta(days=240)).isoformat()],
+        )
+        for review in held:
+            recorded = date.fromisoformat(review["recording_date"])
+            for _ in range(rng.choice([0, 1, 2, 2, 3])):
+                text, owner, category = rng.choice(DECISIONS)
+                starred = category is not None and rng.random() < 0.5
+                due = recorded + timedelta(days=rng.choice([14, 28, 42, 56, 90]))
+                made = decisions.add_decision(
+                    store,
+                    review["id"],
+                    text,
+                    owner=owner,
+                    due=due.isoformat(),
+                    today=recorded,
+                    star_category=category if starred else None,
+                )
+                did = made.obj["id"]
+                if starred and rng.random() < 0.8:
+                    on = recorded + timedelta(days=rng.choice([1, 2, 3, 3, 5]))
+                    if on <= today:
+                        decisions.forward_decision(store, did, on=on.isoformat(), today=on)
+                fate = rng.random()
+                finished = due + timedelta(days=rng.randint(-10, 12))
+                if due <= today and fate < 0.85 or fate < 0.3 and finished <= today:
+                    finished = min(max(finished, recorded), today)
+                    decisions.complete_decision(store, did, on=finished.isoformat(), today=finished)
+                elif fate < 0.89 and due <= today:
+                    moved = due + timedelta(days=28)
+                    decisions.edit_decision(
+                        store,
+                        did,
+                        due=moved.isoformat(),
+                        reason="waiting for a panel date",
+                        today=due,
+                    )
+                elif fate < 0.92 and due <= today:
+                    decisions.cancel_decision(
+                        store,
+                        did,
+                        reason="no longer needed after a change of placement",
+                        today=recorded,
+                    )
+        self.events()
+        self.disputes()
+
+    def events(self) -> None:
+        from . import events
+
+        store, rng, today = self.store, self.rng, self.today
+        children = [
+            r["child_id"]
+            for r in store.rows(
+                "SELECT child_id FROM periods WHERE end_date IS NULL AND start_date <= ? "
+                "ORDER BY child_id",
+                [(today - timedelta(days=60)).isoformat()],
+            )
+        ]
+        for child_id in rng.sample(children, k=min(len(children), max(1, len(children) // 8))):
+            kind = rng.choice(EVENTS_DECIDED)
+            on = today - timedelta(days=rng.randint(0, 40))
+            made = events.add_event(
+                store,
+                child_id,
+                kind,
+                on=on.isoformat(),
+                today=on,
+                note="reported by the social worker",
+            )
+            if on < today - timedelta(days=7) or rng.random() < 0.3:
+                decided = on + timedelta(days=rng.randint(1, 6))
+                decided = min(decided, today)
+                if rng.random() < 0.25:
+                    by = decided + timedelta(days=rng.randint(15, 30))
+                    try:
+                        events.decide_event(
+                            store,
+                            made.obj["id"],
+                            review=True,
+                            by=by.isoformat(),
+                            reason="needs a review before the care plan changes",
+                            today=decided,
+                        )
+                    except ReviewError:
+                        events.decide_event(
+                            store,
+                            made.obj["id"],
+                            review=False,
+                            reason="to be considered at the next review",
+                            today=decided,
+                        )
+                else:
+                    events.decide_event(
+                        store,
+                        made.obj["id"],
+                        review=False,
+                        reason="no change to the care plan needed",
+                        today=decided,
+                    )
+        for child_id in rng.sample(children, k=min(len(children), max(1, len(children) // 40))):
+            planned = today + timedelta(days=rng.randint(-5, 45))
+            events.add_event(
+                store,
+                child_id,
+                rng.choice(EVENTS_REVIEW_FIRST),
+                on=planned.isoformat(),
+                today=min(today, planned),
+                note="planned change reported by the social worker",
+            )
+
+    def disputes(self) -> None:
+        from . import disputes
+
+        store, rng, today = self.store, self.rng, self.today
+        children = [
+            r["child_id"]
+            for r in store.rows(
+                "SELECT child_id FROM periods WHERE end_date IS NULL AND start_date <= ? "
+                "ORDER BY child_id",
+                [(today - timedelta(days=120)).isoformat()],
+            )
+        ]
+        for n, child_id in enumerate(
+            rng.sample(children, k=min(len(children), max(2, len(children) // 30)))
+        ):
+            opened = today - timedelta(days=rng.randint(2, 70))
+            d = disputes.open_dispute(
+                store,
+                child_id,
+                issue=rng.choice(DISPUTE_ISSUES),
+                today=opened,
+                on=opened.isoformat(),
+                stage=1 if rng.random() < 0.8 else 3,
+            )
+            did, stage, day = d.obj["id"], d.obj["stage"], opened
+            for _ in range(n % 4):  # 0 to 3 further steps: every state appears
+                day = day + timedelta(days=rng.randint(3, 9))
+                if day > today:
+                    break
+                if rng.random() < 0.5:
+                    disputes.respond(
+                        store,
+                        did,
+                        note="manager's response received",
+                        today=day,
+                        on=day.isoformat(),
+                    )
+                    if rng.random() < 0.6:
+                        disputes.resolve(
+                            store, did, outcome="agreed action plan", today=day, on=day.isoformat()
+                        )
+                        break
+                    stage += 1
+                    disputes.escalate(
+                        store,
+                        did,
+                        stage=stage,
+                        today=day,
+                        on=day.isoformat(),
+                        note="response did not resolve the concern",
+                    )
+                else:
+                    stage += 1
+                    disputes.escalate(
+                        store,
+                        did,
+                        stage=stage,
+                        today=day,
+                        on=day.isoformat(),
+                        note="no response within the timescale",
+                    )
+                if stage >= 5:
+                    disputes.refer_cafcass(
+                        store, did, today=day, on=day.isoformat(), note="referred for advice"
+                    )
+                    break
