@@ -1,7 +1,7 @@
 """Time the commands admins and their scripts run most, against demo databases.
 
-    python scripts/bench.py                         # 300 and 2000 children, 7 runs each
-    python scripts/bench.py --sizes 300,2000,20000 --runs 11
+    python scripts/bench.py                         # 2,000, 20,000 and 100,000 children
+    python scripts/bench.py --sizes 300,2000 --runs 11
     python scripts/bench.py --markdown              # tables ready to paste into README.md
 
 Demo databases are built once (``reviewcli demo --children N --seed 1`` with
@@ -36,6 +36,8 @@ REVIEWCLI = str(BIN / "reviewcli")
 TODAY = "2026-11-22"
 SEED = 1
 WITHIN = 30
+# The month before TODAY, for the monthly report.
+LAST_MONTH = "2026-10"
 
 # What `due` reads for its review items: open periods due within the window, with the
 # child. The floor runs it in a bare Python process, so the ratio shows what the CLI
@@ -290,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Time reviewcli commands on demo databases of several sizes."
     )
     parser.add_argument(
-        "--sizes", type=parse_sizes, default=[300, 2000], help="children per database"
+        "--sizes", type=parse_sizes, default=[2000, 20000, 100000], help="children per database"
     )
     parser.add_argument("--runs", type=int, default=7, help="timed runs per command")
     parser.add_argument("--cache", type=Path, default=ROOT / ".bench", help="cache folder")
@@ -346,12 +348,51 @@ def main(argv: list[str] | None = None) -> int:
         if child is not None:
             commands.append((f"child show {child}", ["child", "show", child]))
         commands.append(("child list --format json", ["child", "list", "--format", "json"]))
+        commands.append(("actions --overdue", ["actions", "--overdue", "--format", "json"]))
+        commands.append(
+            (
+                "report monthly (json)",
+                ["report", "monthly", "--month", LAST_MONTH, "--format", "json"],
+            )
+        )
+        letters = Path(tempfile.mkdtemp(prefix="reviewcli-bench-letters-"))
+        commands.append(("letters due", ["letters", "due", "--out", str(letters)]))
         jobs = [(label, [REVIEWCLI, *cmd]) for label, cmd in commands]
         jobs.append(("floor: python + sqlite3", [PYTHON, "-c", FLOOR_CODE, str(db), limit]))
         *results, floor = measure(jobs, env, args.runs)
+        results.append(time_import(db, env))
         print_table([*results, floor], startup, floor, args.markdown)
     warn_if_busy(cpus)
     return 0
+
+
+def time_import(db: Path, env: dict[str, str]) -> Result:
+    """`import ssda903` of an export of the whole history into a fresh database, once."""
+    result = Result("import ssda903 (once)")
+    with tempfile.TemporaryDirectory(prefix="reviewcli-bench-903-") as tmp:
+        folder, target = Path(tmp) / "903", Path(tmp) / "imported.db"
+        code, _, err = _run(
+            [REVIEWCLI, "export", "ssda903", "--all-years", "--out", str(folder)], env
+        )
+        if code == 0:
+            code, _, err = _run([REVIEWCLI, "--db", str(target), "init"], env)
+        if code != 0:
+            result.error = err
+            return result
+        argv = [REVIEWCLI, "--db", str(target), "import", "ssda903", str(folder)]
+        elapsed, code, stderr = run_once(argv, env)
+        if code != 0:
+            result.error = f"exit {code}: {stderr.strip().splitlines()[-1:]}"
+            return result
+        result.times.append(elapsed)
+        # Peak memory from a second import of the same files (idempotent: nothing changes).
+        result.peak_kb = peak_memory(argv, env)
+    return result
+
+
+def _run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 def warn_if_busy(cpus: int) -> None:

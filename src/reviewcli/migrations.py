@@ -12,6 +12,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 MIGRATIONS: list[tuple[str, Callable]] = []
+# Migrations after which the stored deadlines must be recomputed (they change what the
+# schedule rules read).
+REFRESH_AFTER = {"m002_review_process"}
 
 
 def migration(fn: Callable) -> Callable:
@@ -417,6 +420,25 @@ CREATE INDEX review_invitees_review ON review_invitees(review_id)
 """,
     )
     install_audit_triggers(db)
+
+
+@migration
+def m005_step_indexes(db) -> None:
+    """Index open steps apart from the manager's response, whose window closes by itself.
+
+    A manager's response left unanswered is deemed agreed once its window passes (R-POST-3)
+    but its row stays open; the work list must not scan every such row on each run.
+    """
+    _run(
+        db,
+        """
+DROP INDEX IF EXISTS review_steps_open;
+CREATE INDEX review_steps_open_tasks ON review_steps(due)
+    WHERE status = 'open' AND step != 'manager-response';
+CREATE INDEX review_steps_open_responses ON review_steps(due)
+    WHERE status = 'open' AND step = 'manager-response'
+""",
+    )
 
 
 def now_iso() -> str:

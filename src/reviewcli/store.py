@@ -85,7 +85,7 @@ class Store:
                 self.applied_migrations = migrations.migrate(self.db)
             except sqlite3.DatabaseError as e:
                 raise ReviewError(f"could not upgrade {str(self.path)!r}: {e}") from None
-            if self.applied_migrations:
+            if set(self.applied_migrations) & migrations.REFRESH_AFTER:
                 self.refresh_all()
         else:
             self.applied_migrations = []

@@ -166,15 +166,27 @@ def due_items(
     if step_kinds:
         from .steps import STEPS
 
-        marks = ",".join("?" * len(step_kinds))
-        sql = (
+        tasks = sorted(step_kinds - {"manager-response"})
+        marks = ",".join("?" * len(tasks))
+        select = (
             f"SELECT s.*, r.booked_date, r.recording_date, r.number, {_NAMES} FROM review_steps s "
-            "JOIN reviews r ON r.id = s.review_id"
-            + _CHILD.format(t="s")
-            + f" WHERE s.status = 'open' AND s.due <= ? AND s.step IN ({marks})"
-            " AND NOT (s.step = 'manager-response' AND s.due < ?)" + child_filter
+            "JOIN reviews r ON r.id = s.review_id" + _CHILD.format(t="s")
         )
-        for r in store.rows(sql, [limit, *sorted(step_kinds), on.isoformat(), *cp]):
+        rows = []
+        if tasks:
+            rows += store.rows(
+                select + " WHERE s.status = 'open' AND s.step != 'manager-response' "
+                f"AND s.due <= ? AND s.step IN ({marks})" + child_filter,
+                [limit, *tasks, *cp],
+            )
+        if "manager-response" in step_kinds:
+            # Only while the window is open: after it the decisions are deemed agreed.
+            rows += store.rows(
+                select + " WHERE s.status = 'open' AND s.step = 'manager-response' "
+                "AND s.due <= ? AND s.due >= ?" + child_filter,
+                [limit, on.isoformat(), *cp],
+            )
+        for r in rows:
             step = STEPS[r["step"]]
             label = f"{rules.ordinal(r['number'])} review" if r["number"] else "review"
             if step.phase == "pre":
