@@ -36,21 +36,21 @@ def import_children(store, path: str | Path, *, today: date, dry_run=False, prog
         header = [h.strip().upper() for h in next(reader)]
     except StopIteration:
         raise ReviewError(f"{path.name} is empty") from None
+    except csv.Error as e:
+        raise ReviewError(f"{path.name} line 1: {e}") from None
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ReviewError(f"{path.name} lacks the column(s) {', '.join(missing).lower()}")
     rows = []
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            rows.append(
-                (
-                    reader.line_num,
-                    {
-                        h: (record[i].strip() if i < len(record) else "")
-                        for i, h in enumerate(header)
-                    },
-                )
-            )
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                fields = {
+                    h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)
+                }
+                rows.append((reader.line_num, fields))
+    except csv.Error as e:
+        raise ReviewError(f"{path.name} line {reader.line_num}: {e}") from None
     summary = {"children_new": 0, "periods_new": 0, "allocations_new": 0}
     rejected: list[Reject] = []
 

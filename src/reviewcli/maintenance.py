@@ -36,16 +36,19 @@ def backup(store: Store, dest: str | os.PathLike, *, force: bool = False) -> dic
     try:
         target = sqlite3.connect(tmp)
         try:
-            with target:
+            # One read transaction on the source: the copy and the counts it is checked
+            # against come from the same snapshot, whatever other admins commit meanwhile.
+            store.conn.execute("BEGIN")
+            try:
+                source = {t: _count(store.conn, t) for t in _COUNTED}
                 store.conn.backup(target)
+            finally:
+                store.conn.execute("COMMIT")
             target.execute("PRAGMA journal_mode = DELETE")
             ok = target.execute("PRAGMA integrity_check").fetchone()[0]
             copied = {t: _count(target, t) for t in _COUNTED}
         finally:
             target.close()
-        # Counts are compared against the source read in one snapshot after the copy.
-        with store.conn:
-            source = {t: _count(store.conn, t) for t in _COUNTED}
         if ok != "ok":
             raise ReviewError(f"the backup failed its integrity check: {ok}")
         if copied != source:

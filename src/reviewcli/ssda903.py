@@ -18,6 +18,7 @@ from . import codes, rules
 from .calendar import age_on
 from .errors import ReviewError
 from .migrations import now_iso
+from .output import safe_cell
 
 HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
 EPISODES = [
@@ -225,6 +226,8 @@ def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
         header = next(reader)
     except StopIteration:
         raise ReviewError(f"{name} is empty") from None
+    except csv.Error as e:
+        raise ReviewError(f"{name} line 1: {e}") from None
     columns = [h.strip().upper() for h in header]
     missing = [c for c in REQUIRED[path.name] if c not in columns]
     if missing:
@@ -293,7 +296,11 @@ def _parse(folders: list[Path], plan: Plan, today: date):
     seen_in: dict[str, str] = {}
     for file, line, row in header_rows:
         cid = row["CHILD"]
-        if not cid or any(ch.isspace() for ch in cid) or len(cid) > 64:
+        if (
+            not cid
+            or len(cid) > 64
+            or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in cid)
+        ):
             reject(file, line, cid, f"invalid child id {cid!r}")
             continue
         try:
@@ -712,4 +719,4 @@ def write_rejects(rejects: list[Reject], path: Path) -> None:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["file", "line", "child", "reason"])
         for r in rejects:
-            w.writerow([r.file, r.line, r.child, r.reason])
+            w.writerow([safe_cell(r.file), r.line, safe_cell(r.child), safe_cell(r.reason)])

@@ -17,6 +17,7 @@ from .common import (
     report,
     store,
     today,
+    writing,
 )
 
 policy_app = typer.Typer(
@@ -71,7 +72,7 @@ def policy_set(
     """Change a setting; deadlines are recomputed when it affects the schedule."""
     from ..records import set_policy
 
-    with store() as s, progress_bar("Recomputing deadlines") as progress:
+    with writing() as s, progress_bar("Recomputing deadlines") as progress:
         report(set_policy(s, key, value, progress), fmt)
 
 

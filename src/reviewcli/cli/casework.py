@@ -15,6 +15,7 @@ from .common import (
     report,
     store,
     today,
+    writing,
 )
 from .reviews import review_app
 
@@ -66,7 +67,7 @@ def review_done(
     """Mark a step around a review done; done after its date is recorded as late."""
     from ..records import complete_step
 
-    with store() as s:
+    with writing() as s:
         report(
             complete_step(s, review_id, step, on=on, today=today(), disagree=disagree, note=note),
             fmt,
@@ -121,7 +122,7 @@ def decision_add(
     """Record a decision of a review, with its owner and timescale."""
     from ..decisions import add_decision
 
-    with store() as s:
+    with writing() as s:
         report(
             add_decision(
                 s,
@@ -147,7 +148,7 @@ def decision_done(
     """Mark a decision carried out."""
     from ..decisions import complete_decision
 
-    with store() as s:
+    with writing() as s:
         report(complete_decision(s, decision_id, on=on, today=today()), fmt)
 
 
@@ -164,7 +165,7 @@ def decision_edit(
     """Change a decision's due date, owner or wording; the history is kept."""
     from ..decisions import edit_decision
 
-    with store() as s:
+    with writing() as s:
         report(
             edit_decision(
                 s, decision_id, due=due, owner=owner, text=text, reason=reason, today=today()
@@ -183,7 +184,7 @@ def decision_cancel(
     """Cancel a decision that no longer applies."""
     from ..decisions import cancel_decision
 
-    with store() as s:
+    with writing() as s:
         report(cancel_decision(s, decision_id, reason=reason, today=today()), fmt)
 
 
@@ -197,7 +198,7 @@ def decision_forward(
     """Record that a starred decision was forwarded to the managers (R-POST-7, 72 hours)."""
     from ..decisions import forward_decision
 
-    with store() as s:
+    with writing() as s:
         report(forward_decision(s, decision_id, on=on, today=today()), fmt)
 
 
@@ -259,7 +260,7 @@ def event_add(
     """Record a significant event reported by the social worker."""
     from ..events import add_event
 
-    with store() as s:
+    with writing() as s:
         report(add_event(s, child_id, kind, on=on, today=today(), note=note), fmt)
 
 
@@ -297,7 +298,7 @@ def event_decide(
     """Record the IRO's decision on an event: a directed review, or no review and why."""
     from ..events import decide_event
 
-    with store() as s:
+    with writing() as s:
         report(decide_event(s, event_id, review=review, reason=reason, by=by, today=today()), fmt)
 
 
@@ -345,7 +346,7 @@ def dispute_open(
     """Open a dispute (escalation) at a stage."""
     from ..disputes import open_dispute
 
-    with store() as s:
+    with writing() as s:
         report(
             open_dispute(
                 s, child_id, issue=issue, decision=decision, stage=stage, today=today(), on=on
@@ -366,7 +367,7 @@ def dispute_escalate(
     """Escalate to a later stage (stages may be skipped)."""
     from ..disputes import escalate
 
-    with store() as s:
+    with writing() as s:
         report(escalate(s, dispute_id, stage=stage, note=note, today=today(), on=on), fmt)
 
 
@@ -381,7 +382,7 @@ def dispute_respond(
     """Record the response received at the current stage."""
     from ..disputes import respond
 
-    with store() as s:
+    with writing() as s:
         report(respond(s, dispute_id, note=note, today=today(), on=on), fmt)
 
 
@@ -396,7 +397,7 @@ def dispute_resolve(
     """Close a dispute with its outcome."""
     from ..disputes import resolve
 
-    with store() as s:
+    with writing() as s:
         report(resolve(s, dispute_id, outcome=outcome, today=today(), on=on), fmt)
 
 
@@ -411,7 +412,7 @@ def dispute_cafcass(
     """Record a referral to Cafcass (possible at any stage)."""
     from ..disputes import refer_cafcass
 
-    with store() as s:
+    with writing() as s:
         report(refer_cafcass(s, dispute_id, note=note, today=today(), on=on), fmt)
 
 

@@ -15,6 +15,7 @@ from .common import (
     report,
     store,
     today,
+    writing,
 )
 
 iro_app = typer.Typer(help="Independent Reviewing Officers.", no_args_is_help=True)
@@ -49,7 +50,7 @@ def iro_add(
     """Add an IRO."""
     from ..records import add_iro
 
-    with store() as s:
+    with writing() as s:
         report(add_iro(s, iro_id, name, email=email, phone=phone, fte=fte, team=team), fmt)
 
 
@@ -105,7 +106,7 @@ def child_add(
     """Register a child."""
     from ..records import add_child
 
-    with store() as s:
+    with writing() as s:
         report(
             add_child(
                 s,
@@ -256,7 +257,7 @@ def episode_start(
     """The child becomes looked after: start a period of care (RNE S)."""
     from ..records import start_episode
 
-    with store() as s:
+    with writing() as s:
         report(
             start_episode(
                 s, child_id, on=on, today=today(), legal_status=legal_status, placement=placement
@@ -292,7 +293,7 @@ def episode_change(
     """A change of legal status or placement: a new episode in the same period of care."""
     from ..records import change_episode
 
-    with store() as s:
+    with writing() as s:
         report(
             change_episode(
                 s,
@@ -322,7 +323,7 @@ def episode_end(
     """The child ceases to be looked after: end the period of care (R-SCH-11)."""
     from ..records import end_episode
 
-    with store() as s:
+    with writing() as s:
         report(end_episode(s, child_id, on=on, today=today(), reason=reason), fmt)
 
 
@@ -342,7 +343,7 @@ def allocate(
     from ..records import allocate as do_allocate
 
     t = today()
-    with store() as s:
+    with writing() as s:
         report(do_allocate(s, child_id, iro_id, on=on or t, today=t, reason=reason), fmt)
 
 
@@ -357,5 +358,5 @@ def child_pathway_plan(
     from ..records import record_pathway_plan
 
     t = today()
-    with store() as s:
+    with writing() as s:
         report(record_pathway_plan(s, child_id, on=received or t, today=t), fmt)

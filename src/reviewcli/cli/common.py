@@ -4,6 +4,7 @@ import functools
 import os
 import sqlite3
 import sys
+from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from typing import Annotated
@@ -60,6 +61,18 @@ def store(create: bool = False):
     for warning in s.warnings:
         warn(warning)
     return s
+
+
+@contextmanager
+def writing():
+    """The database with its write lock held for the whole command.
+
+    A write command reads what it validates inside the same ``BEGIN IMMEDIATE``
+    transaction as its writes, so another admin's change cannot slip in between the
+    check and the write.
+    """
+    with store() as s, s.write():
+        yield s
 
 
 def command_path() -> str:

@@ -14,6 +14,7 @@ from .common import (
     report,
     store,
     today,
+    writing,
 )
 from .reviews import review_app
 
@@ -89,7 +90,7 @@ def contact_add(
     """Add a contact for a child: invited to the child's reviews from now on."""
     from ..contacts import add_contact
 
-    with store() as s:
+    with writing() as s:
         report(
             add_contact(
                 s,
@@ -167,7 +168,7 @@ def contact_edit(
     """Change a contact's details."""
     from ..contacts import edit_contact
 
-    with store() as s:
+    with writing() as s:
         report(
             edit_contact(
                 s,
@@ -193,7 +194,7 @@ def contact_remove(contact_id: ContactId, fmt: WriteFormatOption = WriteFormat.t
     """Mark a contact inactive (kept on record, never deleted; no longer invited)."""
     from ..contacts import remove_contact
 
-    with store() as s:
+    with writing() as s:
         report(remove_contact(s, contact_id, today=today()), fmt)
 
 

@@ -14,6 +14,7 @@ from .common import (
     report,
     store,
     today,
+    writing,
 )
 
 review_app = typer.Typer(help="Reviews: book, move, record, adjourn, cancel.", no_args_is_help=True)
@@ -35,7 +36,7 @@ def schedule(
     """Book the child's next review (a date past the deadline is allowed, with a warning)."""
     from ..records import schedule_review
 
-    with store() as s:
+    with writing() as s:
         report(schedule_review(s, child_id, on=on, today=today(), time=time, venue=venue), fmt)
 
 
@@ -55,7 +56,7 @@ def reschedule(
     """Move a booked review to another date (R-SCH-13)."""
     from ..records import reschedule_review
 
-    with store() as s:
+    with writing() as s:
         report(
             reschedule_review(
                 s, review_id, on=on, today=today(), reason=reason, time=time, venue=venue
@@ -87,7 +88,7 @@ def hold(
     """Record a review as held."""
     from ..records import hold_review
 
-    with store() as s:
+    with writing() as s:
         report(
             hold_review(
                 s,
@@ -113,7 +114,7 @@ def adjourn(
     """The IRO adjourned the review (once, reconvening within 20 working days: R-SCH-14)."""
     from ..records import adjourn_review
 
-    with store() as s:
+    with writing() as s:
         report(adjourn_review(s, review_id, to=to, today=today(), reason=reason), fmt)
 
 
@@ -127,7 +128,7 @@ def cancel(
     """Cancel a booked review; the deadline still stands."""
     from ..records import cancel_review
 
-    with store() as s:
+    with writing() as s:
         report(cancel_review(s, review_id, today=today(), reason=reason), fmt)
 
 
@@ -142,7 +143,7 @@ def direct(
     """Record an IRO's direction for an earlier review (R-SCH-4)."""
     from ..records import direct_review
 
-    with store() as s:
+    with writing() as s:
         report(direct_review(s, child_id, by=by, today=today(), reason=reason), fmt)
 
 
