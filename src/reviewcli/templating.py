@@ -7,6 +7,7 @@ render in Jinja's sandbox, since an authority may supply its own.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -26,17 +27,29 @@ def long_date(value: date | str | None) -> str:
 
 
 def environment(template_dir: str | Path | None = None):
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
-    from jinja2.sandbox import SandboxedEnvironment
+    """The Jinja environment for a template folder (None: the packaged templates only).
 
+    One environment per folder for the life of the process, so each template is compiled
+    once however many letters are written (Jinja still notices a template edited on disk).
+    """
     from .errors import ReviewError
 
-    loaders = []
     if template_dir is not None:
         folder = Path(template_dir)
         if not folder.is_dir():
             raise ReviewError(f"template folder {str(folder)!r} does not exist")
-        loaders.append(FileSystemLoader(str(folder)))
+        return _environment(str(folder.resolve()))
+    return _environment(None)
+
+
+@lru_cache(maxsize=8)
+def _environment(template_dir: str | None):
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import SandboxedEnvironment
+
+    loaders = []
+    if template_dir is not None:
+        loaders.append(FileSystemLoader(template_dir))
     loaders.append(FileSystemLoader(str(packaged_dir())))
     env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
