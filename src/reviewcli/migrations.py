@@ -424,7 +424,9 @@ CREATE INDEX review_invitees_review ON review_invitees(review_id)
 
 @migration
 def m005_step_indexes(db) -> None:
-    """Index open steps apart from the manager's response, whose window closes by itself.
+    """Index steps for the work list and the monthly report.
+
+    Open steps are indexed apart from the manager's response, whose window closes by itself.
 
     A manager's response left unanswered is deemed agreed once its window passes (R-POST-3)
     but its row stays open; the work list must not scan every such row on each run.
@@ -436,7 +438,8 @@ DROP INDEX IF EXISTS review_steps_open;
 CREATE INDEX review_steps_open_tasks ON review_steps(due)
     WHERE status = 'open' AND step != 'manager-response';
 CREATE INDEX review_steps_open_responses ON review_steps(due)
-    WHERE status = 'open' AND step = 'manager-response'
+    WHERE status = 'open' AND step = 'manager-response';
+CREATE INDEX review_steps_step_due ON review_steps(step, due)
 """,
     )
 

@@ -264,11 +264,15 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     # --- caseloads at month end (R-IRO-4) ----------------------------------------------------
     caseloads = []
     for i in store.rows(
-        "SELECT i.id, i.name, i.team, i.fte, i.active, "
-        "(SELECT COUNT(*) FROM allocations a JOIN periods p ON p.child_id = a.child_id "
-        " WHERE a.iro_id = i.id AND a.start_date <= :e AND (a.end_date IS NULL OR a.end_date > :e)"
-        " AND p.start_date <= :e AND (p.end_date IS NULL OR p.end_date > :e)) AS caseload "
-        "FROM iros i ORDER BY i.id",
+        # One pass over the allocations (a subquery per IRO rescans them for each IRO).
+        "SELECT i.id, i.name, i.team, i.fte, i.active, COALESCE(n.caseload, 0) AS caseload "
+        "FROM iros i LEFT JOIN ("
+        " SELECT a.iro_id, COUNT(*) AS caseload FROM allocations a "
+        " JOIN periods p ON p.child_id = a.child_id "
+        " WHERE a.start_date <= :e AND (a.end_date IS NULL OR a.end_date > :e)"
+        " AND p.start_date <= :e AND (p.end_date IS NULL OR p.end_date > :e)"
+        " GROUP BY a.iro_id) n ON n.iro_id = i.id "
+        "ORDER BY i.id",
         {"e": e},
     ):
         if not i["active"] and not i["caseload"]:
