@@ -7,6 +7,7 @@ authority's own closure days are added on top (R-CAL-1).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
@@ -47,6 +48,10 @@ class WorkingCalendar:
             raise ValueError(f"month_mode must be {MONTHS!r} or {DAYS!r}")
         self.closures = frozenset(closures)
         self.month_mode = month_mode
+        # Working days as sorted ordinals, built a few years at a time when first needed,
+        # so counting N working days is a binary search rather than a day-by-day walk.
+        self._ordinals: list[int] = []
+        self._years: tuple[int, int] | None = None
 
     def __repr__(self) -> str:
         return f"WorkingCalendar(closures={len(self.closures)}, month_mode={self.month_mode!r})"
@@ -58,6 +63,21 @@ class WorkingCalendar:
         """R-CAL-1: Monday–Friday, not a bank holiday in England, not a closure day."""
         return day.weekday() < 5 and not self.is_bank_holiday(day) and day not in self.closures
 
+    def _cover(self, first_year: int, last_year: int) -> list[int]:
+        """The working-day table, extended to cover the years given (and one either side)."""
+        lo, hi = max(1, first_year - 1), min(9998, last_year + 1)
+        if self._years is None or lo < self._years[0] or hi > self._years[1]:
+            if self._years is not None:
+                lo, hi = min(lo, self._years[0]), max(hi, self._years[1])
+            day, end = date(lo, 1, 1), date(hi, 12, 31)
+            ordinals = []
+            while day <= end:
+                if self.is_working_day(day):
+                    ordinals.append(day.toordinal())
+                day += timedelta(days=1)
+            self._ordinals, self._years = ordinals, (lo, hi)
+        return self._ordinals
+
     def add_working_days(self, start: date, n: int) -> date:
         """R-CAL-2 "within N working days of D": the N-th working day after D.
 
@@ -65,23 +85,28 @@ class WorkingCalendar:
         """
         if n < 0:
             return self.subtract_working_days(start, -n)
-        day, counted = start, 0
-        while counted < n:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                counted += 1
-        return day
+        if n == 0:
+            return start
+        # n working days lie within 2n calendar days plus the longest run of closures.
+        ordinals = self._cover(start.year, start.year + 1 + n // 200)
+        i = bisect_right(ordinals, start.toordinal()) + n - 1
+        if i >= len(ordinals):
+            ordinals = self._cover(start.year, start.year + 2 + n // 100)
+            i = bisect_right(ordinals, start.toordinal()) + n - 1
+        return date.fromordinal(ordinals[i])
 
     def subtract_working_days(self, start: date, n: int) -> date:
         """R-CAL-3 "at least N working days before D": the N-th working day before D."""
         if n < 0:
             return self.add_working_days(start, -n)
-        day, counted = start, 0
-        while counted < n:
-            day -= timedelta(days=1)
-            if self.is_working_day(day):
-                counted += 1
-        return day
+        if n == 0:
+            return start
+        ordinals = self._cover(start.year - 1 - n // 200, start.year)
+        i = bisect_left(ordinals, start.toordinal()) - n
+        if i < 0:
+            ordinals = self._cover(start.year - 2 - n // 100, start.year)
+            i = bisect_left(ordinals, start.toordinal()) - n
+        return date.fromordinal(ordinals[i])
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 if end <= start)."""
