@@ -18,9 +18,9 @@ import re
 from datetime import date
 
 from .calendar import age_on
-from .errors import NotFound, ReviewError
+from .errors import ReviewError
 from .migrations import now_iso
-from .records import Outcome, _text, get_child, get_review
+from .records import Outcome, _text, get_by_id, get_child, get_review
 from .store import Store
 
 # role: (label, audience). The audience picks the wording of a letter: "child" (simple,
@@ -100,14 +100,7 @@ def _check_role_for_child(store: Store, role: str, child: dict, today: date, ign
 
 
 def get_contact(store: Store, contact_id) -> dict:
-    try:
-        cid = int(contact_id)
-    except (TypeError, ValueError):
-        raise ReviewError(f"contact id must be a number, not {contact_id!r}") from None
-    row = store.row("SELECT * FROM contacts WHERE id = ?", [cid])
-    if row is None:
-        raise NotFound(f"no contact with id {cid}; see 'reviewcli contact list'")
-    return row
+    return get_by_id(store, "contacts", "contact", contact_id, "contact list")
 
 
 def _shape(row: dict) -> dict:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .errors import NotFound, ReviewError
+from .errors import ReviewError
 from .migrations import now_iso
-from .records import Outcome, _text, get_review, parse_date
+from .records import Outcome, _text, get_by_id, get_review, parse_date
 from .steps import starred_forward_due
 
 # Coventry LAR: the three categories of a starred decision.
@@ -22,16 +22,7 @@ STAR_CATEGORIES = {
 
 
 def get_decision(store, decision_id) -> dict:
-    try:
-        did = int(decision_id)
-    except (TypeError, ValueError):
-        raise ReviewError(f"decision id must be a number, not {decision_id!r}") from None
-    if not 0 < did < 2**63:
-        raise NotFound(f"no decision with id {did}; see 'reviewcli actions'")
-    row = store.row("SELECT * FROM decisions WHERE id = ?", [did])
-    if row is None:
-        raise NotFound(f"no decision with id {did}; see 'reviewcli actions'")
-    return row
+    return get_by_id(store, "decisions", "decision", decision_id, "actions")
 
 
 def _log(store, decision_id, action, old_due=None, new_due=None, reason=None) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .errors import NotFound, ReviewError
+from .errors import ReviewError
 from .migrations import now_iso
-from .records import Outcome, _text, get_child, parse_date
+from .records import Outcome, _text, get_by_id, get_child, parse_date
 
 RULE = "§6"
 
@@ -44,16 +44,7 @@ def _stage(store, stage) -> int:
 
 
 def get_dispute(store, dispute_id) -> dict:
-    try:
-        did = int(dispute_id)
-    except (TypeError, ValueError):
-        raise ReviewError(f"dispute id must be a number, not {dispute_id!r}") from None
-    if not 0 < did < 2**63:
-        raise NotFound(f"no dispute with id {did}; see 'reviewcli dispute list'")
-    row = store.row("SELECT * FROM disputes WHERE id = ?", [did])
-    if row is None:
-        raise NotFound(f"no dispute with id {did}; see 'reviewcli dispute list'")
-    return row
+    return get_by_id(store, "disputes", "dispute", dispute_id, "dispute list")
 
 
 def _open(store, dispute_id) -> dict:

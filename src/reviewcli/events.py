@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from .errors import NotFound, ReviewError
+from .errors import ReviewError
 from .migrations import now_iso
-from .records import Outcome, _text, direct_review, get_child, parse_date, require_open_period
+from .records import (
+    Outcome,
+    _text,
+    direct_review,
+    get_by_id,
+    get_child,
+    parse_date,
+    require_open_period,
+)
 
 # R-EVT-1: the IRO decides whether a review is needed.
 REPORTABLE = {
@@ -44,16 +52,7 @@ KINDS = {**REPORTABLE, **REVIEW_FIRST}
 
 
 def get_event(store, event_id) -> dict:
-    try:
-        eid = int(event_id)
-    except (TypeError, ValueError):
-        raise ReviewError(f"event id must be a number, not {event_id!r}") from None
-    if not 0 < eid < 2**63:
-        raise NotFound(f"no event with id {eid}; see 'reviewcli event list'")
-    row = store.row("SELECT * FROM events WHERE id = ?", [eid])
-    if row is None:
-        raise NotFound(f"no event with id {eid}; see 'reviewcli event list'")
-    return row
+    return get_by_id(store, "events", "event", event_id, "event list")
 
 
 def add_event(store, child_id, kind, *, on, today, note=None) -> Outcome:

@@ -99,17 +99,20 @@ def require_open_period(store: Store, child_id: str) -> dict:
     return period
 
 
-def get_review(store: Store, review_id: int | str) -> dict:
+def get_by_id(store: Store, table: str, what: str, value, listing: str) -> dict:
+    """The row of ``table`` with integer id ``value``, or a NotFound naming ``listing``."""
     try:
-        rid = int(review_id)
+        row_id = int(value)
     except (TypeError, ValueError):
-        raise ReviewError(f"review id must be a number, not {review_id!r}") from None
-    if not 0 < rid < 2**63:
-        raise NotFound(f"no review with id {rid}; see 'reviewcli review list'")
-    review = store.row("SELECT * FROM reviews WHERE id = ?", [rid])
-    if review is None:
-        raise NotFound(f"no review with id {rid}; see 'reviewcli review list'")
-    return review
+        raise ReviewError(f"{what} id must be a number, not {value!r}") from None
+    row = store.row(f"SELECT * FROM {table} WHERE id = ?", [row_id]) if 0 < row_id < 2**63 else None
+    if row is None:
+        raise NotFound(f"no {what} with id {row_id}; see 'reviewcli {listing}'")
+    return row
+
+
+def get_review(store: Store, review_id: int | str) -> dict:
+    return get_by_id(store, "reviews", "review", review_id, "review list")
 
 
 def current_episode(store: Store, period_id: int) -> dict:
