@@ -1628,16 +1628,31 @@ class _Casework:
                     star_category=category if starred else None,
                 )
                 did = made.obj["id"]
-                if starred and rng.random() < 0.8:
+                # Starred decisions are forwarded, a few late; only recent ones wait.
+                recent = recorded > today - timedelta(days=10)
+                if starred and (not recent or rng.random() < 0.6):
                     on = recorded + timedelta(days=rng.choice([1, 2, 3, 3, 5]))
                     if on <= today:
                         decisions.forward_decision(store, did, on=on.isoformat(), today=on)
                 fate = rng.random()
                 finished = due + timedelta(days=rng.randint(-10, 12))
-                if due <= today and fate < 0.85 or fate < 0.3 and finished <= today:
+                long_past = due < today - timedelta(days=21)
+                if fate > 0.97:
+                    decisions.cancel_decision(
+                        store,
+                        did,
+                        reason="no longer needed after a change of placement",
+                        today=recorded,
+                    )
+                elif (
+                    due <= today
+                    and fate < (0.95 if long_past else 0.8)
+                    or fate < 0.3
+                    and finished <= today
+                ):
                     finished = min(max(finished, recorded), today)
                     decisions.complete_decision(store, did, on=finished.isoformat(), today=finished)
-                elif fate < 0.89 and due <= today:
+                elif fate < 0.96 and due <= today:
                     moved = due + timedelta(days=28)
                     decisions.edit_decision(
                         store,
@@ -1645,13 +1660,6 @@ class _Casework:
                         due=moved.isoformat(),
                         reason="waiting for a panel date",
                         today=due,
-                    )
-                elif fate < 0.92 and due <= today:
-                    decisions.cancel_decision(
-                        store,
-                        did,
-                        reason="no longer needed after a change of placement",
-                        today=recorded,
                     )
         self.events()
         self.disputes()
@@ -1693,6 +1701,7 @@ class _Casework:
                             reason="needs a review before the care plan changes",
                             today=decided,
                         )
+                        self.bring_forward(child_id, by, decided)
                     except ReviewError:
                         events.decide_event(
                             store,
@@ -1718,6 +1727,28 @@ class _Casework:
                 on=planned.isoformat(),
                 today=min(today, planned),
                 note="planned change reported by the social worker",
+            )
+
+    def bring_forward(self, child_id: str, by: date, decided: date) -> None:
+        """The admin moves a review booked after a directed date to before it (R-SCH-4)."""
+        store = self.store
+        pending = store.row(
+            "SELECT r.id, r.booked_date FROM reviews r JOIN periods p ON p.id = r.period_id "
+            "WHERE r.child_id = ? AND p.end_date IS NULL AND r.status = 'booked'",
+            [child_id],
+        )
+        if pending is None or pending["booked_date"] <= by.isoformat():
+            return
+        day = by - timedelta(days=self.rng.randint(1, 5))
+        while not store.calendar.is_working_day(day):
+            day -= timedelta(days=1)
+        if day > decided:
+            records.reschedule_review(
+                store,
+                pending["id"],
+                on=day.isoformat(),
+                today=decided,
+                reason="brought forward: the IRO directed an earlier review",
             )
 
     def disputes(self) -> None:
