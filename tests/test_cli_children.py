@@ -604,3 +604,26 @@ def test_pathway_plan_refusals(world):
 
 def test_pathway_plan_json_has_an_id(world):
     assert "id" in world.json("child", "pathway-plan", "C001")
+
+
+def test_a_long_table_shows_its_first_rows_and_says_how_many_more(initialised, monkeypatch):
+    """The terminal table stops after output.TABLE_ROWS rows; csv and json carry them all."""
+    from reviewcli import output
+
+    monkeypatch.setattr(output, "TABLE_ROWS", 2)
+    for n in range(1, 5):
+        initialised.ok(
+            "child",
+            "add",
+            f"C00{n}",
+            "--first-name",
+            "A",
+            "--last-name",
+            "B",
+            "--dob",
+            "2015-01-01",
+        )
+    table = initialised.ok("child", "list").stdout
+    assert "C001" in table and "C002" in table and "C004" not in table
+    assert "2 more rows (4 in all)" in table
+    assert len(initialised.json("child", "list", "--format", "json")) == 4

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 FORMATS = ("table", "json", "csv")
 
+# Rows drawn in a terminal table; the other formats always carry every row.
+TABLE_ROWS = 500
+
 # A spreadsheet treats a cell starting with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -116,4 +119,12 @@ def render(
     elif fmt == "csv":
         write_csv(rows, list(fields) if fields else [key for key, _ in columns])
     else:
-        console().print(table(rows, columns, title, empty))
+        # Rich lays a table out cell by cell: fine for a screenful, minutes for a national
+        # database. The terminal shows the first rows; csv and json always carry them all.
+        out = console()
+        out.print(table(rows[:TABLE_ROWS], columns, title, empty))
+        if len(rows) > TABLE_ROWS:
+            out.print(
+                f"… and {len(rows) - TABLE_ROWS} more rows ({len(rows)} in all): narrow the "
+                "list with its options, or use --format csv or json for every row."
+            )
