@@ -94,14 +94,21 @@ def _open(store, decision_id) -> dict:
     return row
 
 
-def complete_decision(store, decision_id, *, on=None, today) -> Outcome:
-    row = _open(store, decision_id)
+def _action_date(store, row: dict, on, today: date) -> date:
+    """The date something was done about a decision: not in the future, nor before the
+    review that made it."""
     day = parse_date(on, "--date") if on else today
     if day > today:
         raise ReviewError(f"{day} is in the future")
     recording = store.value("SELECT recording_date FROM reviews WHERE id = ?", [row["review_id"]])
     if day.isoformat() < recording:
         raise ReviewError(f"{day} is before the review that made the decision ({recording})")
+    return day
+
+
+def complete_decision(store, decision_id, *, on=None, today) -> Outcome:
+    row = _open(store, decision_id)
+    day = _action_date(store, row, on, today)
     with store.write():
         store.conn.execute(
             "UPDATE decisions SET status = 'done', done_on = ?, updated_at = ? WHERE id = ?",
@@ -162,12 +169,7 @@ def forward_decision(store, decision_id, *, on=None, today) -> Outcome:
         raise ReviewError(f"decision {row['id']} was forwarded on {row['forwarded_on']}")
     if row["status"] == "cancelled":
         raise ReviewError(f"decision {row['id']} was cancelled")
-    day = parse_date(on, "--date") if on else today
-    if day > today:
-        raise ReviewError(f"{day} is in the future")
-    recording = store.value("SELECT recording_date FROM reviews WHERE id = ?", [row["review_id"]])
-    if day.isoformat() < recording:
-        raise ReviewError(f"{day} is before the review that made the decision ({recording})")
+    day = _action_date(store, row, on, today)
     with store.write():
         store.conn.execute(
             "UPDATE decisions SET forwarded_on = ?, updated_at = ? WHERE id = ?",

@@ -1664,18 +1664,22 @@ class _Casework:
         self.events()
         self.disputes()
 
+    def in_care_since(self, day: date) -> list[str]:
+        """Children in care now whose period began on or before ``day``."""
+        return [
+            r["child_id"]
+            for r in self.store.rows(
+                "SELECT child_id FROM periods WHERE end_date IS NULL AND start_date <= ? "
+                "ORDER BY child_id",
+                [day.isoformat()],
+            )
+        ]
+
     def events(self) -> None:
         from . import events
 
         store, rng, today = self.store, self.rng, self.today
-        children = [
-            r["child_id"]
-            for r in store.rows(
-                "SELECT child_id FROM periods WHERE end_date IS NULL AND start_date <= ? "
-                "ORDER BY child_id",
-                [(today - timedelta(days=60)).isoformat()],
-            )
-        ]
+        children = self.in_care_since(today - timedelta(days=60))
         for child_id in rng.sample(children, k=min(len(children), max(1, len(children) // 8))):
             kind = rng.choice(EVENTS_DECIDED)
             on = today - timedelta(days=rng.randint(0, 40))
@@ -1755,14 +1759,7 @@ class _Casework:
         from . import disputes
 
         store, rng, today = self.store, self.rng, self.today
-        children = [
-            r["child_id"]
-            for r in store.rows(
-                "SELECT child_id FROM periods WHERE end_date IS NULL AND start_date <= ? "
-                "ORDER BY child_id",
-                [(today - timedelta(days=120)).isoformat()],
-            )
-        ]
+        children = self.in_care_since(today - timedelta(days=120))
         for n, child_id in enumerate(
             rng.sample(children, k=min(len(children), max(2, len(children) // 30)))
         ):
