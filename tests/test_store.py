@@ -257,6 +257,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m003_audit_trail",
             "m004_contacts_and_invitees",
             "m005_step_indexes",
+            "m006_work_list_indexes",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():

@@ -444,6 +444,29 @@ CREATE INDEX review_steps_step_due ON review_steps(step, due)
     )
 
 
+@migration
+def m006_work_list_indexes(db) -> None:
+    """Indexes for the work list, so ``due`` reads open rows only at national scale.
+
+    Open periods by child (with ``end_date`` in the key, so a scan of open periods needs
+    only the index) and current allocations by child find the children with no IRO; open
+    periods by pathway-plan date find those approaching or past 18; the open steps index
+    carries what the list shows, so the steps table itself is not read.
+    """
+    _run(
+        db,
+        """
+CREATE INDEX periods_open_child ON periods(end_date, child_id) WHERE end_date IS NULL;
+CREATE INDEX periods_open_pathway ON periods(pathway_due) WHERE end_date IS NULL;
+CREATE INDEX allocations_open_child ON allocations(end_date, child_id, iro_id)
+    WHERE end_date IS NULL;
+DROP INDEX review_steps_open_tasks;
+CREATE INDEX review_steps_open_tasks ON review_steps(due, step, status, child_id, review_id, rule)
+    WHERE status = 'open' AND step != 'manager-response'
+""",
+    )
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

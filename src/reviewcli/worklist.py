@@ -45,33 +45,91 @@ def latest_dob_for_age(on: date, years: int) -> date:
         return date(on.year - years, 2, 28)
 
 
-_OPEN = """
-SELECT p.id AS period_id, p.child_id, p.start_date, p.next_number, p.next_due, p.next_rule,
-       p.next_earliest, p.next_detail, p.allocation_due, p.pathway_due, p.pathway_plan_received,
-       c.first_name, c.last_name, c.dob, c.team, a.iro_id, a.start_date AS allocated_on
-FROM periods p
-JOIN children c ON c.id = p.child_id
-LEFT JOIN allocations a ON a.child_id = p.child_id AND a.end_date IS NULL
-WHERE p.end_date IS NULL
-"""
+# --- the work list in SQL --------------------------------------------------------------
+#
+# Every kind of item is one SELECT over indexed open rows (open periods, open steps, open
+# decisions, events and disputes) giving the same columns; the list is their UNION ALL,
+# sorted by SQLite. The detail text is built in SQL too, so a national database's 100,000
+# items reach the terminal, JSON or CSV without a Python object per item.
+
+COLUMNS = (
+    "kind",
+    "child_id",
+    "due",
+    "review_id",
+    "rule",
+    "detail",
+    "name",
+    "iro",
+    "team",
+    "booked",
+    "number",
+    "decision_id",
+)
+
+# The keys of an item, in order (CLI.md); reviews add booked and number, actions decision_id.
+ITEM_KEYS = ("kind", "child_id", "due", "overdue", "review_id", "rule", "detail", "name", "iro")
+ITEM_KEYS += ("team",)
+EXTRA_KEYS = {"review": ("booked", "number"), "action": ("decision_id",)}
+
+SECTIONS = ("Overdue", "Due this week", "Later")
+
+_WHO = (
+    " JOIN children c ON c.id = {t}.child_id"
+    " LEFT JOIN allocations a ON a.child_id = {t}.child_id AND a.end_date IS NULL"
+)
+_ORDER = " ORDER BY due, child_id, kind, seq"
 
 
-def _item(kind, row, due: str, on: date, rule: str, detail: str, review_id=None) -> dict:
-    return {
+def _lit(value) -> str:
+    """A constant of this program (never user input) as an SQL literal."""
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _case(expr: str, mapping: dict, default: str) -> str:
+    """SQL for ``mapping.get(expr, default)``."""
+    if not mapping:
+        return default
+    whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in mapping.items())
+    return f"CASE {expr} {whens} ELSE {default} END"
+
+
+def _ordinal_sql(n: str) -> str:
+    """SQL for ``rules.ordinal(n)``: 'first' … 'sixth', then '7th', '11th', '22nd'."""
+    suffix = (
+        f"CASE WHEN {n} % 100 BETWEEN 10 AND 20 THEN 'th' WHEN {n} % 10 = 1 THEN 'st' "
+        f"WHEN {n} % 10 = 2 THEN 'nd' WHEN {n} % 10 = 3 THEN 'rd' ELSE 'th' END"
+    )
+    return _case(n, rules._ORDINALS, f"{n} || {suffix}")
+
+
+def _select(kind, child, due, review_id, rule, detail, **extra) -> str:
+    cols = {
         "kind": kind,
-        "child_id": row["child_id"],
+        "child_id": child,
         "due": due,
-        "overdue": date.fromisoformat(due) < on,
         "review_id": review_id,
         "rule": rule,
         "detail": detail,
-        "name": f"{row['first_name']} {row['last_name']}",
-        "iro": row["iro_id"],
-        "team": row["team"],
+        "name": "c.first_name || ' ' || c.last_name",
+        "iro": "a.iro_id",
+        "team": "c.team",
+        "booked": "NULL",
+        "number": "NULL",
+        "decision_id": "NULL",
+        "seq": "0",  # the last tie-break of the sort: the row behind the item
     }
+    cols.update(extra)
+    return "SELECT " + ", ".join(f"{v} AS {k}" for k, v in cols.items())
 
 
-def due_items(
+def _short_text(text):
+    return None if text is None else _short(text)
+
+
+def due_query(
     store: Store,
     on: date,
     within: int = 30,
@@ -79,292 +137,377 @@ def due_items(
     iro: str | None = None,
     team: str | None = None,
     kinds: set[str] | None = None,
-) -> list[dict]:
-    """Every outstanding item due on or before ``on + within`` days, overdue ones included."""
-    limit = (on + timedelta(days=within)).isoformat()
-    adult_dob = latest_dob_for_age(on, 18).isoformat()
-    filters, params = [], []
-    if iro:
-        filters.append("a.iro_id = ?")
-        params.append(iro)
-    if team:
-        filters.append("c.team = ?")
-        params.append(team)
-    where = "".join(f" AND {f}" for f in filters)
+) -> tuple[str, dict]:
+    """The work list as one SQL query (unsorted) with its parameters.
+
+    Its columns are ``COLUMNS`` and ``seq``; ``due_items``, ``due_json``, ``due_rows`` and
+    ``due_sections`` sort and shape it.
+    """
+    from .disputes import stage_name
+    from .events import KINDS as EVENT_KINDS
+    from .steps import STEPS
+
     want = set(kinds) if kinds else set(KINDS)
-    items: list[dict] = []
+    lead = store.policy_values["action-reminder-days"]
+    limit = (on + timedelta(days=within)).isoformat()
+    params = {
+        "on": on.isoformat(),
+        "limit": limit,
+        "action_limit": min(limit, (on + timedelta(days=lead)).isoformat()),
+        "adult": latest_dob_for_age(on, 18).isoformat(),
+        "iro": iro,
+        "team": team,
+    }
+    who = (" AND a.iro_id = :iro" if iro else "") + (" AND c.team = :team" if team else "")
+    # _short() collapses white space and cuts long decision texts; it runs only for the
+    # decisions on the list.
+    store.conn.create_function("reviewcli_short", 1, _short_text, deterministic=True)
+    # 29 February births turn 18 on 1 March in a common year, as calendar.add_years().
+    eighteen = "date(c.dob, '+18 years')"
+    parts: list[str] = []
 
     if "review" in want:
-        sql = _OPEN + where + " AND p.next_due <= ? AND c.dob > ?"
-        rows = store.rows(sql, [*params, limit, adult_dob])
-        pending = _pending_reviews(store, [r["period_id"] for r in rows])
-        for r in rows:
-            items.append(_review_item(r, pending.get(r["period_id"]), on))
+        detail = (
+            f"{_ordinal_sql('p.next_number')} || ' review' || CASE"
+            " WHEN r.id IS NULL THEN ' not yet booked'"
+            " WHEN r.status = 'adjourned' THEN ' adjourned on ' || r.original_date"
+            " || ', reconvenes ' || r.booked_date"
+            " ELSE ' booked for ' || r.booked_date"
+            " || CASE WHEN r.booked_time != '' THEN ' at ' || r.booked_time ELSE '' END"
+            " || CASE WHEN r.booked_date > p.next_due THEN ', after the deadline' ELSE '' END"
+            " || CASE WHEN r.booked_date < :on"
+            " THEN ': record the outcome (held, adjourned or cancelled)' ELSE '' END END"
+            " || CASE WHEN p.next_earliest != '' THEN '; not before ' || p.next_earliest"
+            " ELSE '' END"
+            f" || CASE WHEN p.next_rule = {_lit(rules.DIRECTION)}"
+            " THEN ' (directed by the IRO)' ELSE '' END"
+        )
+        parts.append(
+            _select(
+                "'review'",
+                "p.child_id",
+                "p.next_due",
+                "r.id",
+                "p.next_rule",
+                detail,
+                booked="r.booked_date",
+                number="p.next_number",
+                seq="p.id",
+            )
+            + " FROM periods p INDEXED BY periods_open_due"
+            + _WHO.format(t="p")
+            + " LEFT JOIN reviews r ON r.period_id = p.id AND r.status IN ('booked', 'adjourned')"
+            " WHERE p.end_date IS NULL AND p.next_due <= :limit AND c.dob > :adult" + who
+        )
 
     if "allocation" in want:
-        sql = (
-            _OPEN.replace(
-                "FROM periods p",
-                ", (SELECT MAX(x.end_date) FROM allocations x WHERE x.child_id = p.child_id "
-                "AND x.start_date >= p.start_date) AS ended FROM periods p",
-            )
-            + where
-            + " AND a.id IS NULL AND c.dob > ?"
+        # Open periods with no current allocation: two small indexes find them without
+        # reading the periods that have one.
+        ended = (
+            "(SELECT MAX(x.end_date) FROM allocations x WHERE x.child_id = p.child_id"
+            " AND x.start_date >= p.start_date)"
         )
-        for r in store.rows(sql, [*params, adult_dob]):
-            ended = r["ended"]
-            if ended:
-                due, detail = ended, f"no named IRO since {ended}: allocate one now"
-            else:
-                due = r["allocation_due"]
-                detail = (
-                    f"name an IRO: looked after since {r['start_date']}, within 5 working days "
-                    "and before the first review"
-                )
-            if due <= limit:
-                items.append(_item("allocation", r, due, on, rules.ALLOCATION, detail))
+        due = f"COALESCE({ended}, p.allocation_due)"
+        parts.append(
+            _select(
+                "'allocation'",
+                "p.child_id",
+                due,
+                "NULL",
+                _lit(rules.ALLOCATION),
+                f"CASE WHEN {ended} IS NOT NULL THEN 'no named IRO since ' || {ended}"
+                " || ': allocate one now' ELSE 'name an IRO: looked after since ' || p.start_date"
+                " || ', within 5 working days and before the first review' END",
+                seq="p.id",
+            )
+            + " FROM periods p INDEXED BY periods_open_child"
+            + _WHO.format(t="p")
+            + " WHERE p.end_date IS NULL AND NOT EXISTS (SELECT 1 FROM allocations y"
+            " INDEXED BY allocations_open_child WHERE y.end_date IS NULL"
+            f" AND y.child_id = p.child_id) AND c.dob > :adult AND {due} <= :limit" + who
+        )
 
     if "pathway-plan" in want:
-        sql = (
-            _OPEN + where + " AND p.pathway_due <= ? AND c.dob > ? "
-            "AND p.pathway_plan_received IS NULL"
+        detail = (
+            f"'final pathway plan to the IRO, 20 working days before 18 on ' || {eighteen}"
+            f" || CASE WHEN p.next_due > {eighteen} THEN"
+            " '; no review falls due before then: consider an additional review' ELSE '' END"
         )
-        for r in store.rows(sql, [*params, limit, adult_dob]):
-            eighteen = rules.eighteenth_birthday(date.fromisoformat(r["dob"]))
-            detail = f"final pathway plan to the IRO, 20 working days before 18 on {eighteen}"
-            if r["next_due"] and date.fromisoformat(r["next_due"]) > eighteen:
-                detail += "; no review falls due before then: consider an additional review"
-            items.append(
-                _item("pathway-plan", r, r["pathway_due"], on, rules.APPROACHING_18, detail)
+        parts.append(
+            _select(
+                "'pathway-plan'",
+                "p.child_id",
+                "p.pathway_due",
+                "NULL",
+                _lit(rules.APPROACHING_18),
+                detail,
+                seq="p.id",
             )
+            + " FROM periods p INDEXED BY periods_open_pathway"
+            + _WHO.format(t="p")
+            + " WHERE p.end_date IS NULL AND p.pathway_due <= :limit AND c.dob > :adult"
+            " AND p.pathway_plan_received IS NULL" + who
+        )
 
     if "data" in want:
-        sql = _OPEN + where + " AND c.dob <= ?"
-        for r in store.rows(sql, [*params, adult_dob]):
-            eighteen = rules.eighteenth_birthday(date.fromisoformat(r["dob"]))
-            items.append(
-                _item(
-                    "data",
-                    r,
-                    eighteen.isoformat(),
-                    on,
-                    rules.END_OF_CARE,
-                    f"period of care still open past the 18th birthday ({eighteen}): record "
-                    f"the end of care with 'reviewcli episode end {r['child_id']}'",
-                )
+        # Someone 18 or over on --on had their final pathway plan due before it, so the
+        # index of open periods by that date finds them without reading every open period.
+        detail = (
+            f"'period of care still open past the 18th birthday (' || {eighteen}"
+            " || '): record the end of care with ' || char(39) || 'reviewcli episode end '"
+            " || p.child_id || char(39)"
+        )
+        parts.append(
+            _select(
+                "'data'",
+                "p.child_id",
+                eighteen,
+                "NULL",
+                _lit(rules.END_OF_CARE),
+                detail,
+                seq="p.id",
             )
-
-    child_filter = "".join(f" AND {f}" for f in filters)
-    cp = params
-    _CHILD = (
-        " JOIN children c ON c.id = {t}.child_id"
-        " LEFT JOIN allocations a ON a.child_id = {t}.child_id AND a.end_date IS NULL"
-    )
-    _NAMES = "c.first_name, c.last_name, c.team, a.iro_id"
+            + " FROM periods p INDEXED BY periods_open_pathway"
+            + _WHO.format(t="p")
+            + " WHERE p.end_date IS NULL AND p.pathway_due <= :on AND c.dob <= :adult"
+            + who
+        )
 
     step_kinds = want & set(STEP_KINDS)
     if step_kinds:
-        from .steps import STEPS
-
-        tasks = sorted(step_kinds - {"manager-response"})
-        marks = ",".join("?" * len(tasks))
-        select = (
-            f"SELECT s.*, r.booked_date, r.recording_date, r.number, {_NAMES} FROM review_steps s "
-            "{hint} JOIN reviews r ON r.id = s.review_id" + _CHILD.format(t="s")
+        review = (
+            f"CASE WHEN r.number THEN {_ordinal_sql('r.number')} || ' review' ELSE 'review' END"
         )
-        rows = []
+        pre = ", ".join(_lit(name) for name, step in STEPS.items() if step.phase == "pre")
+        detail = (
+            _case("s.step", {n: f"{st.label}: " for n, st in STEPS.items()}, "s.step || ': '")
+            + f" || {review} || CASE WHEN s.step IN ({pre})"
+            " THEN ' on ' || r.booked_date ELSE ' of ' || r.recording_date END"
+            " || CASE WHEN s.step = 'manager-response'"
+            " THEN '; silence after this date means the decisions are deemed agreed' ELSE '' END"
+        )
+        select = _select(
+            "s.step", "s.child_id", "s.due", "s.review_id", "s.rule", detail, seq="s.id"
+        )
+        tasks = sorted(step_kinds - {"manager-response"})
         if tasks:
             # The partial index of open steps: an index on every step by kind and date would
             # read the done ones too, millions of rows in a national database.
-            rows += store.rows(
-                select.format(hint="INDEXED BY review_steps_open_tasks")
-                + " WHERE s.status = 'open' AND s.step != 'manager-response' "
-                f"AND s.due <= ? AND s.step IN ({marks})" + child_filter,
-                [limit, *tasks, *cp],
+            parts.append(
+                select + " FROM review_steps s INDEXED BY review_steps_open_tasks"
+                " JOIN reviews r ON r.id = s.review_id"
+                + _WHO.format(t="s")
+                + " WHERE s.status = 'open' AND s.step != 'manager-response' AND s.due <= :limit"
+                f" AND s.step IN ({', '.join(map(_lit, tasks))})" + who
             )
         if "manager-response" in step_kinds:
             # Only while the window is open: after it the decisions are deemed agreed.
-            rows += store.rows(
-                select.format(hint="INDEXED BY review_steps_open_responses")
-                + " WHERE s.status = 'open' AND s.step = 'manager-response' "
-                "AND s.due <= ? AND s.due >= ?" + child_filter,
-                [limit, on.isoformat(), *cp],
+            parts.append(
+                select + " FROM review_steps s INDEXED BY review_steps_open_responses"
+                " JOIN reviews r ON r.id = s.review_id"
+                + _WHO.format(t="s")
+                + " WHERE s.status = 'open' AND s.step = 'manager-response'"
+                " AND s.due <= :limit AND s.due >= :on" + who
             )
-        for r in rows:
-            step = STEPS[r["step"]]
-            label = f"{rules.ordinal(r['number'])} review" if r["number"] else "review"
-            if step.phase == "pre":
-                detail = f"{step.label}: {label} on {r['booked_date']}"
-            else:
-                detail = f"{step.label}: {label} of {r['recording_date']}"
-            if r["step"] == "manager-response":
-                detail += "; silence after this date means the decisions are deemed agreed"
-            items.append(_item(r["step"], r, r["due"], on, r["rule"], detail, r["review_id"]))
 
     if "starred" in want:
-        sql = (
-            f"SELECT d.*, {_NAMES} FROM decisions d"
-            + _CHILD.format(t="d")
-            + " WHERE d.starred = 1 AND d.forwarded_on IS NULL AND d.status != 'cancelled'"
-            " AND d.forward_due <= ?" + child_filter
-        )
-        for r in store.rows(sql, [limit, *cp]):
-            items.append(
-                _item(
-                    "starred",
-                    r,
-                    r["forward_due"],
-                    on,
-                    "R-POST-7",
-                    f"forward starred decision {r['id']} to the social worker and managers: "
-                    f"{_short(r['text'])}",
-                    r["review_id"],
-                )
+        parts.append(
+            _select(
+                "'starred'",
+                "d.child_id",
+                "d.forward_due",
+                "d.review_id",
+                "'R-POST-7'",
+                "'forward starred decision ' || d.id || ' to the social worker and managers: '"
+                " || reviewcli_short(d.text)",
+                seq="d.id",
             )
+            + " FROM decisions d INDEXED BY decisions_forward"
+            + _WHO.format(t="d")
+            + " WHERE d.starred = 1 AND d.forwarded_on IS NULL AND d.status != 'cancelled'"
+            " AND d.forward_due <= :limit" + who
+        )
 
     if "action" in want:
-        lead = store.policy_values["action-reminder-days"]
-        action_limit = min(limit, (on + timedelta(days=lead)).isoformat())
-        sql = (
-            f"SELECT d.*, {_NAMES} FROM decisions d"
-            + _CHILD.format(t="d")
-            + " WHERE d.status = 'open' AND d.due <= ?"
-            + child_filter
-        )
-        for r in store.rows(sql, [action_limit, *cp]):
-            star = "starred " if r["starred"] else ""
-            item = _item(
-                "action",
-                r,
-                r["due"],
-                on,
-                "§4",
-                f"{star}decision {r['id']} ({r['owner']}): {_short(r['text'])}",
-                r["review_id"],
+        parts.append(
+            _select(
+                "'action'",
+                "d.child_id",
+                "d.due",
+                "d.review_id",
+                "'§4'",
+                "CASE WHEN d.starred THEN 'starred ' ELSE '' END || 'decision ' || d.id"
+                " || ' (' || d.owner || '): ' || reviewcli_short(d.text)",
+                decision_id="d.id",
+                seq="d.id",
             )
-            item["decision_id"] = r["id"]
-            items.append(item)
+            + " FROM decisions d INDEXED BY decisions_open"
+            + _WHO.format(t="d")
+            + " WHERE d.status = 'open' AND d.due <= :action_limit"
+            + who
+        )
 
     if "event" in want:
-        from .events import KINDS as EVENT_KINDS
-
-        sql = (
-            f"SELECT e.*, {_NAMES}, "
-            "(SELECT COUNT(*) FROM reviews r WHERE r.period_id = e.period_id "
-            " AND r.status = 'held' AND r.recording_date >= e.recorded_on) AS later_reviews, "
-            "(SELECT COUNT(*) FROM reviews r WHERE r.period_id = e.period_id "
-            " AND r.status = 'held') AS held "
-            "FROM events e JOIN periods p ON p.id = e.period_id AND p.end_date IS NULL"
-            + _CHILD.format(t="e")
-            + " WHERE ((e.requires_review = 0 AND e.decision IS NULL AND e.decision_due <= ?)"
-            " OR (e.requires_review = 1 AND e.event_date <= ?))" + child_filter
+        what = _case("e.kind", EVENT_KINDS, "e.kind")
+        held = (
+            "(SELECT COUNT(*) FROM reviews r WHERE r.period_id = e.period_id"
+            " AND r.status = 'held'{})"
         )
-        for r in store.rows(sql, [limit, limit, *cp]):
-            what = EVENT_KINDS.get(r["kind"], r["kind"])
-            if r["requires_review"]:
-                if r["later_reviews"] and r["held"] > r["reviews_before"]:
-                    continue
-                items.append(
-                    _item(
-                        "event",
-                        r,
-                        r["event_date"],
-                        on,
-                        "R-EVT-2",
-                        f"hold a review before the {what} (planned "
-                        f"{r['event_date']}) is implemented; event {r['id']}",
-                    )
-                )
-            else:
-                items.append(
-                    _item(
-                        "event",
-                        r,
-                        r["decision_due"],
-                        on,
-                        "R-EVT-1",
-                        f"IRO to decide whether the {what} of {r['event_date']} "
-                        f"needs a review; event {r['id']}",
-                    )
-                )
+        later = held.format(" AND r.recording_date >= e.recorded_on")
+        parts.append(
+            _select(
+                "'event'",
+                "e.child_id",
+                "CASE WHEN e.requires_review THEN e.event_date ELSE e.decision_due END",
+                "NULL",
+                "CASE WHEN e.requires_review THEN 'R-EVT-2' ELSE 'R-EVT-1' END",
+                f"CASE WHEN e.requires_review THEN 'hold a review before the ' || {what}"
+                " || ' (planned ' || e.event_date || ') is implemented; event ' || e.id"
+                f" ELSE 'IRO to decide whether the ' || {what} || ' of ' || e.event_date"
+                " || ' needs a review; event ' || e.id END",
+                seq="e.id",
+            )
+            # The index holds undecided events and those needing a review first.
+            + " FROM events e INDEXED BY events_open"
+            " JOIN periods p ON p.id = e.period_id AND p.end_date IS NULL"
+            + _WHO.format(t="e")
+            + " WHERE (e.decision IS NULL OR e.requires_review = 1)"
+            " AND ((e.requires_review = 0 AND e.decision IS NULL AND e.decision_due <= :limit)"
+            " OR (e.requires_review = 1 AND e.event_date <= :limit"
+            # settled by a review held after it, beyond those held before it was recorded
+            f" AND NOT ({later} > 0 AND {held.format('')} > e.reviews_before)))" + who
+        )
 
     if "dispute" in want:
-        from .disputes import stage_name
-
-        sql = (
-            f"SELECT d.*, {_NAMES} FROM disputes d"
-            + _CHILD.format(t="d")
-            + " WHERE d.status = 'open' AND ((d.awaiting_response = 1 AND d.response_due <= ?)"
-            " OR d.total_due < ?)" + child_filter
+        count = len(store.policy_values["dispute-stages"])
+        names = {i: stage_name(store, i) for i in range(1, count + 1)}
+        awaiting = "d.awaiting_response AND d.response_due != ''"
+        stage = _case("d.stage", names, "'stage ' || d.stage")
+        parts.append(
+            _select(
+                "'dispute'",
+                "d.child_id",
+                f"CASE WHEN {awaiting} THEN d.response_due ELSE d.total_due END",
+                "NULL",
+                "'§6'",
+                "'dispute ' || d.id || ' at stage ' || d.stage"
+                f" || CASE WHEN {awaiting} THEN"
+                f" ' (' || {stage}"
+                " || '): response due' ELSE ': unresolved' END"
+                " || CASE WHEN d.total_due < :on THEN '; the internal process has passed"
+                " 20 working days (since ' || d.opened_on || ')' ELSE '' END",
+                seq="d.id",
+            )
+            + " FROM disputes d"
+            + _WHO.format(t="d")
+            + " WHERE d.status = 'open' AND ((d.awaiting_response = 1 AND d.response_due <= :limit)"
+            " OR d.total_due < :on)" + who
         )
-        for r in store.rows(sql, [limit, on.isoformat(), *cp]):
-            over = r["total_due"] < on.isoformat()
-            if r["awaiting_response"] and r["response_due"]:
-                due = r["response_due"]
-                detail = (
-                    f"dispute {r['id']} at stage {r['stage']} ({stage_name(store, r['stage'])}): "
-                    f"response due"
-                )
-            else:
-                due = r["total_due"]
-                detail = f"dispute {r['id']} at stage {r['stage']}: unresolved"
-            if over:
-                detail += (
-                    f"; the internal process has passed 20 working days (since {r['opened_on']})"
-                )
-            items.append(_item("dispute", r, due, on, "§6", detail))
 
-    items.sort(key=lambda i: (i["due"], i["child_id"], i["kind"]))
-    return items
+    if not parts:
+        return "SELECT " + ", ".join(f"NULL AS {c}" for c in (*COLUMNS, "seq")) + " WHERE 0", params
+    return "\nUNION ALL\n".join(parts), params
+
+
+def due_items(store: Store, on: date, within: int = 30, **filters) -> list[dict]:
+    """Every outstanding item due on or before ``on + within`` days, overdue ones included,
+    sorted by due date then child: the objects of ``due --format json`` (CLI.md)."""
+    sql, params = due_query(store, on, within, **filters)
+    return [_as_item(row, params["on"]) for row in store.conn.execute(sql + _ORDER, params)]
+
+
+def _as_item(row, today: str) -> dict:
+    item = {k: row["due"] < today if k == "overdue" else row[k] for k in ITEM_KEYS}
+    for key in EXTRA_KEYS.get(row["kind"], ()):
+        item[key] = row[key]
+    return item
+
+
+def _json_object(keys) -> str:
+    pairs = ", ".join(
+        "'overdue', json(CASE WHEN due < :on THEN 'true' ELSE 'false' END)"
+        if k == "overdue"
+        else f"'{k}', {k}"
+        for k in keys
+    )
+    return f"json_object({pairs})"
+
+
+def due_json(store: Store, on: date, within: int = 30, **filters):
+    """The items of ``due_items`` as JSON texts, in order, each encoded by SQLite."""
+    sql, params = due_query(store, on, within, **filters)
+    whens = " ".join(
+        f"WHEN {_lit(kind)} THEN {_json_object((*ITEM_KEYS, *extra))}"
+        for kind, extra in EXTRA_KEYS.items()
+    )
+    cursor = store.conn.execute(
+        f"SELECT CASE kind {whens} ELSE {_json_object(ITEM_KEYS)} END FROM ({sql}){_ORDER}",
+        params,
+    )
+    cursor.row_factory = None
+    for (text,) in cursor:
+        yield text
+
+
+def due_rows(store: Store, on: date, within: int, columns, *, spreadsheet=False, **filters):
+    """A cursor of tuples of ``columns`` (any of ``COLUMNS`` and ``overdue``) in the order of
+    the list. With ``spreadsheet``, ``overdue`` is 'true'/'false' and text a spreadsheet
+    would run as a formula is neutralised as ``output.safe_cell`` does."""
+    from .output import _FORMULA_START, safe_cell
+
+    sql, params = due_query(store, on, within, **filters)
+    starts = ", ".join(f"char({ord(c)})" for c in _FORMULA_START)
+
+    def column(name: str) -> str:
+        if name == "overdue":
+            return (
+                "CASE WHEN due < :on THEN 'true' ELSE 'false' END" if spreadsheet else "due < :on"
+            )
+        if spreadsheet and name in _TEXT_COLUMNS:
+            # Only the rare cell that starts like a formula calls back into Python.
+            return (
+                f"CASE WHEN substr({name}, 1, 1) IN ({starts})"
+                f" THEN reviewcli_safe_cell({name}) ELSE {name} END"
+            )
+        return name
+
+    store.conn.create_function("reviewcli_safe_cell", 1, safe_cell, deterministic=True)
+    select = ", ".join(column(c) for c in columns)
+    cursor = store.conn.execute(f"SELECT {select} FROM ({sql}){_ORDER}", params)
+    cursor.row_factory = None
+    return cursor
+
+
+# Columns holding text someone typed (names, teams, decision texts in the detail).
+_TEXT_COLUMNS = {"child_id", "detail", "name", "iro", "team", "rule"}
+
+
+def due_sections(
+    store: Store, on: date, within: int = 30, *, show: int = 300, **filters
+) -> tuple[dict[str, int], dict[str, list[dict]]]:
+    """For the terminal: how many items are overdue, due this week (7 days) and later, and
+    the first ``show`` items of each section."""
+    sql, params = due_query(store, on, within, **filters)
+    params = {**params, "week_end": (on + timedelta(days=7)).isoformat(), "show": show}
+    section = "CASE WHEN due < :on THEN 0 WHEN due <= :week_end THEN 1 ELSE 2 END"
+    ranked = (
+        f"SELECT *, {section} AS section, COUNT(*) OVER (PARTITION BY {section}) AS total,"
+        f" ROW_NUMBER() OVER (PARTITION BY {section}{_ORDER}) AS place FROM ({sql})"
+    )
+    counts = dict.fromkeys(SECTIONS, 0)
+    shown: dict[str, list[dict]] = {name: [] for name in SECTIONS}
+    for row in store.conn.execute(
+        f"SELECT * FROM ({ranked}) WHERE place <= :show ORDER BY section, place", params
+    ):
+        name = SECTIONS[row["section"]]
+        counts[name] = row["total"]
+        shown[name].append(_as_item(row, params["on"]))
+    return counts, shown
 
 
 def _short(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _pending_reviews(store: Store, period_ids: list[int]) -> dict[int, dict]:
-    out: dict[int, dict] = {}
-    for chunk in range(0, len(period_ids), 500):
-        ids = period_ids[chunk : chunk + 500]
-        marks = ",".join("?" * len(ids))
-        for r in store.rows(
-            f"SELECT * FROM reviews WHERE status IN ('booked', 'adjourned') "
-            f"AND period_id IN ({marks})",
-            ids,
-        ):
-            out[r["period_id"]] = r
-    return out
-
-
-def _review_item(row: dict, pending: dict | None, on: date) -> dict:
-    label = f"{rules.ordinal(row['next_number'])} review"
-    due = row["next_due"]
-    if pending is None:
-        detail = f"{label} not yet booked"
-    elif pending["status"] == "adjourned":
-        detail = (
-            f"{label} adjourned on {pending['original_date']}, reconvenes {pending['booked_date']}"
-        )
-    else:
-        booked = pending["booked_date"]
-        detail = f"{label} booked for {booked}"
-        if pending["booked_time"]:
-            detail += f" at {pending['booked_time']}"
-        if booked > due:
-            detail += ", after the deadline"
-        if date.fromisoformat(booked) < on:
-            detail += ": record the outcome (held, adjourned or cancelled)"
-    if row["next_earliest"]:
-        detail += f"; not before {row['next_earliest']}"
-    if row["next_rule"] == rules.DIRECTION:
-        detail += " (directed by the IRO)"
-    item = _item(
-        "review", row, due, on, row["next_rule"], detail, pending["id"] if pending else None
-    )
-    item["booked"] = pending["booked_date"] if pending else None
-    item["number"] = row["next_number"]
-    return item
 
 
 # --- read-only views -----------------------------------------------------------------------

@@ -63,6 +63,7 @@ def due(
     """What must be done: every outstanding item due by --on + --within days, overdue first."""
     from ..errors import ReviewError
     from ..worklist import KINDS, due_items
+    from ..worklist import due_sections as sections
 
     day = on_date(on)
     if within > 3660:
@@ -71,33 +72,65 @@ def due(
         unknown = [k for k in kind if k not in KINDS]
         if unknown:
             raise ReviewError(f"unknown kind {unknown[0]!r}; kinds: {', '.join(KINDS)}")
+    filters = {"iro": iro, "team": team, "kinds": set(kind or ())}
     with store() as s:
-        items = due_items(s, day, within, iro=iro, team=team, kinds=set(kind or ()))
-        authority = s.policy_values["authority-name"] if fmt == DueFormat.html else ""
-    if fmt == DueFormat.table and out is None:
-        print_due(items, day, within)
-        return
-    stream = _open_out(out)
-    try:
-        if fmt == DueFormat.json:
-            from ..output import write_json
-
-            write_json(items, stream)
-        elif fmt == DueFormat.csv:
-            from ..output import write_csv
-
-            write_csv(items, CSV_COLUMNS, stream)
-        elif fmt == DueFormat.html:
-            stream.write(due_html(items, day, within, authority))
-        else:
-            from rich.console import Console
-
-            print_due(items, day, within, Console(file=stream, width=120))
-    finally:
-        if out is not None:
-            stream.close()
+        if fmt == DueFormat.table and out is None:
+            counts, shown = sections(s, day, within, show=TABLE_LIMIT, **filters)
+            print_due(counts, shown, day, within)
+            return
+        stream = _open_out(out)
+        try:
+            if fmt == DueFormat.json:
+                written = _write_json(s, day, within, filters, stream)
+            elif fmt == DueFormat.csv:
+                written = _write_csv(s, day, within, filters, stream)
+            elif fmt == DueFormat.html:
+                items = due_items(s, day, within, **filters)
+                authority = s.policy_values["authority-name"]
+                stream.write(due_html(items, day, within, authority))
+                written = len(items)
+            else:
+                counts, shown = sections(s, day, within, show=TABLE_LIMIT, **filters)
+                print_due(counts, shown, day, within, stream, width=120)
+                written = sum(counts.values())
+        finally:
+            if out is not None:
+                stream.close()
     if out is not None:
-        typer.echo(f"Wrote {len(items)} items to {out}.", err=True)
+        typer.echo(f"Wrote {written} items to {out}.", err=True)
+
+
+def _write_json(s, day: date, within: int, filters: dict, stream) -> int:
+    """The items as SQLite encodes them, one per line; a short list is indented like every
+    other JSON this tool writes."""
+    import json
+
+    from ..output import write_json
+    from ..worklist import due_json
+
+    texts = list(due_json(s, day, within, **filters))
+    if len(texts) <= 200:
+        write_json([json.loads(t) for t in texts], stream)
+    else:
+        stream.write("[\n")
+        stream.write(",\n".join(texts))
+        stream.write("\n]\n")
+    return len(texts)
+
+
+def _write_csv(s, day: date, within: int, filters: dict, stream) -> int:
+    import csv
+
+    from ..worklist import due_rows
+
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    rows = due_rows(s, day, within, CSV_COLUMNS, spreadsheet=True, **filters)
+    count = 0
+    while batch := rows.fetchmany(5000):
+        writer.writerows(batch)
+        count += len(batch)
+    return count
 
 
 def _open_out(out: Path | None):
@@ -124,15 +157,15 @@ def due_html(items: list[dict], day: date, within: int, authority: str = "") -> 
             "sections": [
                 {"title": name, "css": css[name], "items": rows} for name, rows in groups.items()
             ],
-            "summary": summary_line(groups, len(items)),
+            "summary": summary_line({name: len(rows) for name, rows in groups.items()}),
         },
     )
 
 
-def summary_line(groups: dict[str, list[dict]], total: int) -> str:
+def summary_line(counts: dict[str, int]) -> str:
     return (
-        f"{len(groups['Overdue'])} overdue, {len(groups['Due this week'])} due this week, "
-        f"{len(groups['Later'])} later; {total} in all."
+        f"{counts['Overdue']} overdue, {counts['Due this week']} due this week, "
+        f"{counts['Later']} later; {sum(counts.values())} in all."
     )
 
 
@@ -149,27 +182,60 @@ def _section(items: list[dict], day: date) -> dict[str, list[dict]]:
     return groups
 
 
-def print_due(items: list[dict], day: date, within: int, out=None) -> None:
+# ANSI styles of the sections, as Rich would write them.
+_STYLES = {"Overdue": "1;31", "Due this week": "33", "Later": "32", "heading": "1"}
+
+
+def _colour(stream) -> bool:
+    """Colour only for a terminal, and never with NO_COLOR or TERM=dumb (no-color.org)."""
+    import os
+
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def print_due(
+    counts: dict[str, int],
+    groups: dict[str, list[dict]],
+    day: date,
+    within: int,
+    stream=None,
+    width: int | None = None,
+) -> None:
     """The work list for a terminal: one aligned line per item, grouped by urgency.
 
-    Rich's Table measures every cell to lay out wrapped columns, which takes over a
-    second for a few hundred rows; here each column has a width fixed from its content
-    and the "What" column takes the rest of the line, so the list draws at once.
+    ``counts`` says how many items each section has and ``groups`` holds the first of
+    them (at most TABLE_LIMIT a section). Each column has a width fixed from its content
+    and the "What" column takes the rest of the line, wrapping under itself, so the list
+    is written at once: laying it out as a Rich table took seconds for a few hundred rows.
     """
+    import shutil
+    import sys
     import textwrap
 
-    from rich.cells import cell_len
-    from rich.text import Text
+    from rich.cells import cell_len, set_cell_size
 
-    from ..output import console
+    stream = stream or sys.stdout
+    colour = _colour(stream)
+    if width is None:
+        width = shutil.get_terminal_size((80, 24)).columns if colour or stream.isatty() else 80
 
-    out = out or console()
-    out.print(f"[bold]Work due[/] on {day:%A %-d %B %Y} (looking {within} days ahead)")
-    if not items:
-        out.print("Nothing due. " + summary_line(_section(items, day), 0))
+    def paint(text: str, style: str) -> str:
+        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if colour and text else text
+
+    def fit(text: str, size: int) -> str:
+        if cell_len(text) > size:
+            return set_cell_size(text, size - 1) + "…"
+        return set_cell_size(text, size)
+
+    lines = [f"{paint('Work due', 'heading')} on {day:%A %-d %B %Y} (looking {within} days ahead)"]
+    if not any(counts.values()):
+        lines.append("Nothing due. " + summary_line(counts))
+        stream.write("\n".join(lines) + "\n")
         return
-    styles = {"Overdue": "bold red", "Due this week": "yellow", "Later": "green"}
-    groups = _section(items, day)
     keys = ("due", "kind", "child_id", "name", "iro", "rule")
     headings = ("Due", "Kind", "Child", "Name", "IRO", "Rule")
     caps = (10, 16, 12, 24, 8, 9)
@@ -178,37 +244,32 @@ def print_due(items: list[dict], day: date, within: int, out=None) -> None:
         min(cap, max([cell_len(h)] + [cell_len(str(i[k] or "-")) for i in shown]))
         for k, h, cap in zip(keys, headings, caps, strict=True)
     ]
-    what_width = max(30, out.width - sum(widths) - 2 * len(widths) - 1)
+    lead = sum(widths) + 2 * len(widths)
+    what_width = max(30, width - lead - 1)
+    indent = "\n" + " " * lead
 
-    def line(cells, what, style=""):
-        text = Text(style=style, no_wrap=True, overflow="ellipsis")
-        for cell, width in zip(cells, widths, strict=True):
-            piece = Text(str(cell))
-            piece.truncate(width, overflow="ellipsis", pad=True)
-            text.append_text(piece)
-            text.append("  ")
+    def what(text: str) -> str:
         # The "What" column wraps under itself, so nothing the admin must read is cut.
-        indent = " " * (sum(widths) + 2 * len(widths))
-        wrapped = textwrap.wrap(what, what_width) or [""]
-        text.append(("\n" + indent).join(wrapped))
-        return text
+        if cell_len(text) <= what_width:
+            return text
+        return indent.join(textwrap.wrap(text, what_width)) or ""
 
     for name, rows in groups.items():
-        if not rows:
+        total = counts[name]
+        if not total:
             continue
-        block = Text()
-        block.append(f"{name} ({len(rows)})\n", style=styles[name])
-        block.append_text(line(headings, "What", style="bold"))
+        lines.append(paint(f"{name} ({total})", name))
+        head = "  ".join(fit(h, w) for h, w in zip(headings, widths, strict=True))
+        lines.append(paint(f"{head}  What", "heading"))
         for item in rows[:TABLE_LIMIT]:
-            block.append("\n")
-            row = line([item[k] or "-" for k in keys], item["detail"])
-            row.stylize(styles[name], 0, widths[0])
-            block.append_text(row)
-        out.print(block, soft_wrap=True)
-        if len(rows) > TABLE_LIMIT:
-            out.print(
-                f"… and {len(rows) - TABLE_LIMIT} more {name.lower()}: narrow the list with "
-                "--iro, --team or --kind, or use --format csv / json / html for all of them."
+            cells = [fit(str(item[k] or "-"), w) for k, w in zip(keys, widths, strict=True)]
+            cells[0] = paint(cells[0], name)
+            lines.append("  ".join(cells) + "  " + what(item["detail"]))
+        if total > len(rows[:TABLE_LIMIT]):
+            lines.append(
+                f"… and {total - len(rows[:TABLE_LIMIT])} more {name.lower()}: narrow the list "
+                "with --iro, --team or --kind, or use --format csv / json / html for all of them."
             )
-        out.print()
-    out.print(summary_line(groups, len(items)))
+        lines.append("")
+    lines.append(summary_line(counts))
+    stream.write("\n".join(lines) + "\n")
