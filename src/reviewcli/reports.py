@@ -891,6 +891,9 @@ def write_xlsx(data: dict, stream) -> None:
             cell.fill = PatternFill("solid", fgColor="DDE4EE")
             cell.alignment = Alignment(vertical="top", wrap_text=True)
         widths = [len(h) for h in headings]
+        # Rows are counted here: ``ws.max_row`` looks at every cell written so far, which
+        # made a sheet of n rows take n² steps.
+        row = 1
         for r in table["rows"]:
             values = []
             for key, _ in table["columns"]:
@@ -903,11 +906,10 @@ def write_xlsx(data: dict, stream) -> None:
                     value = safe_cell(value)
                 values.append(value)
             ws.append(values)
-            row = ws.max_row
+            row += 1
             for col, value in enumerate(values, 1):
-                cell = ws.cell(row=row, column=col)
                 if isinstance(value, date):
-                    cell.number_format = "yyyy-mm-dd"
+                    ws.cell(row=row, column=col).number_format = "yyyy-mm-dd"
                     widths[col - 1] = max(widths[col - 1], 10)
                 else:
                     widths[col - 1] = max(widths[col - 1], len(str(value or "")))
