@@ -74,11 +74,8 @@ EXTRA_KEYS = {"review": ("booked", "number"), "action": ("decision_id",)}
 
 SECTIONS = ("Overdue", "Due this week", "Later")
 
-_WHO = (
-    " JOIN children c ON c.id = {t}.child_id"
-    " LEFT JOIN allocations a ON a.child_id = {t}.child_id AND a.end_date IS NULL"
-)
 _ORDER = " ORDER BY due, child_id, kind, seq"
+_UNION = "\nUNION ALL\n"
 
 
 def _lit(value) -> str:
@@ -105,28 +102,69 @@ def _ordinal_sql(n: str) -> str:
     return _case(n, rules._ORDINALS, f"{n} || {suffix}")
 
 
-def _select(kind, child, due, review_id, rule, detail, **extra) -> str:
-    cols = {
-        "kind": kind,
-        "child_id": child,
-        "due": due,
-        "review_id": review_id,
-        "rule": rule,
-        "detail": detail,
-        "name": "c.first_name || ' ' || c.last_name",
-        "iro": "a.iro_id",
-        "team": "c.team",
-        "booked": "NULL",
-        "number": "NULL",
-        "decision_id": "NULL",
-        "seq": "0",  # the last tie-break of the sort: the row behind the item
-    }
-    cols.update(extra)
-    return "SELECT " + ", ".join(f"{v} AS {k}" for k, v in cols.items())
-
-
 def _short_text(text):
     return None if text is None else _short(text)
+
+
+# Open periods of those 18 or over on :on. Their final pathway plan was due 20 working days
+# before the 18th birthday, so the index of open periods by that date finds them.
+_ADULTS = (
+    "SELECT o.id FROM periods o INDEXED BY periods_open_pathway JOIN children k"
+    " ON k.id = o.child_id WHERE o.end_date IS NULL AND o.pathway_due <= :on AND k.dob <= :adult"
+)
+
+
+class _Branches:
+    """The SELECTs of the work list, one per kind, written once and built two ways.
+
+    In full, a branch joins the child and their current allocation and computes every
+    column. ``light`` keeps only what orders and counts the list (kind, child, due, row)
+    and joins the child only where a filter needs them: counting a national list then
+    reads its indexes and little else. ``bounds`` keeps only items due in a range, so the
+    first screenful can be fetched in full without building the rest.
+    """
+
+    def __init__(self, light: bool, team: bool, iro: bool, bounds: bool):
+        self.light, self.team, self.iro, self.bounds = light, team, iro, bounds
+        self.parts: list[str] = []
+
+    def add(
+        self, t: str, source: str, where: str, cols: dict, *, joins="", child=False, minors=False
+    ):
+        """One kind: ``source`` is the FROM clause up to the table aliased ``t`` (whose
+        ``child_id`` names the child), ``where`` its conditions, ``cols`` its columns;
+        ``joins`` are needed only for the full columns; ``child`` says whether ``where`` or
+        the due date read the child ``c``; ``minors`` keeps only periods (``t``) of children
+        under 18 on --on."""
+        full = {
+            "name": "c.first_name || ' ' || c.last_name",
+            "iro": "a.iro_id",
+            "team": "c.team",
+            "booked": "NULL",
+            "number": "NULL",
+            "decision_id": "NULL",
+            **cols,
+        }
+        keys = ("kind", "child_id", "due", "seq") if self.light else (*COLUMNS, "seq")
+        sql = "SELECT " + ", ".join(f"{full[k]} AS {k}" for k in keys) + " FROM " + source
+        if not self.light or child or self.team:
+            sql += f" JOIN children c ON c.id = {t}.child_id"
+        if not self.light or self.iro:
+            sql += f" LEFT JOIN allocations a ON a.child_id = {t}.child_id AND a.end_date IS NULL"
+        if not self.light:
+            sql += joins
+        sql += " WHERE " + where
+        if minors and (not self.light or self.team):
+            sql += " AND c.dob > :adult"
+        elif minors:
+            # Without reading the child: those 18 or over are the few open periods whose
+            # final pathway plan was due by --on (see the "data" kind).
+            sql += f" AND {t}.id NOT IN ({_ADULTS})"
+        sql += " AND a.iro_id = :iro" if self.iro else ""
+        sql += " AND c.team = :team" if self.team else ""
+        if self.bounds:
+            sql += f" AND {full['due']} >= :since AND {full['due']} <= :until"
+        self.parts.append(sql)
 
 
 def due_query(
@@ -137,10 +175,15 @@ def due_query(
     iro: str | None = None,
     team: str | None = None,
     kinds: set[str] | None = None,
+    light: bool = False,
+    since: str | None = None,
+    until: str | None = None,
 ) -> tuple[str, dict]:
     """The work list as one SQL query (unsorted) with its parameters.
 
-    Its columns are ``COLUMNS`` and ``seq``; ``due_items``, ``due_json``, ``due_rows`` and
+    Its columns are ``COLUMNS`` and ``seq`` (the row behind the item: the last key of the
+    sort), or with ``light`` only kind, child_id, due and seq. ``since`` and ``until``
+    keep the items due in that range. ``due_items``, ``due_json``, ``due_rows`` and
     ``due_sections`` sort and shape it.
     """
     from .disputes import stage_name
@@ -157,14 +200,15 @@ def due_query(
         "adult": latest_dob_for_age(on, 18).isoformat(),
         "iro": iro,
         "team": team,
+        "since": since or "",
+        "until": until or "9999-12-31",
     }
-    who = (" AND a.iro_id = :iro" if iro else "") + (" AND c.team = :team" if team else "")
+    b = _Branches(light, bool(team), bool(iro), since is not None or until is not None)
     # _short() collapses white space and cuts long decision texts; it runs only for the
     # decisions on the list.
     store.conn.create_function("reviewcli_short", 1, _short_text, deterministic=True)
     # 29 February births turn 18 on 1 March in a common year, as calendar.add_years().
     eighteen = "date(c.dob, '+18 years')"
-    parts: list[str] = []
 
     if "review" in want:
         detail = (
@@ -182,22 +226,24 @@ def due_query(
             f" || CASE WHEN p.next_rule = {_lit(rules.DIRECTION)}"
             " THEN ' (directed by the IRO)' ELSE '' END"
         )
-        parts.append(
-            _select(
-                "'review'",
-                "p.child_id",
-                "p.next_due",
-                "r.id",
-                "p.next_rule",
-                detail,
-                booked="r.booked_date",
-                number="p.next_number",
-                seq="p.id",
-            )
-            + " FROM periods p INDEXED BY periods_open_due"
-            + _WHO.format(t="p")
-            + " LEFT JOIN reviews r ON r.period_id = p.id AND r.status IN ('booked', 'adjourned')"
-            " WHERE p.end_date IS NULL AND p.next_due <= :limit AND c.dob > :adult" + who
+        b.add(
+            "p",
+            "periods p INDEXED BY periods_open_due",
+            "p.end_date IS NULL AND p.next_due <= :limit",
+            {
+                "kind": "'review'",
+                "child_id": "p.child_id",
+                "due": "p.next_due",
+                "review_id": "r.id",
+                "rule": "p.next_rule",
+                "detail": detail,
+                "booked": "r.booked_date",
+                "number": "p.next_number",
+                "seq": "p.id",
+            },
+            joins=" LEFT JOIN reviews r ON r.period_id = p.id"
+            " AND r.status IN ('booked', 'adjourned')",
+            minors=True,
         )
 
     if "allocation" in want:
@@ -208,69 +254,64 @@ def due_query(
             " AND x.start_date >= p.start_date)"
         )
         due = f"COALESCE({ended}, p.allocation_due)"
-        parts.append(
-            _select(
-                "'allocation'",
-                "p.child_id",
-                due,
-                "NULL",
-                _lit(rules.ALLOCATION),
-                f"CASE WHEN {ended} IS NOT NULL THEN 'no named IRO since ' || {ended}"
+        b.add(
+            "p",
+            "periods p INDEXED BY periods_open_child",
+            "p.end_date IS NULL AND NOT EXISTS (SELECT 1 FROM allocations y"
+            " INDEXED BY allocations_open_child WHERE y.end_date IS NULL"
+            f" AND y.child_id = p.child_id) AND {due} <= :limit",
+            {
+                "kind": "'allocation'",
+                "child_id": "p.child_id",
+                "due": due,
+                "review_id": "NULL",
+                "rule": _lit(rules.ALLOCATION),
+                "detail": f"CASE WHEN {ended} IS NOT NULL THEN 'no named IRO since ' || {ended}"
                 " || ': allocate one now' ELSE 'name an IRO: looked after since ' || p.start_date"
                 " || ', within 5 working days and before the first review' END",
-                seq="p.id",
-            )
-            + " FROM periods p INDEXED BY periods_open_child"
-            + _WHO.format(t="p")
-            + " WHERE p.end_date IS NULL AND NOT EXISTS (SELECT 1 FROM allocations y"
-            " INDEXED BY allocations_open_child WHERE y.end_date IS NULL"
-            f" AND y.child_id = p.child_id) AND c.dob > :adult AND {due} <= :limit" + who
+                "seq": "p.id",
+            },
+            minors=True,
         )
 
     if "pathway-plan" in want:
-        detail = (
-            f"'final pathway plan to the IRO, 20 working days before 18 on ' || {eighteen}"
-            f" || CASE WHEN p.next_due > {eighteen} THEN"
-            " '; no review falls due before then: consider an additional review' ELSE '' END"
-        )
-        parts.append(
-            _select(
-                "'pathway-plan'",
-                "p.child_id",
-                "p.pathway_due",
-                "NULL",
-                _lit(rules.APPROACHING_18),
-                detail,
-                seq="p.id",
-            )
-            + " FROM periods p INDEXED BY periods_open_pathway"
-            + _WHO.format(t="p")
-            + " WHERE p.end_date IS NULL AND p.pathway_due <= :limit AND c.dob > :adult"
-            " AND p.pathway_plan_received IS NULL" + who
+        b.add(
+            "p",
+            "periods p INDEXED BY periods_open_pathway",
+            "p.end_date IS NULL AND p.pathway_due <= :limit AND p.pathway_plan_received IS NULL",
+            {
+                "kind": "'pathway-plan'",
+                "child_id": "p.child_id",
+                "due": "p.pathway_due",
+                "review_id": "NULL",
+                "rule": _lit(rules.APPROACHING_18),
+                "detail": "'final pathway plan to the IRO, 20 working days before 18 on ' || "
+                f"{eighteen} || CASE WHEN p.next_due > {eighteen} THEN"
+                " '; no review falls due before then: consider an additional review' ELSE '' END",
+                "seq": "p.id",
+            },
+            minors=True,
         )
 
     if "data" in want:
         # Someone 18 or over on --on had their final pathway plan due before it, so the
         # index of open periods by that date finds them without reading every open period.
-        detail = (
-            f"'period of care still open past the 18th birthday (' || {eighteen}"
-            " || '): record the end of care with ' || char(39) || 'reviewcli episode end '"
-            " || p.child_id || char(39)"
-        )
-        parts.append(
-            _select(
-                "'data'",
-                "p.child_id",
-                eighteen,
-                "NULL",
-                _lit(rules.END_OF_CARE),
-                detail,
-                seq="p.id",
-            )
-            + " FROM periods p INDEXED BY periods_open_pathway"
-            + _WHO.format(t="p")
-            + " WHERE p.end_date IS NULL AND p.pathway_due <= :on AND c.dob <= :adult"
-            + who
+        b.add(
+            "p",
+            "periods p INDEXED BY periods_open_pathway",
+            "p.end_date IS NULL AND p.pathway_due <= :on AND c.dob <= :adult",
+            {
+                "kind": "'data'",
+                "child_id": "p.child_id",
+                "due": eighteen,
+                "review_id": "NULL",
+                "rule": _lit(rules.END_OF_CARE),
+                "detail": f"'period of care still open past the 18th birthday (' || {eighteen}"
+                " || '): record the end of care with ' || char(39) || 'reviewcli episode end '"
+                " || p.child_id || char(39)",
+                "seq": "p.id",
+            },
+            child=True,
         )
 
     step_kinds = want & set(STEP_KINDS)
@@ -279,72 +320,79 @@ def due_query(
             f"CASE WHEN r.number THEN {_ordinal_sql('r.number')} || ' review' ELSE 'review' END"
         )
         pre = ", ".join(_lit(name) for name, step in STEPS.items() if step.phase == "pre")
-        detail = (
-            _case("s.step", {n: f"{st.label}: " for n, st in STEPS.items()}, "s.step || ': '")
+        cols = {
+            "kind": "s.step",
+            "child_id": "s.child_id",
+            "due": "s.due",
+            "review_id": "s.review_id",
+            "rule": "s.rule",
+            "detail": _case(
+                "s.step", {n: f"{st.label}: " for n, st in STEPS.items()}, "s.step || ': '"
+            )
             + f" || {review} || CASE WHEN s.step IN ({pre})"
             " THEN ' on ' || r.booked_date ELSE ' of ' || r.recording_date END"
             " || CASE WHEN s.step = 'manager-response'"
-            " THEN '; silence after this date means the decisions are deemed agreed' ELSE '' END"
-        )
-        select = _select(
-            "s.step", "s.child_id", "s.due", "s.review_id", "s.rule", detail, seq="s.id"
-        )
+            " THEN '; silence after this date means the decisions are deemed agreed' ELSE '' END",
+            "seq": "s.id",
+        }
+        review_join = " JOIN reviews r ON r.id = s.review_id"
         tasks = sorted(step_kinds - {"manager-response"})
         if tasks:
             # The partial index of open steps: an index on every step by kind and date would
             # read the done ones too, millions of rows in a national database.
-            parts.append(
-                select + " FROM review_steps s INDEXED BY review_steps_open_tasks"
-                " JOIN reviews r ON r.id = s.review_id"
-                + _WHO.format(t="s")
-                + " WHERE s.status = 'open' AND s.step != 'manager-response' AND s.due <= :limit"
-                f" AND s.step IN ({', '.join(map(_lit, tasks))})" + who
+            b.add(
+                "s",
+                "review_steps s INDEXED BY review_steps_open_tasks",
+                "s.status = 'open' AND s.step != 'manager-response' AND s.due <= :limit"
+                f" AND s.step IN ({', '.join(map(_lit, tasks))})",
+                cols,
+                joins=review_join,
             )
         if "manager-response" in step_kinds:
             # Only while the window is open: after it the decisions are deemed agreed.
-            parts.append(
-                select + " FROM review_steps s INDEXED BY review_steps_open_responses"
-                " JOIN reviews r ON r.id = s.review_id"
-                + _WHO.format(t="s")
-                + " WHERE s.status = 'open' AND s.step = 'manager-response'"
-                " AND s.due <= :limit AND s.due >= :on" + who
+            b.add(
+                "s",
+                "review_steps s INDEXED BY review_steps_open_responses",
+                "s.status = 'open' AND s.step = 'manager-response'"
+                " AND s.due <= :limit AND s.due >= :on",
+                cols,
+                joins=review_join,
             )
 
     if "starred" in want:
-        parts.append(
-            _select(
-                "'starred'",
-                "d.child_id",
-                "d.forward_due",
-                "d.review_id",
-                "'R-POST-7'",
-                "'forward starred decision ' || d.id || ' to the social worker and managers: '"
-                " || reviewcli_short(d.text)",
-                seq="d.id",
-            )
-            + " FROM decisions d INDEXED BY decisions_forward"
-            + _WHO.format(t="d")
-            + " WHERE d.starred = 1 AND d.forwarded_on IS NULL AND d.status != 'cancelled'"
-            " AND d.forward_due <= :limit" + who
+        b.add(
+            "d",
+            "decisions d INDEXED BY decisions_forward",
+            "d.starred = 1 AND d.forwarded_on IS NULL AND d.status != 'cancelled'"
+            " AND d.forward_due <= :limit",
+            {
+                "kind": "'starred'",
+                "child_id": "d.child_id",
+                "due": "d.forward_due",
+                "review_id": "d.review_id",
+                "rule": "'R-POST-7'",
+                "detail": "'forward starred decision ' || d.id"
+                " || ' to the social worker and managers: ' || reviewcli_short(d.text)",
+                "seq": "d.id",
+            },
         )
 
     if "action" in want:
-        parts.append(
-            _select(
-                "'action'",
-                "d.child_id",
-                "d.due",
-                "d.review_id",
-                "'§4'",
-                "CASE WHEN d.starred THEN 'starred ' ELSE '' END || 'decision ' || d.id"
+        b.add(
+            "d",
+            "decisions d INDEXED BY decisions_open",
+            "d.status = 'open' AND d.due <= :action_limit",
+            {
+                "kind": "'action'",
+                "child_id": "d.child_id",
+                "due": "d.due",
+                "review_id": "d.review_id",
+                "rule": "'§4'",
+                "detail": "CASE WHEN d.starred THEN 'starred ' ELSE '' END || 'decision ' || d.id"
                 " || ' (' || d.owner || '): ' || reviewcli_short(d.text)",
-                decision_id="d.id",
-                seq="d.id",
-            )
-            + " FROM decisions d INDEXED BY decisions_open"
-            + _WHO.format(t="d")
-            + " WHERE d.status = 'open' AND d.due <= :action_limit"
-            + who
+                "decision_id": "d.id",
+                "seq": "d.id",
+            },
         )
 
     if "event" in want:
@@ -354,28 +402,28 @@ def due_query(
             " AND r.status = 'held'{})"
         )
         later = held.format(" AND r.recording_date >= e.recorded_on")
-        parts.append(
-            _select(
-                "'event'",
-                "e.child_id",
-                "CASE WHEN e.requires_review THEN e.event_date ELSE e.decision_due END",
-                "NULL",
-                "CASE WHEN e.requires_review THEN 'R-EVT-2' ELSE 'R-EVT-1' END",
-                f"CASE WHEN e.requires_review THEN 'hold a review before the ' || {what}"
-                " || ' (planned ' || e.event_date || ') is implemented; event ' || e.id"
-                f" ELSE 'IRO to decide whether the ' || {what} || ' of ' || e.event_date"
-                " || ' needs a review; event ' || e.id END",
-                seq="e.id",
-            )
+        b.add(
+            "e",
             # The index holds undecided events and those needing a review first.
-            + " FROM events e INDEXED BY events_open"
-            " JOIN periods p ON p.id = e.period_id AND p.end_date IS NULL"
-            + _WHO.format(t="e")
-            + " WHERE (e.decision IS NULL OR e.requires_review = 1)"
+            "events e INDEXED BY events_open"
+            " JOIN periods p ON p.id = e.period_id AND p.end_date IS NULL",
+            "(e.decision IS NULL OR e.requires_review = 1)"
             " AND ((e.requires_review = 0 AND e.decision IS NULL AND e.decision_due <= :limit)"
             " OR (e.requires_review = 1 AND e.event_date <= :limit"
             # settled by a review held after it, beyond those held before it was recorded
-            f" AND NOT ({later} > 0 AND {held.format('')} > e.reviews_before)))" + who
+            f" AND NOT ({later} > 0 AND {held.format('')} > e.reviews_before)))",
+            {
+                "kind": "'event'",
+                "child_id": "e.child_id",
+                "due": "CASE WHEN e.requires_review THEN e.event_date ELSE e.decision_due END",
+                "review_id": "NULL",
+                "rule": "CASE WHEN e.requires_review THEN 'R-EVT-2' ELSE 'R-EVT-1' END",
+                "detail": f"CASE WHEN e.requires_review THEN 'hold a review before the ' || {what}"
+                " || ' (planned ' || e.event_date || ') is implemented; event ' || e.id"
+                f" ELSE 'IRO to decide whether the ' || {what} || ' of ' || e.event_date"
+                " || ' needs a review; event ' || e.id END",
+                "seq": "e.id",
+            },
         )
 
     if "dispute" in want:
@@ -383,30 +431,30 @@ def due_query(
         names = {i: stage_name(store, i) for i in range(1, count + 1)}
         awaiting = "d.awaiting_response AND d.response_due != ''"
         stage = _case("d.stage", names, "'stage ' || d.stage")
-        parts.append(
-            _select(
-                "'dispute'",
-                "d.child_id",
-                f"CASE WHEN {awaiting} THEN d.response_due ELSE d.total_due END",
-                "NULL",
-                "'§6'",
-                "'dispute ' || d.id || ' at stage ' || d.stage"
-                f" || CASE WHEN {awaiting} THEN"
-                f" ' (' || {stage}"
-                " || '): response due' ELSE ': unresolved' END"
-                " || CASE WHEN d.total_due < :on THEN '; the internal process has passed"
-                " 20 working days (since ' || d.opened_on || ')' ELSE '' END",
-                seq="d.id",
-            )
-            + " FROM disputes d"
-            + _WHO.format(t="d")
-            + " WHERE d.status = 'open' AND ((d.awaiting_response = 1 AND d.response_due <= :limit)"
-            " OR d.total_due < :on)" + who
+        b.add(
+            "d",
+            "disputes d",
+            "d.status = 'open' AND ((d.awaiting_response = 1 AND d.response_due <= :limit)"
+            " OR d.total_due < :on)",
+            {
+                "kind": "'dispute'",
+                "child_id": "d.child_id",
+                "due": f"CASE WHEN {awaiting} THEN d.response_due ELSE d.total_due END",
+                "review_id": "NULL",
+                "rule": "'§6'",
+                "detail": "'dispute ' || d.id || ' at stage ' || d.stage"
+                f" || CASE WHEN {awaiting} THEN ' (' || {stage} || '): response due'"
+                " ELSE ': unresolved' END || CASE WHEN d.total_due < :on THEN"
+                " '; the internal process has passed 20 working days (since ' || d.opened_on"
+                " || ')' ELSE '' END",
+                "seq": "d.id",
+            },
         )
 
-    if not parts:
-        return "SELECT " + ", ".join(f"NULL AS {c}" for c in (*COLUMNS, "seq")) + " WHERE 0", params
-    return "\nUNION ALL\n".join(parts), params
+    if not b.parts:
+        keys = ("kind", "child_id", "due") if light else COLUMNS
+        return "SELECT " + ", ".join(f"NULL AS {c}" for c in (*keys, "seq")) + " WHERE 0", params
+    return _UNION.join(b.parts), params
 
 
 def due_items(store: Store, on: date, within: int = 30, **filters) -> list[dict]:
@@ -482,27 +530,77 @@ def due_rows(store: Store, on: date, within: int, columns, *, spreadsheet=False,
 _TEXT_COLUMNS = {"child_id", "detail", "name", "iro", "team", "rule"}
 
 
+# Kinds with few items whose date is worked out per row (no index on it): built in full once.
+_FEW = {"allocation", "data", "event", "dispute"}
+
+
 def due_sections(
-    store: Store, on: date, within: int = 30, *, show: int = 300, **filters
+    store: Store,
+    on: date,
+    within: int = 30,
+    *,
+    show: int = 300,
+    iro: str | None = None,
+    team: str | None = None,
+    kinds: set[str] | None = None,
 ) -> tuple[dict[str, int], dict[str, list[dict]]]:
     """For the terminal: how many items are overdue, due this week (7 days) and later, and
-    the first ``show`` items of each section."""
-    sql, params = due_query(store, on, within, **filters)
-    params = {**params, "week_end": (on + timedelta(days=7)).isoformat(), "show": show}
-    section = "CASE WHEN due < :on THEN 0 WHEN due <= :week_end THEN 1 ELSE 2 END"
-    ranked = (
-        f"SELECT *, {section} AS section, COUNT(*) OVER (PARTITION BY {section}) AS total,"
-        f" ROW_NUMBER() OVER (PARTITION BY {section}{_ORDER}) AS place FROM ({sql})"
-    )
-    counts = dict.fromkeys(SECTIONS, 0)
+    the first ``show`` items of each section, as ``due_items`` would give them.
+
+    The many items (reviews, steps, decisions) are counted date by date from their
+    indexes alone; then each section's first items are built in full from those due up
+    to the date of its ``show``-th item. The few other items are built in full at once.
+    """
+    want = set(kinds) if kinds else set(KINDS)
+    filters = {"iro": iro, "team": team}
+    week_end = on + timedelta(days=7)
+    today = on.isoformat()
+    few: list[tuple] = []
+    if want & _FEW:
+        sql, params = due_query(store, on, within, kinds=want & _FEW, **filters)
+        few = [(_key(r), _as_item(r, today)) for r in store.conn.execute(sql + _ORDER, params)]
+    per_day: dict[str, int] = {}
+    for _, item in few:
+        per_day[item["due"]] = per_day.get(item["due"], 0) + 1
+    many = want - _FEW
+    if many:
+        sql, params = due_query(store, on, within, kinds=many, light=True, **filters)
+        # Kind by kind, so each count reads its index in date order without a sort.
+        for part in sql.split(_UNION):
+            for due, n in store.conn.execute(
+                f"SELECT due, COUNT(*) FROM ({part}) GROUP BY due", params
+            ).fetchall():
+                per_day[due] = per_day.get(due, 0) + n
+    starts = ("", today, (week_end + timedelta(days=1)).isoformat())
+    totals, lasts = [0, 0, 0], [None, None, None]  # items, and the date of the show-th
+    for due in sorted(per_day):
+        section = 0 if due < today else 1 if due <= week_end.isoformat() else 2
+        if totals[section] < show:
+            lasts[section] = due
+        totals[section] += per_day[due]
+    counts = dict(zip(SECTIONS, totals, strict=True))
     shown: dict[str, list[dict]] = {name: [] for name in SECTIONS}
-    for row in store.conn.execute(
-        f"SELECT * FROM ({ranked}) WHERE place <= :show ORDER BY section, place", params
-    ):
-        name = SECTIONS[row["section"]]
-        counts[name] = row["total"]
-        shown[name].append(_as_item(row, params["on"]))
+    for section, name in enumerate(SECTIONS):
+        if not totals[section]:
+            continue
+        since, until = starts[section], lasts[section]
+        rows = [pair for pair in few if since <= pair[1]["due"] <= until]
+        if many:
+            sql, params = due_query(
+                store, on, within, kinds=many, since=since, until=until, **filters
+            )
+            params["show"] = show
+            rows += [
+                (_key(r), _as_item(r, today))
+                for r in store.conn.execute(f"{sql}{_ORDER} LIMIT :show", params)
+            ]
+        rows.sort(key=lambda pair: pair[0])
+        shown[name] = [item for _, item in rows[:show]]
     return counts, shown
+
+
+def _key(row) -> tuple:
+    return (row["due"], row["child_id"], row["kind"], row["seq"])
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -101,21 +101,26 @@ def due(
 
 
 def _write_json(s, day: date, within: int, filters: dict, stream) -> int:
-    """The items as SQLite encodes them, one per line; a short list is indented like every
-    other JSON this tool writes."""
+    """The items as SQLite encodes them, one per line, streamed; a list of up to 200 items
+    is indented like every other JSON this tool writes."""
     import json
+    from itertools import islice
 
     from ..output import write_json
     from ..worklist import due_json
 
-    texts = list(due_json(s, day, within, **filters))
-    if len(texts) <= 200:
-        write_json([json.loads(t) for t in texts], stream)
-    else:
-        stream.write("[\n")
-        stream.write(",\n".join(texts))
-        stream.write("\n]\n")
-    return len(texts)
+    texts = due_json(s, day, within, **filters)
+    first = list(islice(texts, 201))
+    if len(first) <= 200:
+        write_json([json.loads(t) for t in first], stream)
+        return len(first)
+    stream.write("[\n" + ",\n".join(first))
+    count = len(first)
+    while chunk := list(islice(texts, 5000)):
+        stream.write(",\n" + ",\n".join(chunk))
+        count += len(chunk)
+    stream.write("\n]\n")
+    return count
 
 
 def _write_csv(s, day: date, within: int, filters: dict, stream) -> int:
