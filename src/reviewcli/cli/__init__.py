@@ -4,12 +4,105 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
 from .common import STATE, handle_errors
 
+# Every command and group, in the order of the help, with its module under reviewcli.cli
+# and the first sentence of its help. A module is imported only when one of its commands
+# runs, so `reviewcli --help` and each command start without loading the others.
+# tests/test_cli_contract.py checks these sentences against the commands' own help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("", "Create the database, or upgrade an existing one."),
+    "demo": (
+        "admin",
+        "Fill a new database with realistic fictional children, in every stage and regime.",
+    ),
+    "audit": (
+        "admin",
+        "The audit trail: every write, when, by whom, which command, before and after.",
+    ),
+    "backup": (
+        "admin",
+        "Copy the database safely while others use it, then verify the copy.",
+    ),
+    "check": (
+        "admin",
+        "Check the database: integrity, foreign keys and the tool's own invariants.",
+    ),
+    "actions": ("casework", "Decisions to carry out: the actions admins chase."),
+    "allocate": (
+        "children",
+        "Name the child's IRO (R-IRO-2); the previous allocation ends that day.",
+    ),
+    "due": (
+        "due",
+        "What must be done: every outstanding item due by --on + --within days, overdue first.",
+    ),
+    "policy": ("admin", "The authority's policy settings (shared by every admin)."),
+    "review": ("reviews", "Reviews: book, move, record, adjourn, cancel."),
+    "decision": ("casework", "Review decisions: add, done, edit, cancel, forward."),
+    "event": ("casework", "Significant events (R-EVT-1/2) and the IRO's decision on them."),
+    "dispute": ("casework", "The dispute resolution (escalation) log."),
+    "iro": ("children", "Independent Reviewing Officers."),
+    "child": ("children", "Children: register, list, show."),
+    "episode": (
+        "children",
+        "Periods of care and their episodes (SSDA903): start, change, end.",
+    ),
+    "contact": (
+        "contacts",
+        "A child's contacts (family, carers, professionals): who reviews invite.",
+    ),
+    "export": ("data", "Export data: the SSDA903 return."),
+    "import": ("data", "Import data: an SSDA903 return, or a list of children."),
+    "letters": (
+        "letters",
+        "Letters from the templates: invitations, IRO introduction, decisions.",
+    ),
+    "report": ("letters", "Monitoring reports (DOMAIN.md §7)."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root command: lists every command from ``COMMANDS`` and imports a command's
+    module only when that command is asked for."""
+
+    listing = False
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, cmd_name: str):
+        command = self.commands.get(cmd_name)
+        if command is not None or cmd_name not in COMMANDS:
+            return command
+        if self.listing:
+            # The root's help shows the first sentence of each command's help: no import.
+            return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name][1])
+        return self.load(cmd_name)
+
+    def format_commands(self, ctx, formatter) -> None:
+        self.listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self.listing = False
+
+    def load(self, cmd_name: str):
+        import importlib
+
+        importlib.import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
+        # The module has added its commands to `app`: build them as Typer does.
+        for name, command in typer.main.get_command(app).commands.items():
+            self.commands.setdefault(name, command)
+        return self.commands.get(cmd_name)
+
+
 app = typer.Typer(
     name="reviewcli",
+    cls=LazyGroup,
     help=(
         "Book, track and report the statutory reviews of children in care.\n\n"
         "Every deadline names the rule that set it (R-SCH-1 …, see DOMAIN.md). Start with "
@@ -70,9 +163,7 @@ def init() -> None:
         typer.echo(f"{path} is up to date.")
 
 
-from . import admin, casework, children, contacts, data, due, letters, reviews  # noqa: E402, F401
-
-__all__ = ["app", "main", "admin", "casework", "children", "data", "due", "reviews"]
+__all__ = ["COMMANDS", "app", "main"]
 
 
 def main() -> None:
