@@ -77,6 +77,20 @@ def _iro_on(day: str) -> str:
     )
 
 
+def _working_days_after(cal):
+    """``cal.add_working_days`` as ISO text, remembered per start day (a month's periods
+    and reviews share a few dozen start days)."""
+    seen: dict[tuple[str, int], str] = {}
+
+    def after(day: str, n: int) -> str:
+        key = (day, n)
+        if key not in seen:
+            seen[key] = cal.add_working_days(date.fromisoformat(day), n).isoformat()
+        return seen[key]
+
+    return after
+
+
 def caseload_band(per_fte: float) -> str:
     """R-IRO-4: 50–70 children per full-time IRO is good practice; above 70 a warning."""
     if per_fte < CASELOAD_LOW:
@@ -97,16 +111,29 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     }
 
     # --- reviews held (R-SCH-15) ------------------------------------------------------------
+    # Every review held in the month is counted; only those out of time are listed, so the
+    # child's name, team and IRO are looked up for those alone (below), and the start of
+    # care for first reviews alone.
     held = store.rows(
         "SELECT r.id, r.child_id, r.number, r.rule, r.deadline, r.recording_date, r.meeting, "
-        "r.participation, r.late_reason, r.period_id, c.first_name, c.last_name, c.team, "
-        + _iro_on("r.recording_date").format(t="r")
-        + " AS iro FROM reviews r JOIN children c ON c.id = r.child_id "
+        "r.participation, r.late_reason, CASE WHEN r.number = 1 THEN "
+        "(SELECT p.start_date FROM periods p WHERE p.id = r.period_id) END AS period_start "
+        "FROM reviews r JOIN children c ON c.id = r.child_id "
         "WHERE r.status = 'held' AND r.recording_date BETWEEN ? AND ? "
         "ORDER BY r.recording_date, r.child_id, r.id",
         [s, e],
     )
     late = [r for r in held if r["deadline"] and r["recording_date"] > r["deadline"]]
+    about = {
+        review_id: (first_name, last_name, team, iro)
+        for review_id, first_name, last_name, team, iro in store.conn.execute(
+            "SELECT r.id, c.first_name, c.last_name, c.team, "
+            + _iro_on("r.recording_date").format(t="r")
+            + " FROM reviews r JOIN children c ON c.id = r.child_id "
+            "WHERE r.id IN (SELECT value FROM json_each(?))",
+            [json.dumps([r["id"] for r in late])],
+        )
+    }
     reasons: dict[str, int] = {}
     for r in late:
         reason = " ".join((r["late_reason"] or "").split()) or NO_REASON
@@ -116,23 +143,25 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     data["held_out_of_time"] = len(late)
     data["percent_on_time"] = round(100 * (len(held) - len(late)) / len(held), 1) if held else None
     data["out_of_time_reasons"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-    data["out_of_time_reviews"] = [
-        {
-            "review_id": r["id"],
-            "child_id": r["child_id"],
-            "name": f"{r['first_name']} {r['last_name']}",
-            "team": r["team"] or NO_TEAM,
-            "iro": r["iro"],
-            "number": r["number"],
-            "recording_date": r["recording_date"],
-            "deadline": r["deadline"],
-            "days_late": (
-                date.fromisoformat(r["recording_date"]) - date.fromisoformat(r["deadline"])
-            ).days,
-            "reason": " ".join((r["late_reason"] or "").split()) or NO_REASON,
-        }
-        for r in late
-    ]
+    data["out_of_time_reviews"] = []
+    for r in late:
+        first_name, last_name, team, iro = about[r["id"]]
+        data["out_of_time_reviews"].append(
+            {
+                "review_id": r["id"],
+                "child_id": r["child_id"],
+                "name": f"{first_name} {last_name}",
+                "team": team or NO_TEAM,
+                "iro": iro,
+                "number": r["number"],
+                "recording_date": r["recording_date"],
+                "deadline": r["deadline"],
+                "days_late": (
+                    date.fromisoformat(r["recording_date"]) - date.fromisoformat(r["deadline"])
+                ).days,
+                "reason": " ".join((r["late_reason"] or "").split()) or NO_REASON,
+            }
+        )
     data["held_without_meeting"] = sum(1 for r in held if not r["meeting"])
 
     # --- participation (§7) -------------------------------------------------------------------
@@ -146,36 +175,33 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     # --- first reviews within 20 working days (R-SCH-1) --------------------------------------
     first = [r for r in held if r["number"] == 1]
     short = [r for r in first if r["rule"] == "R-SCH-5"]
+    working_days = _working_days_after(cal)
     within = 0
     for r in first:
-        if r in short:
+        if r["rule"] == "R-SCH-5":
             continue
-        began = store.value("SELECT start_date FROM periods WHERE id = ?", [r["period_id"]])
-        limit = cal.add_working_days(date.fromisoformat(began), 20)
-        within += r["recording_date"] <= limit.isoformat()
+        within += r["recording_date"] <= working_days(r["period_start"], 20)
     data["first_reviews_held"] = len(first)
     data["first_reviews_within_20_working_days"] = within
     data["first_reviews_late"] = len(first) - len(short) - within
     data["first_reviews_short_breaks"] = len(short)
 
     # --- IRO allocated within 5 working days (R-IRO-2) ----------------------------------------
-    periods = store.rows(
-        "SELECT id, child_id, start_date, end_date FROM periods "
-        "WHERE start_date BETWEEN ? AND ? ORDER BY start_date, child_id",
+    # The day an IRO was first named for the period: one query, a subquery per period.
+    periods = store.conn.execute(
+        "SELECT p.start_date, (SELECT MIN(MAX(a.start_date, p.start_date)) FROM allocations a "
+        "WHERE a.child_id = p.child_id AND (a.end_date IS NULL OR a.end_date > p.start_date)) "
+        "FROM periods p WHERE p.start_date BETWEEN ? AND ?",
         [s, e],
-    )
+    ).fetchall()
     alloc = {"within": 0, "late": 0, "missing": 0, "pending": 0}
-    for p in periods:
-        named = store.value(
-            "SELECT MIN(MAX(start_date, ?)) FROM allocations WHERE child_id = ? "
-            "AND (end_date IS NULL OR end_date > ?)",
-            [p["start_date"], p["child_id"], p["start_date"]],
-        )
-        due = cal.add_working_days(date.fromisoformat(p["start_date"]), 5).isoformat()
+    on = today.isoformat()
+    for began, named in periods:
+        due = working_days(began, 5)
         if named:
             alloc["within" if named <= due else "late"] += 1
         else:
-            alloc["missing" if due < today.isoformat() else "pending"] += 1
+            alloc["missing" if due < on else "pending"] += 1
     data["periods_started"] = len(periods)
     data["iro_allocated_within_5_working_days"] = alloc["within"]
     data["iro_allocated_late"] = alloc["late"]
@@ -183,36 +209,44 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     data["iro_allocation_pending"] = alloc["pending"]
 
     # --- records on time (R-POST-2, R-POST-5, R-POST-6) --------------------------------------
+    # Counted by SQLite in one pass over the (step, due) index.
+    counts = {
+        step: (n, done, on_time, done_late)
+        for step, n, done, on_time, done_late in store.conn.execute(
+            "SELECT step, COUNT(*), TOTAL(status = 'done'), "
+            "TOTAL(status = 'done' AND done_on <= due), TOTAL(status = 'done' AND done_on > due) "
+            "FROM review_steps WHERE step IN (?, ?, ?) AND due BETWEEN ? AND ? GROUP BY step",
+            [step for step, _, _ in RECORD_STEPS] + [s, e],
+        )
+    }
     records = {}
     for step, rule, label in RECORD_STEPS:
-        rows = store.rows(
-            "SELECT status, done_on, due FROM review_steps WHERE step = ? AND due BETWEEN ? AND ?",
-            [step, s, e],
-        )
-        done = [r for r in rows if r["status"] == "done"]
+        n, done, on_time, done_late = counts.get(step, (0, 0, 0, 0))
         records[step] = {
             "rule": rule,
             "label": label,
-            "due": len(rows),
-            "on_time": sum(1 for r in done if r["done_on"] <= r["due"]),
-            "late": sum(1 for r in done if r["done_on"] > r["due"]),
-            "outstanding": len(rows) - len(done),
+            "due": n,
+            "on_time": int(on_time),
+            "late": int(done_late),
+            "outstanding": n - int(done),
         }
     data["records"] = records
 
     # --- decisions and actions (§4, R-POST-7) ------------------------------------------------
-    made = store.rows(
-        "SELECT d.starred, d.forward_due, d.forwarded_on FROM decisions d "
-        "JOIN reviews r ON r.id = d.review_id "
-        "WHERE d.status != 'cancelled' AND r.recording_date BETWEEN ? AND ?",
+    # Only a held review has a recording date (records.hold_review sets both at once, and a
+    # held review is never cancelled), so the reviews are found through their partial
+    # index on (recording_date) WHERE status = 'held', and their decisions by review.
+    made = store.conn.execute(
+        "SELECT d.starred, d.forward_due, d.forwarded_on FROM reviews r "
+        "JOIN decisions d ON d.review_id = r.id "
+        "WHERE r.status = 'held' AND r.recording_date BETWEEN ? AND ? "
+        "AND d.status != 'cancelled'",
         [s, e],
-    )
-    starred = [d for d in made if d["starred"]]
+    ).fetchall()
+    starred = [(due, on) for star, due, on in made if star]
     data["decisions_made"] = len(made)
     data["starred_decisions"] = len(starred)
-    data["starred_forwarded_within_72_hours"] = sum(
-        1 for d in starred if d["forwarded_on"] and d["forwarded_on"] <= d["forward_due"]
-    )
+    data["starred_forwarded_within_72_hours"] = sum(1 for due, on in starred if on and on <= due)
     data["actions_overdue_at_month_end"] = store.value(
         "SELECT COUNT(*) FROM decisions d JOIN reviews r ON r.id = d.review_id "
         "WHERE d.status != 'cancelled' AND r.recording_date <= ? AND d.due <= ? "
