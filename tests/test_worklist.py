@@ -183,3 +183,23 @@ def test_the_list_reads_open_rows_through_indexes(store, an_iro):
         plan = [r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
         scans = [line for line in plan if line.startswith("SCAN") and "INDEX" not in line]
         assert scans == [], plan
+
+
+def test_the_what_column_wraps_as_textwrap_does_and_never_overflows():
+    import random
+    import textwrap
+
+    from rich.cells import cell_len
+
+    from reviewcli.cli.due import _wrap
+
+    rng = random.Random(1)
+    words = ["a", "bb", "review", "R-POST-7", "of", "2026-11-22", "x" * 45, "é", "日本語テキスト"]
+    for _ in range(2000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        width = rng.randint(30, 60)
+        lines = _wrap(text, width, cell_len)
+        assert all(cell_len(line) <= width for line in lines), (text, width)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        if text.isascii() and "x" * 45 not in text:
+            assert lines == textwrap.wrap(text, width, break_on_hyphens=False), (text, width)

@@ -147,3 +147,33 @@ def label(kind: str, code: str | None) -> str:
     if not code:
         return ""
     return CODE_LISTS[kind].get(code, "")
+
+
+# Significant events (DOMAIN.md R-EVT-1 and R-EVT-2), by the kind an admin types.
+# R-EVT-1: the IRO decides whether a review is needed.
+REPORTABLE = {
+    "care-plan-change": "change of care plan",
+    "plan-not-implemented": "decisions of a review not carried out",
+    "contact-change": "change in contact arrangements",
+    "social-worker-change": "change of social worker",
+    "safeguarding": "safeguarding concern",
+    "complaint": "complaint by or about the child",
+    "placement-instability": "placement instability",
+    "family-event": "significant family event",
+    "offending": "offending",
+    "exclusion": "exclusion from school",
+    "missing": "missing from placement",
+    "health": "significant health event",
+    "permanence-panel": "permanence panel decision",
+}
+# R-EVT-2: a review must be held before the change is implemented.
+REVIEW_FIRST = {
+    "leaving-care-before-18": "leaving care before 18",
+    "unregulated-accommodation": "move to unregulated semi-independent or independent living "
+    "before 18",
+    "custody-discharge": "discharge from custody of a child on a care order",
+    "education-disrupting-move": "unplanned move that disrupts education",
+    "key-stage-4-move": "move interrupting Key Stage 4",
+    "settled-carer-move": "move of a child long settled with the same carer",
+}
+EVENT_KINDS = {**REPORTABLE, **REVIEW_FIRST}

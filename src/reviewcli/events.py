@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from .codes import EVENT_KINDS as KINDS
+from .codes import REPORTABLE, REVIEW_FIRST  # noqa: F401 (listed by 'event kinds')
 from .errors import ReviewError
 from .migrations import now_iso
 from .records import (
@@ -21,34 +23,6 @@ from .records import (
     parse_date,
     require_open_period,
 )
-
-# R-EVT-1: the IRO decides whether a review is needed.
-REPORTABLE = {
-    "care-plan-change": "change of care plan",
-    "plan-not-implemented": "decisions of a review not carried out",
-    "contact-change": "change in contact arrangements",
-    "social-worker-change": "change of social worker",
-    "safeguarding": "safeguarding concern",
-    "complaint": "complaint by or about the child",
-    "placement-instability": "placement instability",
-    "family-event": "significant family event",
-    "offending": "offending",
-    "exclusion": "exclusion from school",
-    "missing": "missing from placement",
-    "health": "significant health event",
-    "permanence-panel": "permanence panel decision",
-}
-# R-EVT-2: a review must be held before the change is implemented.
-REVIEW_FIRST = {
-    "leaving-care-before-18": "leaving care before 18",
-    "unregulated-accommodation": "move to unregulated semi-independent or independent living "
-    "before 18",
-    "custody-discharge": "discharge from custody of a child on a care order",
-    "education-disrupting-move": "unplanned move that disrupts education",
-    "key-stage-4-move": "move interrupting Key Stage 4",
-    "settled-carer-move": "move of a child long settled with the same carer",
-}
-KINDS = {**REPORTABLE, **REVIEW_FIRST}
 
 
 def get_event(store, event_id) -> dict:

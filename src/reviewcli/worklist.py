@@ -186,8 +186,7 @@ def due_query(
     keep the items due in that range. ``due_items``, ``due_json``, ``due_rows`` and
     ``due_sections`` sort and shape it.
     """
-    from .disputes import stage_name
-    from .events import KINDS as EVENT_KINDS
+    from .codes import EVENT_KINDS
     from .steps import STEPS
 
     want = set(kinds) if kinds else set(KINDS)
@@ -427,8 +426,8 @@ def due_query(
         )
 
     if "dispute" in want:
-        count = len(store.policy_values["dispute-stages"])
-        names = {i: stage_name(store, i) for i in range(1, count + 1)}
+        # Stage names as disputes.stage_name() gives them (beyond the policy's: 'stage N').
+        names = dict(enumerate(store.policy_values["dispute-stages"], start=1))
         awaiting = "d.awaiting_response AND d.response_due != ''"
         stage = _case("d.stage", names, "'stage ' || d.stage")
         b.add(

@@ -9,8 +9,9 @@ from typer.core import TyperCommand, TyperGroup
 from .. import __version__
 from .common import STATE, handle_errors
 
-# Every command and group, in the order of the help, with its module under reviewcli.cli
-# and the first sentence of its help. A module is imported only when one of its commands
+# Every command and group, in the order of the help, with the modules under reviewcli.cli
+# that define it (a group's commands may come from several) and the first sentence of its
+# help. A module is imported only when one of its commands
 # runs, so `reviewcli --help` and each command start without loading the others.
 # tests/test_cli_contract.py checks these sentences against the commands' own help.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -41,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "What must be done: every outstanding item due by --on + --within days, overdue first.",
     ),
     "policy": ("admin", "The authority's policy settings (shared by every admin)."),
-    "review": ("reviews", "Reviews: book, move, record, adjourn, cancel."),
+    "review": ("reviews casework contacts", "Reviews: book, move, record, adjourn, cancel."),
     "decision": ("casework", "Review decisions: add, done, edit, cancel, forward."),
     "event": ("casework", "Significant events (R-EVT-1/2) and the IRO's decision on them."),
     "dispute": ("casework", "The dispute resolution (escalation) log."),
@@ -93,7 +94,8 @@ class LazyGroup(TyperGroup):
     def load(self, cmd_name: str):
         import importlib
 
-        importlib.import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
+        for module in COMMANDS[cmd_name][0].split():
+            importlib.import_module(f"{__name__}.{module}")
         # The module has added its commands to `app`: build them as Typer does.
         for name, command in typer.main.get_command(app).commands.items():
             self.commands.setdefault(name, command)

@@ -219,9 +219,12 @@ def print_due(
     """
     import shutil
     import sys
-    import textwrap
 
-    from rich.cells import cell_len, set_cell_size
+    from rich.cells import cell_len as _cell_len
+    from rich.cells import set_cell_size
+
+    def cell_len(text: str) -> int:
+        return len(text) if text.isascii() else _cell_len(text)
 
     stream = stream or sys.stdout
     colour = _colour(stream)
@@ -257,7 +260,7 @@ def print_due(
         # The "What" column wraps under itself, so nothing the admin must read is cut.
         if cell_len(text) <= what_width:
             return text
-        return indent.join(textwrap.wrap(text, what_width)) or ""
+        return indent.join(_wrap(text, what_width, cell_len))
 
     for name, rows in groups.items():
         total = counts[name]
@@ -278,3 +281,30 @@ def print_due(
         lines.append("")
     lines.append(summary_line(counts))
     stream.write("\n".join(lines) + "\n")
+
+
+def _wrap(text: str, width: int, cell_len) -> list[str]:
+    """Greedy word wrap by terminal cells (textwrap.wrap, minus its hyphen rules: a rule id
+    such as R-POST-7 stays whole); a word longer than the line is cut."""
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0
+    for word in text.split():
+        while cell_len(word) > width:
+            if line:
+                lines.append(" ".join(line))
+                line, used = [], 0
+            cut = width
+            while cell_len(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        size = cell_len(word)
+        if line and used + 1 + size > width:
+            lines.append(" ".join(line))
+            line, used = [], 0
+        used += size + (1 if line else 0)
+        line.append(word)
+    if line:
+        lines.append(" ".join(line))
+    return lines
