@@ -633,3 +633,192 @@ def test_hostile_names_are_escaped_in_html_and_markdown(october):
         "report", "monthly", "--month", "2026-10", "--format", "md", today=REPORT_DAY
     ).stdout
     assert "<script>" not in md and "<img" not in md
+
+
+# --- February 2028: a leap month, counted by hand at its edges ---------------------------
+#
+# No bank holidays in England in February 2028 (Mon 3 Jan is New Year's substitute day);
+# Tue 1 Feb and Tue 29 Feb are working days. Report made on Mon 6 Mar 2028.
+#
+# - L2001 Ada Birch (East, IRO1): looked after from Tue 4 Jan, first review due by Tue 1 Feb
+#   (20 working days), held Tue 1 Feb: on time and within 20 working days (both on the
+#   day itself), PN1. Steps: decisions due 8 Feb done 8 Feb (on time), record due 22 Feb
+#   done 23 Feb (late), distribution due Tue 29 Feb outstanding. Decisions: one due 29 Feb
+#   open (overdue at month end), one due 1 Mar open (not yet), one starred due 30 Mar
+#   forwarded 4 Feb (72 hours: by 4 Feb).
+# - L2002 Bram Cole (West, IRO2): from Tue 4 Jan, first review held Tue 25 Jan (January).
+#   Steps: decisions due Tue 1 Feb done 1 Feb (on time), record due 15 Feb done 16 Feb
+#   (late), distribution due 22 Feb done 22 Feb (on time). January decisions: one due
+#   31 Jan done 1 Feb, one due 15 Feb done 1 Mar (overdue at month end).
+# - L2006 Gus Hale (West, IRO2): from Tue 4 Jan, first review held Mon 24 Jan (January).
+#   Steps: decisions due Mon 31 Jan (not February), record due 14 Feb and distribution
+#   due 21 Feb, both outstanding.
+# - L2007 Hana Irwin (East, IRO1): from Tue 4 Jan, first review due 1 Feb, held Wed 2 Feb:
+#   1 day out of time, after 20 working days, PN2. Steps: decisions due 9 Feb and record
+#   due 23 Feb outstanding; distribution due Wed 1 Mar (not February). One decision,
+#   cancelled.
+# - L2003 Cara Dunn (East): looked after from Tue 1 Feb; IRO1 named Tue 8 Feb, the 5th
+#   working day (within). First review due Tue 29 Feb, held 29 Feb: on time, within 20
+#   working days, PN3. One decision due 10 Mar. Its steps fall in March.
+# - L2004 Dan Ellis (West): looked after from Tue 29 Feb; no IRO by 6 Mar, but the 5 working
+#   days run to Tue 7 Mar (pending). First review due Tue 28 Mar, not booked.
+# - L2005 Eve Frost (East, IRO1): looked after from Mon 31 Jan (January); first review due
+#   Mon 28 Feb, held Wed 1 Mar (March), out of time. One decision due 15 Mar.
+#
+# Second reviews fall three months after the first: none in March.
+
+
+def build_february_2028(path: Path) -> dict:
+    ids = {}
+    with open_store(path, create=True) as s:
+        records.add_iro(s, "IRO1", "Jane Smith", team="East")
+        records.add_iro(s, "IRO2", "Kim Lee", team="West")
+
+        child(s, "L2001", "Ada", "Birch", "2015-06-01", "2028-01-04", "East", iro="IRO1")
+        ada = ids["ada"] = book(s, "L2001", "2028-02-01", "2028-01-05")
+        hold(s, ada, "2028-02-01", "PN1")
+        decide(s, ada, "See the dentist", "2028-02-29", "2028-02-01")
+        decide(s, ada, "Join a club", "2028-03-01", "2028-02-01")
+        starred = decide(s, ada, "Change school", "2028-03-30", "2028-02-01", starred=True)
+        decisions.forward_decision(s, starred, on=d("2028-02-04"), today=d("2028-02-04"))
+        records.complete_step(s, ada, "decisions", on=d("2028-02-08"), today=d("2028-02-08"))
+        records.complete_step(s, ada, "record", on=d("2028-02-23"), today=d("2028-02-23"))
+
+        child(s, "L2002", "Bram", "Cole", "2012-03-03", "2028-01-04", "West", iro="IRO2")
+        bram = book(s, "L2002", "2028-01-25", "2028-01-05")
+        hold(s, bram, "2028-01-25", "PN4")
+        b1 = decide(s, bram, "Renew the passport", "2028-01-31", "2028-01-25")
+        decisions.complete_decision(s, b1, on=d("2028-02-01"), today=d("2028-02-01"))
+        b2 = decide(s, bram, "Book the optician", "2028-02-15", "2028-01-25")
+        decisions.complete_decision(s, b2, on=d("2028-03-01"), today=d("2028-03-01"))
+        records.complete_step(s, bram, "decisions", on=d("2028-02-01"), today=d("2028-02-01"))
+        records.complete_step(s, bram, "record", on=d("2028-02-16"), today=d("2028-02-16"))
+        records.complete_step(s, bram, "distribution", on=d("2028-02-22"), today=d("2028-02-22"))
+
+        child(s, "L2006", "Gus", "Hale", "2013-04-04", "2028-01-04", "West", iro="IRO2")
+        gus = book(s, "L2006", "2028-01-24", "2028-01-05")
+        hold(s, gus, "2028-01-24", "PN1")
+
+        child(s, "L2007", "Hana", "Irwin", "2014-05-05", "2028-01-04", "East", iro="IRO1")
+        hana = ids["hana"] = book(s, "L2007", "2028-02-02", "2028-01-05")
+        hold(s, hana, "2028-02-02", "PN2", late_reason="Interpreter  unavailable")
+        h1 = decide(s, hana, "Entered twice", "2028-02-20", "2028-02-02")
+        decisions.cancel_decision(s, h1, reason="duplicate", today=d("2028-02-03"))
+
+        child(
+            s,
+            "L2003",
+            "Cara",
+            "Dunn",
+            "2016-07-07",
+            "2028-02-01",
+            "East",
+            iro="IRO1",
+            allocated="2028-02-08",
+        )
+        cara = book(s, "L2003", "2028-02-29", "2028-02-10")
+        hold(s, cara, "2028-02-29", "PN3")
+        decide(s, cara, "Visit grandparents", "2028-03-10", "2028-02-29")
+
+        child(s, "L2004", "Dan", "Ellis", "2011-08-08", "2028-02-29", "West")
+
+        child(s, "L2005", "Eve", "Frost", "2017-09-09", "2028-01-31", "East", iro="IRO1")
+        eve = book(s, "L2005", "2028-03-01", "2028-02-01")
+        hold(s, eve, "2028-03-01", "PN1", late_reason="Carer ill")
+        decide(s, eve, "Start swimming", "2028-03-15", "2028-03-01")
+    return ids
+
+
+@pytest.fixture(scope="module")
+def february_2028(tmp_path_factory):
+    path = tmp_path_factory.mktemp("february") / "reviews.db"
+    ids = build_february_2028(path)
+    with open_store(path) as s:
+        return reports.monthly_report(s, "2028-02", today=d("2028-03-06")), ids
+
+
+def test_leap_february_reviews_held_on_its_first_and_last_day(february_2028):
+    report, ids = february_2028
+    assert (report["from"], report["to"]) == ("2028-02-01", "2028-02-29")
+    # Ada (1 Feb), Hana (2 Feb), Cara (29 Feb); not Gus, Bram (January) nor Eve (1 March).
+    assert report["reviews_held"] == 3
+    assert report["held_on_time"] == 2
+    assert report["held_out_of_time"] == 1
+    assert report["percent_on_time"] == 66.7
+    assert report["out_of_time_reasons"] == {"Interpreter unavailable": 1}
+    assert report["out_of_time_reviews"] == [
+        {
+            "review_id": ids["hana"],
+            "child_id": "L2007",
+            "name": "Hana Irwin",
+            "team": "East",
+            "iro": "IRO1",
+            "number": 1,
+            "recording_date": "2028-02-02",
+            "deadline": "2028-02-01",
+            "days_late": 1,
+            "reason": "Interpreter unavailable",
+        }
+    ]
+    assert report["participation"] == {
+        "PN0": 0,
+        "PN1": 1,
+        "PN2": 1,
+        "PN3": 1,
+        "PN4": 0,
+        "PN5": 0,
+        "PN6": 0,
+        "PN7": 0,
+    }
+    assert report["first_reviews_held"] == 3
+    assert report["first_reviews_within_20_working_days"] == 2  # Ada, Cara: on the 20th
+    assert report["first_reviews_late"] == 1  # Hana
+    assert report["first_reviews_short_breaks"] == 0
+
+
+def test_leap_february_periods_started_on_its_first_and_last_day(february_2028):
+    report, _ = february_2028
+    assert report["periods_started"] == 2  # Cara (1 Feb), Dan (29 Feb); not Eve (31 Jan)
+    assert report["iro_allocated_within_5_working_days"] == 1  # Cara, named on the 5th
+    assert report["iro_allocated_late"] == 0
+    assert report["iro_not_allocated"] == 0
+    assert report["iro_allocation_pending"] == 1  # Dan: until Tue 7 Mar
+
+
+def test_leap_february_records_due_on_its_first_and_last_day(february_2028):
+    report, _ = february_2028
+    figures = {
+        step: {k: v for k, v in rec.items() if k not in ("rule", "label")}
+        for step, rec in report["records"].items()
+    }
+    assert figures == {
+        # Bram 1 Feb (on time), Ada 8 Feb (on time), Hana 9 Feb; not Gus (31 Jan).
+        "decisions": {"due": 3, "on_time": 2, "late": 0, "outstanding": 1},
+        # Gus 14 Feb, Bram 15 Feb (late), Ada 22 Feb (late), Hana 23 Feb.
+        "record": {"due": 4, "on_time": 0, "late": 2, "outstanding": 2},
+        # Gus 21 Feb, Bram 22 Feb (on time), Ada 29 Feb; not Hana (1 Mar).
+        "distribution": {"due": 3, "on_time": 1, "late": 0, "outstanding": 2},
+    }
+
+
+def test_leap_february_decisions_and_actions(february_2028):
+    report, _ = february_2028
+    # Ada's three and Cara's one; not Hana's (cancelled), Bram's (January), Eve's (March).
+    assert report["decisions_made"] == 4
+    assert report["starred_decisions"] == 1
+    assert report["starred_forwarded_within_72_hours"] == 1
+    # Ada's due 29 Feb (open), Bram's due 15 Feb (done 1 Mar).
+    assert report["actions_overdue_at_month_end"] == 2
+
+
+def test_leap_february_caseloads_and_march(february_2028):
+    report, _ = february_2028
+    assert [(c["iro_id"], c["caseload"]) for c in report["caseloads"]] == [
+        ("IRO1", 4),  # Ada, Hana, Cara, Eve
+        ("IRO2", 2),  # Bram, Gus
+    ]
+    due = report["due_next_month"]
+    assert due["month"] == "2028-03"
+    assert [(r["child_id"], r["deadline"], r["status"]) for r in due["reviews"]] == [
+        ("L2004", "2028-03-28", "not booked")
+    ]
