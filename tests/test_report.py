@@ -35,6 +35,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reviewcli import decisions, disputes, events, records, reports
 from reviewcli.contacts import add_contact
@@ -822,3 +824,56 @@ def test_leap_february_caseloads_and_march(february_2028):
     assert [(r["child_id"], r["deadline"], r["status"]) for r in due["reviews"]] == [
         ("L2004", "2028-03-28", "not booked")
     ]
+
+
+# --- the writers: the same text as the json module and output.write_csv ---------------------
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list('ab}{[],:"\\\n\r\t\u2028é€ 0-') + ["\x00", "\U0001f600"]),
+    max_size=8,
+)
+_PLAIN = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | _TEXT
+)
+_ROW = st.dictionaries(_TEXT, _PLAIN, max_size=4)
+_JSON = st.recursive(
+    _PLAIN | st.lists(_ROW, max_size=4),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON)
+def test_to_json_is_json_dumps_with_indent(value):
+    assert reports.to_json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_to_json_rows_with_brackets_and_line_breaks_in_their_text():
+    value = {"rows": [{"a": "}"}, {"b": "},\n      {", "c": 1.5}, {"d": None, "e": "\u2028"}]}
+    assert reports.to_json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_to_json_leaves_what_is_not_plain_to_the_json_module():
+    for value in [{1: "a", "b": [{"c": (1, 2)}]}, [{"a": 1}, {}], {"rows": [{"a": {}}]}]:
+        assert reports.to_json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+@given(_PLAIN | st.lists(st.integers(), max_size=2) | st.dictionaries(_TEXT, _PLAIN, max_size=2))
+def test_csv_cell_is_write_csv_cell(value):
+    from reviewcli.output import _csv_value
+
+    ours, theirs = reports._csv_cell(value), _csv_value(value)
+    assert type(ours) is type(theirs) and repr(ours) == repr(theirs)
+
+
+def test_csv_cell_neutralises_formulas():
+    assert reports._csv_cell("=SUM(A1)") == "'=SUM(A1)"
+    assert reports._csv_cell("-3") == "-3"
+    assert reports._csv_cell(-3) == -3
+    assert reports._csv_cell(True) == "true"
+    assert reports._csv_cell(None) == ""
