@@ -191,14 +191,14 @@ def test_the_what_column_wraps_as_textwrap_does_and_never_overflows():
 
     from rich.cells import cell_len
 
-    from reviewcli.cli.due import _wrap
+    from reviewcli.output import wrap
 
     rng = random.Random(1)
     words = ["a", "bb", "review", "R-POST-7", "of", "2026-11-22", "x" * 45, "é", "日本語テキスト"]
     for _ in range(2000):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
         width = rng.randint(30, 60)
-        lines = _wrap(text, width, cell_len)
+        lines = wrap(text, width)
         assert all(cell_len(line) <= width for line in lines), (text, width)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         if text.isascii() and "x" * 45 not in text:

@@ -128,3 +128,52 @@ def render(
                 f"… and {len(rows) - TABLE_ROWS} more rows ({len(rows)} in all): narrow the "
                 "list with its options, or use --format csv or json for every row."
             )
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells taken by ``text`` (wide characters count two)."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len as rich_cell_len
+
+    return rich_cell_len(text)
+
+
+def colour_wanted(stream) -> bool:
+    """Colour only for a terminal, and never with NO_COLOR or TERM=dumb (no-color.org)."""
+    import os
+
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap by terminal cells, each line of ``text`` on its own (textwrap.wrap,
+    minus its hyphen rules: a rule id such as R-POST-7 stays whole); a word longer than
+    the line is cut."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line: list[str] = []
+        used = 0
+        for word in paragraph.split():
+            while cell_len(word) > width:
+                if line:
+                    lines.append(" ".join(line))
+                    line, used = [], 0
+                cut = width
+                while cut > 1 and cell_len(word[:cut]) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            size = cell_len(word)
+            if line and used + 1 + size > width:
+                lines.append(" ".join(line))
+                line, used = [], 0
+            used += size + (1 if line else 0)
+            line.append(word)
+        if line:
+            lines.append(" ".join(line))
+    return lines

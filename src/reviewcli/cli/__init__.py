@@ -77,7 +77,7 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx, cmd_name: str):
         command = self.commands.get(cmd_name)
-        if command is not None or cmd_name not in COMMANDS:
+        if cmd_name not in COMMANDS or (command is not None and _loaded(cmd_name)):
             return command
         if self.listing:
             # The root's help shows the first sentence of each command's help: no import.
@@ -96,10 +96,18 @@ class LazyGroup(TyperGroup):
 
         for module in COMMANDS[cmd_name][0].split():
             importlib.import_module(f"{__name__}.{module}")
-        # The module has added its commands to `app`: build them as Typer does.
+        # The modules have added their commands to `app`: build them as Typer does. A group
+        # is kept only once every module adding to it is loaded.
         for name, command in typer.main.get_command(app).commands.items():
-            self.commands.setdefault(name, command)
+            if name == cmd_name or (name not in self.commands and _loaded(name)):
+                self.commands[name] = command
         return self.commands.get(cmd_name)
+
+
+def _loaded(cmd_name: str) -> bool:
+    import sys
+
+    return all(f"{__name__}.{m}" in sys.modules for m in COMMANDS[cmd_name][0].split())
 
 
 app = typer.Typer(

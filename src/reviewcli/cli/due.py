@@ -191,17 +191,6 @@ def _section(items: list[dict], day: date) -> dict[str, list[dict]]:
 _STYLES = {"Overdue": "1;31", "Due this week": "33", "Later": "32", "heading": "1"}
 
 
-def _colour(stream) -> bool:
-    """Colour only for a terminal, and never with NO_COLOR or TERM=dumb (no-color.org)."""
-    import os
-
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
-
-
 def print_due(
     counts: dict[str, int],
     groups: dict[str, list[dict]],
@@ -220,14 +209,12 @@ def print_due(
     import shutil
     import sys
 
-    from rich.cells import cell_len as _cell_len
     from rich.cells import set_cell_size
 
-    def cell_len(text: str) -> int:
-        return len(text) if text.isascii() else _cell_len(text)
+    from ..output import cell_len, colour_wanted, wrap
 
     stream = stream or sys.stdout
-    colour = _colour(stream)
+    colour = colour_wanted(stream)
     if width is None:
         width = shutil.get_terminal_size((80, 24)).columns if colour or stream.isatty() else 80
 
@@ -260,7 +247,7 @@ def print_due(
         # The "What" column wraps under itself, so nothing the admin must read is cut.
         if cell_len(text) <= what_width:
             return text
-        return indent.join(_wrap(text, what_width, cell_len))
+        return indent.join(wrap(text, what_width))
 
     for name, rows in groups.items():
         total = counts[name]
@@ -281,30 +268,3 @@ def print_due(
         lines.append("")
     lines.append(summary_line(counts))
     stream.write("\n".join(lines) + "\n")
-
-
-def _wrap(text: str, width: int, cell_len) -> list[str]:
-    """Greedy word wrap by terminal cells (textwrap.wrap, minus its hyphen rules: a rule id
-    such as R-POST-7 stays whole); a word longer than the line is cut."""
-    lines: list[str] = []
-    line: list[str] = []
-    used = 0
-    for word in text.split():
-        while cell_len(word) > width:
-            if line:
-                lines.append(" ".join(line))
-                line, used = [], 0
-            cut = width
-            while cell_len(word[:cut]) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        size = cell_len(word)
-        if line and used + 1 + size > width:
-            lines.append(" ".join(line))
-            line, used = [], 0
-        used += size + (1 if line else 0)
-        line.append(word)
-    if line:
-        lines.append(" ".join(line))
-    return lines
