@@ -451,7 +451,8 @@ def m006_work_list_indexes(db) -> None:
     Open periods by child (with ``end_date`` in the key, so a scan of open periods needs
     only the index) and current allocations by child find the children with no IRO; open
     periods by pathway-plan date find those approaching or past 18; the open steps index
-    carries what the list shows, so the steps table itself is not read.
+    carries what the list shows, so the steps table itself is not read. Reviews by deadline
+    serve the monthly report's reviews due next month.
     """
     _run(
         db,
@@ -462,7 +463,8 @@ CREATE INDEX allocations_open_child ON allocations(end_date, child_id, iro_id)
     WHERE end_date IS NULL;
 DROP INDEX review_steps_open_tasks;
 CREATE INDEX review_steps_open_tasks ON review_steps(due, step, status, child_id, review_id, rule)
-    WHERE status = 'open' AND step != 'manager-response'
+    WHERE status = 'open' AND step != 'manager-response';
+CREATE INDEX reviews_deadline ON reviews(deadline)
 """,
     )
 
