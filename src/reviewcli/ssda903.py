@@ -7,17 +7,20 @@ Layouts and dd/mm/YYYY dates as in ``codes.md``. The collection year ``Y`` runs 
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from . import codes, rules
 from .calendar import age_on
 from .errors import ReviewError
-from .migrations import now_iso
+from .migrations import DERIVED, now_iso
 from .output import safe_cell
 
 HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
@@ -205,8 +208,13 @@ class Plan:
         return d
 
 
-def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    """Rows of one file with upper-cased column names and their line numbers."""
+def _open_csv(path: Path, name: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Upper-cased column names of one file, and its non-blank rows with their line numbers.
+
+    The whole file is read and checked (found, UTF-8, no NUL bytes, the required columns)
+    before any row is given; the rows are then parsed one at a time. Each row is cut or
+    padded to the columns, plus one empty cell at the end (for a column the file lacks).
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -219,9 +227,11 @@ def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
         raise ReviewError(
             f"{name} is not UTF-8 text (byte {e.start}); save it as UTF-8 CSV and try again"
         ) from None
+    del raw
     if "\x00" in text:
         raise ReviewError(f"{name} contains NUL bytes; it is not a CSV file")
     reader = csv.reader(io.StringIO(text, newline=""))
+    del text
     try:
         header = next(reader)
     except StopIteration:
@@ -232,26 +242,46 @@ def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
     missing = [c for c in REQUIRED[path.name] if c not in columns]
     if missing:
         raise ReviewError(f"{name} lacks the column(s) {', '.join(missing)}")
-    rows = []
+    return columns, _records(reader, name, len(columns))
+
+
+def _records(reader, name: str, width: int) -> Iterator[tuple[int, list[str]]]:
     try:
         for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue
-            rows.append(
-                (
-                    reader.line_num,
-                    {
-                        c: (record[i].strip() if i < len(record) else "")
-                        for i, c in enumerate(columns)
-                    },
-                )
-            )
+            if not "".join(record).strip():
+                continue  # a blank line, or a row of empty cells
+            n = len(record)
+            if n > width:
+                del record[width:]
+            elif n < width:
+                record.extend([""] * (width - n))
+            record.append("")
+            yield reader.line_num, record
     except csv.Error as e:
         raise ReviewError(f"{name} line {reader.line_num}: {e}") from None
-    return columns, rows
 
 
-@dataclass
+def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Rows of one file with upper-cased column names and their line numbers."""
+    columns, records = _open_csv(path, name)
+    return columns, [
+        (line, {c: record[i].strip() for i, c in enumerate(columns)}) for line, record in records
+    ]
+
+
+def _files(folders: list[Path], name: str):
+    """One file across several years' returns: (label, column positions, rows) per folder.
+
+    A column the file lacks is at the position of the empty cell ending every row.
+    """
+    for folder in folders:
+        label = f"{folder.name}/{name}" if len(folders) > 1 else name
+        columns, records = _open_csv(folder / name, label)
+        position = {c: i for i, c in enumerate(columns)}  # the last of a repeated name
+        yield label, lambda c, p=position, absent=len(columns): p.get(c, absent), records
+
+
+@dataclass(slots=True)
 class _Ep:
     file: str
     line: int
@@ -264,16 +294,6 @@ class _Ep:
     rpc: str | None
 
 
-def _read_all(folders: list[Path], name: str) -> list[tuple[str, int, dict]]:
-    """The rows of one file across several years' returns, labelled with their file."""
-    out = []
-    for folder in folders:
-        label = f"{folder.name}/{name}" if len(folders) > 1 else name
-        _, rows = read_csv(folder / name, label)
-        out.extend((label, line, row) for line, row in rows)
-    return out
-
-
 def _is_date(value: str) -> bool:
     try:
         parse_903_date(value)
@@ -282,11 +302,45 @@ def _is_date(value: str) -> bool:
     return True
 
 
+def _date_reader() -> Callable[[str], date]:
+    """``parse_903_date`` remembering each text it has seen (a return repeats its dates)."""
+    seen: dict[str, date | None] = {}
+
+    def read(value: str) -> date:
+        try:
+            day = seen[value]
+        except KeyError:
+            try:
+                day = parse_903_date(value)
+            except ValueError:
+                day = None
+            seen[value] = day
+        if day is None:
+            raise ValueError(value)
+        return day
+
+    return read
+
+
+def _valid_child_id(cid: str) -> bool:
+    if not cid or len(cid) > 64:
+        return False
+    return cid.isalnum() or not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in cid)
+
+
+_EPISODE_CODES = (
+    ("reason for new episode", True),
+    ("legal status", True),
+    ("placement", True),
+    ("reason ceased", False),
+    ("reason for placement change", False),
+)
+
+
 def _parse(folders: list[Path], plan: Plan, today: date):
-    header_rows = _read_all(folders, "header.csv")
-    episode_rows = _read_all(folders, "episodes.csv")
-    review_rows = _read_all(folders, "reviews.csv")
+    """Read and check the three files, row by row; collect every rejected row."""
     bad_children: set[str] = set()
+    read_date = _date_reader()
 
     def reject(file, line, child, reason):
         plan.rejects.append(Reject(file, line, child, reason))
@@ -294,133 +348,144 @@ def _parse(folders: list[Path], plan: Plan, today: date):
 
     headers: dict[str, dict] = {}
     seen_in: dict[str, str] = {}
-    for file, line, row in header_rows:
-        cid = row["CHILD"]
-        if (
-            not cid
-            or len(cid) > 64
-            or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in cid)
-        ):
-            reject(file, line, cid, f"invalid child id {cid!r}")
-            continue
-        try:
-            dob = parse_903_date(row["DOB"])
-        except ValueError:
-            reject(file, line, cid, f"impossible date of birth {row['DOB']!r}")
-            continue
-        sex = row.get("SEX", "")
-        if sex not in ("", "1", "2"):
-            reject(file, line, cid, f"unknown SEX code {sex!r} (1 or 2)")
-            continue
-        if cid in headers:
-            if seen_in[cid] == file:
-                reject(file, line, cid, "child listed twice")
-            elif headers[cid]["dob"] != dob:
-                reject(file, line, cid, f"date of birth differs from {seen_in[cid]}")
-            continue  # the same child in another year's return
-        headers[cid] = {"dob": dob, "gender": {"1": "M", "2": "F"}.get(sex), "line": line}
-        seen_in[cid] = file
+    for file, col, rows in _files(folders, "header.csv"):
+        i_child, i_dob, i_sex = col("CHILD"), col("DOB"), col("SEX")
+        for line, row in rows:
+            cid = row[i_child].strip()
+            if not _valid_child_id(cid):
+                reject(file, line, cid, f"invalid child id {cid!r}")
+                continue
+            try:
+                dob = read_date(row[i_dob].strip())
+            except ValueError:
+                reject(file, line, cid, f"impossible date of birth {row[i_dob].strip()!r}")
+                continue
+            sex = row[i_sex].strip()
+            if sex not in ("", "1", "2"):
+                reject(file, line, cid, f"unknown SEX code {sex!r} (1 or 2)")
+                continue
+            if cid in headers:
+                if seen_in[cid] == file:
+                    reject(file, line, cid, "child listed twice")
+                elif headers[cid]["dob"] != dob:
+                    reject(file, line, cid, f"date of birth differs from {seen_in[cid]}")
+                continue  # the same child in another year's return
+            headers[cid] = {"dob": dob, "gender": {"1": "M", "2": "F"}.get(sex), "line": line}
+            seen_in[cid] = file
+    del seen_in
 
+    lists = [codes.CODE_LISTS[kind] for kind, _ in _EPISODE_CODES]
+    rne_codes, ls_codes, place_codes, rec_codes, rpc_codes = lists
     episodes: dict[str, list[_Ep]] = defaultdict(list)
     by_start: dict[tuple[str, date], _Ep] = {}
-    for file, line, row in episode_rows:
-        cid = row["CHILD"]
-        if cid not in headers:
-            reject(file, line, cid, "child not in header.csv")
-            continue
-        try:
-            start = parse_903_date(row["DECOM"])
-            end = parse_903_date(row["DEC"]) if row.get("DEC") else None
-        except ValueError:
-            bad = row["DECOM"] if not _is_date(row["DECOM"]) else row.get("DEC")
-            reject(file, line, cid, f"impossible date {bad!r}")
-            continue
-        if start > today:
-            reject(file, line, cid, f"DECOM {start} is in the future")
-            continue
-        problems = []
-        for kind, value, required in (
-            ("reason for new episode", row["RNE"], True),
-            ("legal status", row["LS"], True),
-            ("placement", row["PLACE"], True),
-            ("reason ceased", row.get("REC", ""), False),
-            ("reason for placement change", row.get("REASON_PLACE_CHANGE", ""), False),
-        ):
-            if not value and not required:
+    for file, col, rows in _files(folders, "episodes.csv"):
+        i_child, i_decom, i_dec = col("CHILD"), col("DECOM"), col("DEC")
+        i_rne, i_ls, i_place = col("RNE"), col("LS"), col("PLACE")
+        i_rec, i_rpc = col("REC"), col("REASON_PLACE_CHANGE")
+        for line, row in rows:
+            cid = row[i_child].strip()
+            if cid not in headers:
+                reject(file, line, cid, "child not in header.csv")
                 continue
-            if value.upper() not in codes.CODE_LISTS[kind]:
-                problems.append(f"unknown {kind} code {value!r}")
-        if problems:
-            reject(file, line, cid, "; ".join(problems))
-            continue
-        if end is not None and end < start:
-            reject(file, line, cid, f"DEC {end} is before DECOM {start}")
-            continue
-        if bool(end) != bool(row.get("REC")):
-            reject(file, line, cid, "DEC and REC must be given together")
-            continue
-        if start < headers[cid]["dob"]:
-            reject(file, line, cid, f"DECOM {start} is before the date of birth")
-            continue
-        ep = _Ep(
-            file,
-            line,
-            start,
-            row["RNE"].upper(),
-            row["LS"].upper(),
-            row["PLACE"].upper(),
-            end,
-            row.get("REC", "").upper() or None,
-            row.get("REASON_PLACE_CHANGE", "").upper() or None,
-        )
-        twin = by_start.get((cid, start))
-        if twin is not None:
-            if twin.file == file:
-                reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
-            elif (twin.rne, twin.ls, twin.place) != (ep.rne, ep.ls, ep.place):
-                reject(file, line, cid, f"the episode from {start} differs in {twin.file}")
-            elif twin.end is None and ep.end is not None:
-                # The same episode, closed in a later year's return: take it closed.
-                episodes[cid][episodes[cid].index(twin)] = ep
-                by_start[(cid, start)] = ep
-            elif ep.end is not None and (twin.end, twin.rec) != (ep.end, ep.rec):
-                reject(file, line, cid, f"the episode from {start} ends differently elsewhere")
-            continue
-        episodes[cid].append(ep)
-        by_start[(cid, start)] = ep
+            decom, dec = row[i_decom].strip(), row[i_dec].strip()
+            try:
+                start = read_date(decom)
+                end = read_date(dec) if dec else None
+            except ValueError:
+                bad = decom if not _is_date(decom) else dec
+                reject(file, line, cid, f"impossible date {bad!r}")
+                continue
+            if start > today:
+                reject(file, line, cid, f"DECOM {start} is in the future")
+                continue
+            rne, ls, place = row[i_rne].strip(), row[i_ls].strip(), row[i_place].strip()
+            rec, rpc = row[i_rec].strip(), row[i_rpc].strip()
+            rne, ls, place, rec, rpc = (
+                rne.upper(),
+                ls.upper(),
+                place.upper(),
+                rec.upper(),
+                rpc.upper(),
+            )
+            if (
+                rne not in rne_codes
+                or ls not in ls_codes
+                or place not in place_codes
+                or (rec and rec not in rec_codes)
+                or (rpc and rpc not in rpc_codes)
+            ):
+                problems = []
+                given = [row[i].strip() for i in (i_rne, i_ls, i_place, i_rec, i_rpc)]
+                for (kind, required), value, known in zip(
+                    _EPISODE_CODES, given, lists, strict=True
+                ):
+                    if (value or required) and value.upper() not in known:
+                        problems.append(f"unknown {kind} code {value!r}")
+                reject(file, line, cid, "; ".join(problems))
+                continue
+            if end is not None and end < start:
+                reject(file, line, cid, f"DEC {end} is before DECOM {start}")
+                continue
+            if bool(end) != bool(rec):
+                reject(file, line, cid, "DEC and REC must be given together")
+                continue
+            if start < headers[cid]["dob"]:
+                reject(file, line, cid, f"DECOM {start} is before the date of birth")
+                continue
+            ep = _Ep(file, line, start, rne, ls, place, end, rec or None, rpc or None)
+            twin = by_start.get((cid, start))
+            if twin is not None:
+                if twin.file == file:
+                    reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
+                elif (twin.rne, twin.ls, twin.place) != (ep.rne, ep.ls, ep.place):
+                    reject(file, line, cid, f"the episode from {start} differs in {twin.file}")
+                elif twin.end is None and ep.end is not None:
+                    # The same episode, closed in a later year's return: take it closed.
+                    episodes[cid][episodes[cid].index(twin)] = ep
+                    by_start[(cid, start)] = ep
+                elif ep.end is not None and (twin.end, twin.rec) != (ep.end, ep.rec):
+                    reject(file, line, cid, f"the episode from {start} ends differently elsewhere")
+                continue
+            episodes[cid].append(ep)
+            by_start[(cid, start)] = ep
+    del by_start
 
+    participation = codes.PARTICIPATION
     reviews: dict[str, list[tuple[str, int, date, str | None]]] = defaultdict(list)
     review_seen: dict[tuple[str, date], str | None] = {}
-    for file, line, row in review_rows:
-        cid = row["CHILD"]
-        if cid not in headers:
-            reject(file, line, cid, "child not in header.csv")
-            continue
-        try:
-            day = parse_903_date(row["REVIEW"])
-        except ValueError:
-            reject(file, line, cid, f"impossible review date {row['REVIEW']!r}")
-            continue
-        if day > today:
-            reject(file, line, cid, f"review date {day} is in the future")
-            continue
-        pn = (row.get("REVIEW_CODE") or "").upper() or None
-        if pn and pn not in codes.PARTICIPATION:
-            reject(file, line, cid, f"unknown participation code {pn!r}")
-            continue
-        age = age_on(headers[cid]["dob"], day)
-        if pn == "PN0" and age >= 4:
-            reject(file, line, cid, f"PN0 for a child aged {age} on the review date")
-            continue
-        if pn and pn != "PN0" and age < 4:
-            reject(file, line, cid, f"{pn} for a child under 4 (use PN0)")
-            continue
-        if (cid, day) in review_seen:
-            if review_seen[(cid, day)] != pn:
-                reject(file, line, cid, f"two reviews recorded on {day}")
-            continue
-        review_seen[(cid, day)] = pn
-        reviews[cid].append((file, line, day, pn))
+    for file, col, rows in _files(folders, "reviews.csv"):
+        i_child, i_review, i_code = col("CHILD"), col("REVIEW"), col("REVIEW_CODE")
+        for line, row in rows:
+            cid = row[i_child].strip()
+            head = headers.get(cid)
+            if head is None:
+                reject(file, line, cid, "child not in header.csv")
+                continue
+            try:
+                day = read_date(row[i_review].strip())
+            except ValueError:
+                reject(file, line, cid, f"impossible review date {row[i_review].strip()!r}")
+                continue
+            if day > today:
+                reject(file, line, cid, f"review date {day} is in the future")
+                continue
+            pn = row[i_code].strip().upper() or None
+            if pn and pn not in participation:
+                reject(file, line, cid, f"unknown participation code {pn!r}")
+                continue
+            age = age_on(head["dob"], day)
+            if pn == "PN0" and age >= 4:
+                reject(file, line, cid, f"PN0 for a child aged {age} on the review date")
+                continue
+            if pn and pn != "PN0" and age < 4:
+                reject(file, line, cid, f"{pn} for a child under 4 (use PN0)")
+                continue
+            if (cid, day) in review_seen:
+                if review_seen[(cid, day)] != pn:
+                    reject(file, line, cid, f"two reviews recorded on {day}")
+                continue
+            review_seen[(cid, day)] = pn
+            reviews[cid].append((file, line, day, pn))
     return headers, episodes, reviews, bad_children, reject
 
 
@@ -452,6 +517,43 @@ def _periods(cid, eps: list[_Ep], reject) -> list[list[_Ep]] | None:
     return periods
 
 
+@contextmanager
+def _no_gc():
+    """Pause the cyclic garbage collector while an import builds its many small objects.
+
+    They hold no reference cycles (reference counting frees them); without the pause the
+    collector walks them all again and again, which costs more time than the import.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+# SQLite's page cache during an import: the index of held reviews by recording date is
+# written in date order, not in the order of the rows; it must fit (about 20 bytes a review).
+CACHE_KIB = 32 * 1024
+
+
+@contextmanager
+def _page_cache(conn, kib: int):
+    """A page cache of at least ``kib`` KiB on this connection while the block runs."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    has = -before if before < 0 else before * page_size // 1024
+    if has >= kib:
+        yield
+        return
+    conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def import_903(
     store,
     folder: str | Path,
@@ -472,34 +574,28 @@ def import_903(
         if not f.is_dir():
             raise ReviewError(f"{str(f)!r} is not a folder holding the 903 files")
     plan = Plan()
-    headers, episodes, reviews, bad, reject = _parse(folders, plan, today)
-    cal = store.calendar
-    policy = store.schedule_policy
-
-    built = {}
-    for cid, head in headers.items():
-        if cid in bad:
-            continue
-        periods = _periods(cid, episodes.get(cid, []), reject) if cid in episodes else []
-        if periods is None:
-            continue
-        placed = _place_reviews(cid, periods, reviews.get(cid, []), reject)
-        if placed is None:
-            continue
-        built[cid] = (head, periods, placed)
-    for cid in bad:
-        built.pop(cid, None)
+    with _no_gc():
+        headers, episodes, reviews, bad, reject = _parse(folders, plan, today)
+        built = {}
+        for cid, head in headers.items():
+            if cid in bad:
+                continue
+            periods = _periods(cid, episodes.get(cid, []), reject) if cid in episodes else []
+            if periods is None:
+                continue
+            placed = _place_reviews(cid, periods, reviews.get(cid, []), reject)
+            if placed is None:
+                continue
+            built[cid] = (head, periods, placed)
+        del headers, episodes, reviews
+        for cid in bad:
+            built.pop(cid, None)
     if plan.rejects and not skip_rejected:
         return plan
 
-    stamp = now_iso()
-    total = len(built)
     try:
-        with store.write():
-            for i, (cid, (head, periods, placed)) in enumerate(sorted(built.items()), 1):
-                _merge_child(store, cid, head, periods, placed, plan, cal, policy, stamp, today)
-                if progress and (i % 200 == 0 or i == total):
-                    progress(i, total)
+        with _page_cache(store.conn, CACHE_KIB), store.write(), _no_gc():
+            _Writer(store, plan, today).run(built, progress)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -529,6 +625,404 @@ def _place_reviews(cid, periods, child_reviews, reject):
             reject(file, line, cid, f"review on {day} is outside every period of care")
             return None
     return placed
+
+
+class _MemoCalendar:
+    """The authority's working calendar, remembering its answers: an import asks the same
+    few thousand dates the same questions hundreds of thousands of times."""
+
+    def __init__(self, cal):
+        self._cal = cal
+        for name in ("add_months", "add_working_days", "subtract_working_days", "add_weeks"):
+            setattr(self, name, lru_cache(maxsize=None)(getattr(cal, name)))
+
+    def __getattr__(self, name):
+        return getattr(self._cal, name)
+
+
+# Children the import creates are written this many at a time, one statement per table.
+BATCH = 1000
+# The rows of a batch, staged in temporary tables of these names and columns.
+_STAGE = "import903_"
+_STAGED = {
+    "children": ("id", "first_name", "last_name", "dob", "gender", "created_at"),
+    "periods": (
+        "id", "child_id", "start_date", "end_date", "reason_ceased", "next_number",
+        "next_due", "next_rule", "next_earliest", "next_detail", "allocation_due",
+        "pathway_due",
+    ),
+    "episodes": (
+        "period_id", "child_id", "start_date", "end_date", "rne", "legal_status", "placement",
+        "reason_place_change", "reason_ceased",
+    ),
+    "reviews": (
+        "child_id", "period_id", "number", "deadline", "rule", "status", "booked_date",
+        "recording_date", "held_date", "participation", "meeting", "late_reason",
+        "created_at", "updated_at",
+    ),
+    "summary": ("child_id", "periods", "episodes", "reviews"),  # for the audit trail
+}  # fmt: skip
+# Children already in the database are read this many at a time, to compare with the return.
+READ_CHUNK = 500
+
+
+class _Writer:
+    """Write an import inside the open transaction, child by child in id order.
+
+    A child not yet in the database (the common case) takes the fast path: all its rows,
+    with the deadlines the rules set, are built in Python and inserted in batches, one
+    ``executemany`` per table, with the per-row audit triggers paused; one audit row per
+    child records what was imported. A child already held is first compared with the
+    return in memory; only a child that differs is merged row by row (``_merge_child``),
+    each change audited by the triggers. Rows get the same ids as one-by-one inserts.
+    """
+
+    def __init__(self, store, plan: Plan, today: date):
+        self.store = store
+        self.conn = store.conn
+        self.plan = plan
+        self.today = today
+        self.stamp = now_iso()
+        self.cal = _MemoCalendar(store.calendar)
+        self.policy = store.schedule_policy
+        self.new: list[tuple] = []  # (child row, [(period row, episode rows, review rows)])
+        self.staging = False
+
+    def run(self, built: dict, progress) -> None:
+        cids = sorted(built)
+        held = self._held(cids)
+        queue = [cid for cid in cids if cid in held]
+        state: dict[str, tuple] = {}
+        read = 0
+        total = len(cids)
+        for i, cid in enumerate(cids, 1):
+            head, periods, placed = built[cid]
+            if cid in held:
+                if cid not in state:
+                    chunk = queue[read : read + READ_CHUNK]
+                    read += len(chunk)
+                    state.update(self._read(chunk))
+                if _unchanged(state.pop(cid), head, periods, placed):
+                    self.plan.unchanged_children += 1
+                else:
+                    self._merge(cid, head, periods, placed)
+            elif _touching(periods):
+                # A period starting the day the one before ended: the merge finds the first
+                # when it looks for the second, as it always has.
+                self._merge(cid, head, periods, placed)
+            else:
+                self._add(cid, head, periods, placed)
+                if len(self.new) >= BATCH:
+                    self._flush()
+            if progress and (i % 200 == 0 or i == total):
+                progress(i, total)
+        self._flush()
+        self._drop_staging()
+
+    def _merge(self, cid: str, head: dict, periods, placed) -> None:
+        self._flush()  # first, so that rows get the ids the one-by-one import gave them
+        _merge_child(
+            self.store, cid, head, periods, placed, self.plan, self.cal, self.policy,
+            self.stamp, self.today,
+        )  # fmt: skip
+
+    def _chunks(self, ids: list[str]):
+        for k in range(0, len(ids), READ_CHUNK):
+            part = ids[k : k + READ_CHUNK]
+            yield part, ",".join("?" * len(part))
+
+    def _held(self, cids: list[str]) -> set[str]:
+        """The children of the return the database already holds (or has periods for)."""
+        held: set[str] = set()
+        for part, marks in self._chunks(cids):
+            held.update(
+                r[0]
+                for r in self.conn.execute(f"SELECT id FROM children WHERE id IN ({marks})", part)
+            )
+            held.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT DISTINCT child_id FROM periods WHERE child_id IN ({marks})", part
+                )
+            )
+        return held
+
+    def _read(self, cids: list[str]) -> dict[str, tuple]:
+        """What the database holds of these children, as ``_unchanged`` compares it."""
+        marks = ",".join("?" * len(cids))
+        children = {
+            r[0]: (r[1], r[2])
+            for r in self.conn.execute(
+                f"SELECT id, dob, gender FROM children WHERE id IN ({marks})", cids
+            )
+        }
+        periods: dict[str, list[tuple]] = defaultdict(list)
+        for r in self.conn.execute(
+            "SELECT child_id, id, start_date, end_date, reason_ceased FROM periods "
+            f"WHERE child_id IN ({marks}) ORDER BY child_id, start_date, id",
+            cids,
+        ):
+            periods[r[0]].append(tuple(r)[1:])
+        episodes: dict[int, list[tuple]] = defaultdict(list)
+        for r in self.conn.execute(
+            "SELECT period_id, start_date, end_date, rne, legal_status, placement, "
+            "reason_place_change, reason_ceased FROM episodes WHERE period_id IN "
+            f"(SELECT id FROM periods WHERE child_id IN ({marks}))",
+            cids,
+        ):
+            episodes[r[0]].append(tuple(r)[1:])
+        reviews: dict[int, list[tuple]] = defaultdict(list)
+        for r in self.conn.execute(
+            "SELECT period_id, recording_date, participation FROM reviews WHERE status = 'held' "
+            f"AND period_id IN (SELECT id FROM periods WHERE child_id IN ({marks}))",
+            cids,
+        ):
+            reviews[r[0]].append(tuple(r)[1:])
+        return {
+            cid: (
+                children.get(cid),
+                periods.get(cid, []),
+                {p[0]: episodes.get(p[0], []) for p in periods.get(cid, [])},
+                {p[0]: reviews.get(p[0], []) for p in periods.get(cid, [])},
+            )
+            for cid in cids
+        }
+
+    def _add(self, cid: str, head: dict, periods, placed) -> None:
+        """A new child's rows, with the deadlines ``_merge_child`` would have stored."""
+        cal, policy, stamp, plan = self.cal, self.policy, self.stamp, self.plan
+        dob = head["dob"]
+        rows = []
+        pathway = None
+        for eps, period_reviews in zip(periods, placed, strict=True):
+            start = eps[0].start
+            last = eps[-1]
+            end = last.end if last.end and last.rec != "X1" else None
+            steps = tuple(
+                rules.Episode(
+                    start=e.start,
+                    legal_status=e.ls,
+                    placement=e.place,
+                    rne=e.rne,
+                    reason_place_change=e.rpc,
+                )
+                for e in eps
+            )
+            # Each held review gets the deadline in force before the day's own changes.
+            held: list[rules.HeldReview] = []
+            review_rows = []
+            for number, (day, pn) in enumerate(period_reviews, 1):
+                known = 1
+                while known < len(steps) and steps[known].start < day:
+                    known += 1
+                nxt = rules.next_review(
+                    rules.Period(start=start, episodes=steps[:known], reviews=tuple(held)),
+                    cal,
+                    policy,
+                )
+                key = day.isoformat()
+                review_rows.append(
+                    (
+                        number,
+                        nxt.due.isoformat(),
+                        nxt.rule,
+                        key,
+                        pn,
+                        LATE_IMPORTED if day > nxt.due else None,
+                    )
+                )
+                held.append(rules.HeldReview(day))
+            # The period's next deadline (``Store.refresh_period``).
+            nxt = (
+                None
+                if end
+                else rules.next_review(
+                    rules.Period(start=start, episodes=steps, reviews=tuple(held)), cal, policy
+                )
+            )
+            if pathway is None:
+                pathway = rules.pathway_plan_due(dob, cal).isoformat()
+            period_row = (
+                cid,
+                start.isoformat(),
+                end.isoformat() if end else None,
+                last.rec if end else None,
+                nxt.number if nxt else None,
+                nxt.due.isoformat() if nxt else None,
+                nxt.rule if nxt else None,
+                nxt.earliest.isoformat() if nxt and nxt.earliest else None,
+                nxt.detail if nxt else None,
+                rules.allocation_due(start, cal, None).isoformat(),
+                pathway,
+            )
+            episode_rows = [
+                (
+                    cid,
+                    e.start.isoformat(),
+                    e.end.isoformat() if e.end else None,
+                    e.rne,
+                    e.ls,
+                    e.place,
+                    e.rpc,
+                    e.rec,
+                )
+                for e in eps
+            ]
+            rows.append((period_row, episode_rows, review_rows))
+            plan.periods_new += 1
+            plan.episodes_new += len(episode_rows)
+            plan.reviews_new += len(review_rows)
+        self.new.append(((cid, "", "", dob.isoformat(), head["gender"], stamp), rows))
+        plan.children_new += 1
+
+    def _flush(self) -> None:
+        """Insert the new children gathered so far.
+
+        Their rows are staged in temporary tables and moved with one ``INSERT … SELECT``
+        per table: one statement rather than one per row, whose statement journal and
+        trigger set-up would cost more than the rows themselves.
+        """
+        if not self.new:
+            return
+        conn, stamp = self.conn, self.stamp
+        next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM periods").fetchone()[0]
+        staged: dict[str, list[tuple]] = {table: [] for table in _STAGED}
+        children, periods, episodes, reviews, summary = staged.values()
+        for child, rows in self.new:
+            cid = child[0]
+            children.append(child)
+            n_episodes = n_reviews = 0
+            for period_row, episode_rows, review_rows in rows:
+                pid = next_id
+                next_id += 1
+                periods.append((pid, *period_row))
+                episodes.extend((pid, *e) for e in episode_rows)
+                reviews.extend(
+                    (cid, pid, n, due, rule, "held", day, day, day, pn, 1, late, stamp, stamp)
+                    for n, due, rule, day, pn, late in review_rows
+                )
+                n_episodes += len(episode_rows)
+                n_reviews += len(review_rows)
+            summary.append((cid, len(rows), n_episodes, n_reviews))
+        self.new = []
+        if not self.staging:
+            for table, columns in _STAGED.items():
+                conn.execute(f"DROP TABLE IF EXISTS temp.{_STAGE}{table}")
+                conn.execute(f"CREATE TEMP TABLE {_STAGE}{table} ({', '.join(columns)})")
+            self.staging = True
+        for table, rows in staged.items():
+            marks = ", ".join("?" * len(_STAGED[table]))
+            conn.executemany(f"INSERT INTO temp.{_STAGE}{table} VALUES ({marks})", rows)
+        audit = self._audit_switch()
+        if audit == "on":
+            self._set_audit("off")
+        for table, columns in _STAGED.items():
+            if table != "summary":
+                names = ", ".join(columns)
+                conn.execute(
+                    f"INSERT INTO main.{table} ({names}) SELECT {names} "
+                    f"FROM temp.{_STAGE}{table} ORDER BY rowid"
+                )
+        if audit == "on":
+            self._set_audit("on")
+            conn.execute(self._summary_sql())
+        for table in _STAGED:
+            conn.execute(f"DELETE FROM temp.{_STAGE}{table}")
+
+    def _drop_staging(self) -> None:
+        if self.staging:
+            for table in _STAGED:
+                self.conn.execute(f"DROP TABLE temp.{_STAGE}{table}")
+            self.staging = False
+
+    def _audit_switch(self) -> str | None:
+        """The audit triggers' switch in this transaction: 'on', 'off', or None (no trail)."""
+        if not self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'"
+        ).fetchone():
+            return None
+        row = self.conn.execute("SELECT value FROM _context WHERE key = 'audit'").fetchone()
+        return "off" if row is not None and row[0] == "off" else "on"
+
+    def _set_audit(self, value: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO _context (key, value) VALUES ('audit', ?)", [value]
+        )
+
+    def _summary_sql(self) -> str:
+        """One audit row per child created: the child's row, as the insert trigger writes
+        it, and how many periods, episodes and held reviews the import gave it."""
+        columns = [
+            r[1]
+            for r in self.conn.execute("PRAGMA table_info(children)")
+            if r[1] not in DERIVED.get("children", ())
+        ]
+        values = ", ".join(f"'{c}', c.\"{c}\"" for c in columns)
+        return (
+            "INSERT INTO audit (at, user, command, table_name, row_key, child_id, action, "
+            "before, after) SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+            "(SELECT value FROM _context WHERE key = 'user'), "
+            "(SELECT value FROM _context WHERE key = 'command'), 'children', c.id, c.id, "
+            f"'insert', NULL, json_object({values}, 'imported', json_object('periods', "
+            "s.periods, 'episodes', s.episodes, 'reviews', s.reviews)) "
+            f"FROM temp.{_STAGE}summary s JOIN main.children c ON c.id = s.child_id "
+            "ORDER BY s.rowid"
+        )
+
+
+def _touching(periods: list[list[_Ep]]) -> bool:
+    """Whether a period of care starts on the day the one before it ended."""
+    return any(a[-1].end == b[0].start for a, b in zip(periods, periods[1:], strict=False))
+
+
+def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
+    """True when ``_merge_child`` would change nothing for this child: the same lookups and
+    comparisons, made on what ``_Writer._read`` read. Anything ambiguous (two rows where the
+    merge takes the first) counts as a change, so the merge itself decides."""
+    child, child_periods, episodes, reviews = state
+    if child is None:
+        return False
+    if child != (head["dob"].isoformat(), head["gender"] or child[1]):
+        return False
+    for eps, period_reviews in zip(periods, placed, strict=True):
+        start = eps[0].start.isoformat()
+        last = eps[-1]
+        end = last.end.isoformat() if last.end and last.rec != "X1" else None
+        rec = last.rec if end else None
+        matches = [p for p in child_periods if p[1] == start]
+        if not matches and eps[0].rne != "S":
+            matches = [p for p in child_periods if p[1] < start and (p[2] or "9999-12-31") >= start]
+        if len(matches) != 1:
+            return False
+        period_id, _, p_end, p_rec = matches[0]
+        if (p_end, p_rec) != (end, rec) and end is not None:
+            return False
+        held = episodes[period_id]
+        for ep in eps:
+            day = ep.start.isoformat()
+            found = [e for e in held if e[0] == day]
+            if len(found) != 1:
+                return False
+            values = (
+                ep.end.isoformat() if ep.end else None,
+                ep.rne,
+                ep.ls,
+                ep.place,
+                ep.rpc,
+                ep.rec,
+            )
+            if found[0][1:] != values and not (values[0] is None and found[0][1]):
+                return False
+        stored: dict[str, str | None] = {}
+        for day, pn in reviews[period_id]:
+            if day in stored:
+                return False
+            stored[day] = pn
+        for day, pn in period_reviews:
+            key = day.isoformat()
+            if key not in stored or (pn and stored[key] != pn):
+                return False
+    return True
 
 
 def _merge_child(store, cid, head, periods, placed, plan, cal, policy, stamp, today):
