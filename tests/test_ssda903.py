@@ -11,6 +11,8 @@ period of care).
 from __future__ import annotations
 
 import csv
+import gc
+import json
 import re
 import shutil
 import sqlite3
@@ -1451,6 +1453,277 @@ def test_missing_file_in_one_of_several_folders_names_it(initialised, tmp_path):
     msg = initialised.refused("import", "ssda903", first, second)
     assert "episodes.csv not found" in msg
     assert str(second) in msg
+
+
+# --- import: new children in batches, children already held compared first --------------------
+#
+# A child not yet in the database is written in batches (``_Writer._add``/``_flush``), with
+# the deadlines the one-by-one merge (``_merge_child``) would store; a child already held is
+# compared with the return in memory (``_unchanged``) and merged only when it differs. The
+# one-by-one path is forced here to check that both give the same database, ids included.
+
+STAMP = "2026-07-01T09:00:00+00:00"
+
+
+def _rows(db: Path) -> list[str]:
+    """The database as SQL text, without its audit trail and when its migrations ran."""
+    return [line for line in without_audit(db) if not line.startswith('INSERT INTO "_migr')]
+
+
+def _one_by_one(monkeypatch) -> None:
+    """Every child through ``_merge_child``, as before the batches."""
+    from reviewcli import ssda903
+
+    monkeypatch.setattr(ssda903, "_touching", lambda periods: True)
+    monkeypatch.setattr(ssda903, "_unchanged", lambda *args: False)
+
+
+def _import_both_ways(monkeypatch, tmp_path, *imports) -> tuple[Path, Path, list, list]:
+    """Import each list of folders in turn into two fresh databases: in batches, and one by
+    one. Returns both databases and the import messages of each. A step may instead be SQL
+    to run on the database between imports."""
+    from reviewcli import ssda903
+
+    monkeypatch.setattr(ssda903, "now_iso", lambda: STAMP)
+    databases, messages = [], []
+    for way in ("batches", "one by one"):
+        cli = DbCli(tmp_path / f"{way}.db")
+        cli.ok("init")
+        said = []
+        with monkeypatch.context() as m:
+            if way == "one by one":
+                _one_by_one(m)
+            for step in imports:
+                if isinstance(step, str):
+                    with sqlite3.connect(cli.db) as conn:
+                        conn.execute(step)
+                    conn.close()
+                else:
+                    said.append(cli.line("import", "ssda903", *step))
+        messages.append(said)
+        databases.append(cli.db)
+    return databases[0], databases[1], messages[0], messages[1]
+
+
+def test_batches_give_the_database_the_one_by_one_import_gives(demo, tmp_path, monkeypatch):
+    root = demo["root"]
+    fast, slow, said_fast, said_slow = _import_both_ways(monkeypatch, tmp_path, [root / "all"])
+    assert said_fast == said_slow
+    assert _rows(fast) == _rows(slow)
+    assert imported(fast) == imported(demo["fresh"].db)
+
+
+def test_batches_and_merges_of_several_years_give_the_same_database(demo, tmp_path, monkeypatch):
+    """2025 first (every child new), then 2026 and 2027 (children held, changed or not,
+    between new ones), then 2027 again (every child unchanged)."""
+    root = demo["root"]
+    fast, slow, said_fast, said_slow = _import_both_ways(
+        monkeypatch, tmp_path, [root / "2025"], [root / "2026", root / "2027"], [root / "2027"]
+    )
+    assert said_fast == said_slow
+    assert _rows(fast) == _rows(slow)
+    second, third = said_fast[1:]
+    assert "0 new children" not in second and "0 unchanged" not in second, second
+    assert int(re.search(r"episodes \((\d+) updated\)", second)[1]) > 0, second
+    assert third.startswith("Imported: 0 new children (0 updated, "), third
+    assert third.endswith("0 periods, 0 episodes (0 updated), 0 reviews (0 updated)."), third
+
+
+def _a1(header=None, episodes=None, reviews=None) -> dict:
+    """The base return with A1's rows replaced."""
+    return {
+        "header": header or BASE_HEADER,
+        "episodes": (episodes or BASE_EPISODES[:2]) + BASE_EPISODES[2:],
+        "reviews": (reviews or BASE_REVIEWS[:2]) + BASE_REVIEWS[2:],
+    }
+
+
+ONE_CHANGE = {
+    "participation corrected": _a1(
+        reviews=[BASE_REVIEWS[0], rv("A1", "01/01/2012", "15/08/2025", "PN5")]
+    ),
+    "participation left blank": _a1(
+        reviews=[BASE_REVIEWS[0], rv("A1", "01/01/2012", "15/08/2025", "")]
+    ),
+    "a review more": _a1(reviews=[*BASE_REVIEWS[:2], rv("A1", "01/01/2012", "10/11/2025", "PN1")]),
+    "a review fewer": _a1(reviews=BASE_REVIEWS[:1]),
+    "date of birth corrected": _a1(header=[h("A1", "02/01/2012", "1"), BASE_HEADER[1]]),
+    "sex left blank": _a1(header=[h("A1", "01/01/2012", ""), BASE_HEADER[1]]),
+    "sex changed": _a1(header=[h("A1", "01/01/2012", "2"), BASE_HEADER[1]]),
+    "episode closed": _a1(episodes=NEWER_EPISODES[:2]),
+    "reason for the move changed": _a1(
+        episodes=[BASE_EPISODES[0], ep("A1", "01/08/2025", rne="P", place="K2", rpc="CARPL")]
+    ),
+    "episode moved to another placement": _a1(
+        episodes=[BASE_EPISODES[0], ep("A1", "01/08/2025", rne="P", place="K1", rpc="CHILD")]
+    ),
+    "a later episode only": _a1(episodes=[BASE_EPISODES[1]], reviews=[BASE_REVIEWS[1]]),
+    "an episode more": _a1(
+        episodes=[
+            BASE_EPISODES[0],
+            ep("A1", "01/08/2025", rne="P", place="K2", rpc="CHILD", dec="01/10/2025", rec="X1"),
+            ep("A1", "01/10/2025", rne="L", ls="C1", place="K2"),
+        ]
+    ),
+    "a new period": _a1(
+        episodes=[
+            BASE_EPISODES[0],
+            ep("A1", "01/08/2025", rne="P", place="K2", rpc="CHILD", dec="01/09/2025", rec="E4A"),
+            ep("A1", "01/02/2026"),
+        ],
+    ),
+}
+
+
+ONE_CHANGE["an episode not held, within a held period"] = _a1(
+    episodes=[ep("A1", "01/09/2025", rne="P", place="K1")],
+    reviews=[rv("A1", "01/01/2012", "10/11/2025", "PN1")],
+)
+
+
+@pytest.mark.parametrize("change", list(ONE_CHANGE))
+def test_one_change_is_found_and_merged_as_one_by_one(tmp_path, monkeypatch, change):
+    rows = ONE_CHANGE[change]
+    v1 = base_return(tmp_path / "v1")
+    v2 = write_return(tmp_path / "v2", rows["header"], rows["episodes"], rows["reviews"])
+    fast, slow, said_fast, said_slow = _import_both_ways(monkeypatch, tmp_path, [v1], [v2], [v2])
+    assert said_fast == said_slow
+    assert _rows(fast) == _rows(slow)
+    assert said_fast[2] == (
+        "Imported: 0 new children (0 updated, 2 unchanged), 0 periods, 0 episodes "
+        "(0 updated), 0 reviews (0 updated)."
+    )
+
+
+def test_a_period_ended_otherwise_in_the_database_takes_the_return_s_end(tmp_path, monkeypatch):
+    """Only the period differs (its reason, edited since): the merge puts the return's back."""
+    v1 = base_return(tmp_path / "v1")
+    edit = "UPDATE periods SET reason_ceased = 'E11' WHERE child_id = 'B1'"
+    fast, slow, said_fast, said_slow = _import_both_ways(
+        monkeypatch, tmp_path, [v1], edit, [v1], [v1]
+    )
+    assert said_fast == said_slow
+    assert _rows(fast) == _rows(slow)
+    assert "0 new children (1 updated, 1 unchanged)" not in said_fast[1]
+    assert query(fast, "SELECT reason_ceased FROM periods WHERE child_id = 'B1'") == [("E4A",)]
+
+
+def test_a_newer_return_is_idempotent_in_batches(initialised, tmp_path):
+    initialised.ok("import", "ssda903", base_return(tmp_path / "v1"))
+    v2 = write_return(tmp_path / "v2", BASE_HEADER, NEWER_EPISODES, NEWER_REVIEWS)
+    initialised.ok("import", "ssda903", v2)
+    before = without_audit(initialised.db)
+    audit_before = audit_count(initialised.db)
+    assert initialised.line("import", "ssda903", v2) == (
+        "Imported: 0 new children (0 updated, 2 unchanged), 0 periods, 0 episodes "
+        "(0 updated), 0 reviews (0 updated)."
+    )
+    assert without_audit(initialised.db) == before
+    assert audit_count(initialised.db) == audit_before
+
+
+def _trail(db: Path, after_id: int = 0) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM audit WHERE id > ?", [after_id])]
+    finally:
+        conn.close()
+
+
+def test_each_new_child_has_one_audit_row_of_what_was_imported(initialised, tmp_path):
+    initialised.ok("import", "ssda903", base_return(tmp_path / "r"))
+    trail = _trail(initialised.db)
+    assert [(r["table_name"], r["row_key"], r["child_id"], r["action"]) for r in trail] == [
+        ("children", "A1", "A1", "insert"),
+        ("children", "B1", "B1", "insert"),
+    ]
+    a1 = trail[0]
+    assert a1["command"] == "reviewcli import ssda903"
+    assert a1["user"] and a1["at"].endswith("Z")
+    assert a1["before"] is None
+    after = json.loads(a1["after"])
+    assert after["id"] == "A1"
+    assert (after["dob"], after["gender"]) == ("2012-01-01", "M")
+    assert after["created_at"] == query(initialised.db, "SELECT created_at FROM children")[0][0]
+    assert after["imported"] == {"periods": 1, "episodes": 2, "reviews": 2}
+    assert json.loads(trail[1]["after"])["imported"] == {
+        "periods": 1,
+        "episodes": 1,
+        "reviews": 1,
+    }
+
+    shown = initialised.json("audit", "--child", "A1")
+    assert [(r["command"], r["table_name"], r["action"]) for r in shown] == [
+        ("reviewcli import ssda903", "children", "insert")
+    ]
+    # The per-row triggers are on again for the next command.
+    mark = max(r["id"] for r in trail)
+    initialised.ok("episode", "end", "A1", "--date", "2026-06-30", "--reason", "E4A")
+    assert {r["table_name"] for r in _trail(initialised.db, mark)} >= {"periods", "episodes"}
+
+
+def test_a_newer_return_audits_new_children_once_and_each_change_row_by_row(initialised, tmp_path):
+    """A0, new, comes before A1 (changed) in id order: its batch is written first, and the
+    changes to A1 are audited by the triggers as before."""
+    initialised.ok("import", "ssda903", base_return(tmp_path / "v1"))
+    mark = query(initialised.db, "SELECT MAX(id) FROM audit")[0][0]
+    v2 = write_return(
+        tmp_path / "v2",
+        [h("A0", "01/01/2013"), *BASE_HEADER],
+        [ep("A0", "01/05/2025"), *NEWER_EPISODES],
+        [rv("A0", "01/01/2013", "20/05/2025", "PN1"), *NEWER_REVIEWS],
+    )
+    got = initialised.json("import", "ssda903", v2)
+    assert (got["children_new"], got["unchanged_children"], got["reviews_new"]) == (1, 1, 2)
+    trail = [(r["table_name"], r["action"], r["child_id"]) for r in _trail(initialised.db, mark)]
+    assert trail[0] == ("children", "insert", "A0")
+    assert sorted(trail[1:]) == sorted(
+        [
+            ("periods", "update", "A1"),
+            ("episodes", "update", "A1"),
+            ("reviews", "insert", "A1"),
+            ("reviews", "update", "A1"),
+        ]
+    )
+
+
+def test_an_import_with_the_audit_switched_off_writes_no_audit_rows(initialised, tmp_path):
+    from reviewcli.ssda903 import import_903
+
+    with open_store(initialised.db) as s:
+        s.audit_off = True
+        plan = import_903(s, base_return(tmp_path / "r"), today=date(2026, 7, 1))
+    assert plan.children_new == 2
+    assert audit_count(initialised.db) == 0
+    assert len(query(initialised.db, "SELECT id FROM reviews")) == 3
+
+
+def test_an_import_leaves_the_connection_as_it_found_it(initialised, tmp_path):
+    """The page cache is enlarged for the import only; the staging tables are dropped; the
+    garbage collector runs again."""
+    from reviewcli.ssda903 import import_903
+
+    with open_store(initialised.db) as s:
+        s.conn.execute("PRAGMA cache_size = -1000")
+        import_903(s, base_return(tmp_path / "r"), today=date(2026, 7, 1))
+        assert s.conn.execute("PRAGMA cache_size").fetchone()[0] == -1000
+        assert s.conn.execute("SELECT name FROM sqlite_temp_master").fetchall() == []
+        assert gc.isenabled()
+        assert not s.conn.in_transaction
+
+
+def test_read_csv_gives_each_row_by_column_name(tmp_path):
+    from reviewcli.ssda903 import read_csv
+
+    path = tmp_path / "header.csv"
+    path.write_text("child, dob ,Sex\n\nA1,01/01/2012\nB1, 15/06/2023 ,2,extra\n", "utf-8")
+    columns, rows = read_csv(path, "header.csv")
+    assert columns == ["CHILD", "DOB", "SEX"]
+    assert rows == [
+        (3, {"CHILD": "A1", "DOB": "01/01/2012", "SEX": ""}),
+        (4, {"CHILD": "B1", "DOB": "15/06/2023", "SEX": "2"}),
+    ]
 
 
 # --- import children ---------------------------------------------------------------------------

@@ -686,7 +686,9 @@ class _Writer:
         self.cal = _MemoCalendar(store.calendar)
         self.policy = store.schedule_policy
         self.new: list[tuple] = []  # (child row, [(period row, episode rows, review rows)])
-        self.staging = False
+        # The statement writing the audit rows of new children: None before the first
+        # batch, '' when writes are not audited (the audit table missing, or switched off).
+        self.summary: str | None = None
 
     def run(self, built: dict, progress) -> None:
         cids = sorted(built)
@@ -905,16 +907,12 @@ class _Writer:
                 n_reviews += len(review_rows)
             summary.append((cid, len(rows), n_episodes, n_reviews))
         self.new = []
-        if not self.staging:
-            for table, columns in _STAGED.items():
-                conn.execute(f"DROP TABLE IF EXISTS temp.{_STAGE}{table}")
-                conn.execute(f"CREATE TEMP TABLE {_STAGE}{table} ({', '.join(columns)})")
-            self.staging = True
+        if self.summary is None:
+            self._start_staging()
         for table, rows in staged.items():
             marks = ", ".join("?" * len(_STAGED[table]))
             conn.executemany(f"INSERT INTO temp.{_STAGE}{table} VALUES ({marks})", rows)
-        audit = self._audit_switch()
-        if audit == "on":
+        if self.summary:
             self._set_audit("off")
         for table, columns in _STAGED.items():
             if table != "summary":
@@ -923,26 +921,30 @@ class _Writer:
                     f"INSERT INTO main.{table} ({names}) SELECT {names} "
                     f"FROM temp.{_STAGE}{table} ORDER BY rowid"
                 )
-        if audit == "on":
+        if self.summary:
             self._set_audit("on")
-            conn.execute(self._summary_sql())
+            conn.execute(self.summary)
         for table in _STAGED:
             conn.execute(f"DELETE FROM temp.{_STAGE}{table}")
 
-    def _drop_staging(self) -> None:
-        if self.staging:
-            for table in _STAGED:
-                self.conn.execute(f"DROP TABLE temp.{_STAGE}{table}")
-            self.staging = False
-
-    def _audit_switch(self) -> str | None:
-        """The audit triggers' switch in this transaction: 'on', 'off', or None (no trail)."""
-        if not self.conn.execute(
+    def _start_staging(self) -> None:
+        """Create the staging tables; find out whether writes are audited."""
+        for table, columns in _STAGED.items():
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{_STAGE}{table}")
+            self.conn.execute(f"CREATE TEMP TABLE {_STAGE}{table} ({', '.join(columns)})")
+        audited = False
+        if self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'"
         ).fetchone():
-            return None
-        row = self.conn.execute("SELECT value FROM _context WHERE key = 'audit'").fetchone()
-        return "off" if row is not None and row[0] == "off" else "on"
+            switch = self.conn.execute("SELECT value FROM _context WHERE key = 'audit'").fetchone()
+            audited = switch is None or switch[0] != "off"
+        self.summary = self._summary_sql() if audited else ""
+
+    def _drop_staging(self) -> None:
+        if self.summary is not None:
+            for table in _STAGED:
+                self.conn.execute(f"DROP TABLE temp.{_STAGE}{table}")
+            self.summary = None
 
     def _set_audit(self, value: str) -> None:
         self.conn.execute(
