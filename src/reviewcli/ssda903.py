@@ -230,7 +230,7 @@ def _open_csv(path: Path, name: str) -> tuple[list[str], Iterator[tuple[int, lis
     del raw
     if "\x00" in text:
         raise ReviewError(f"{name} contains NUL bytes; it is not a CSV file")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(text))
     del text
     try:
         header = next(reader)
@@ -243,6 +243,18 @@ def _open_csv(path: Path, name: str) -> tuple[list[str], Iterator[tuple[int, lis
     if missing:
         raise ReviewError(f"{name} lacks the column(s) {', '.join(missing)}")
     return columns, _records(reader, name, len(columns))
+
+
+def _lines(text: str, chunk: int = 1 << 20) -> Iterator[str]:
+    """The lines of ``text`` with their endings (LF, CR LF or CR), as a file opened with
+    ``newline=""`` gives them, a megabyte at a time: a ``StringIO`` of the whole text would
+    hold four bytes a character."""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start + chunk)
+        stop = end if stop < 0 else stop + 1
+        yield from io.StringIO(text[start:stop], newline="")
+        start = stop
 
 
 def _records(reader, name: str, width: int) -> Iterator[tuple[int, list[str]]]:
@@ -370,14 +382,17 @@ def _parse(folders: list[Path], plan: Plan, today: date):
                 elif headers[cid]["dob"] != dob:
                     reject(file, line, cid, f"date of birth differs from {seen_in[cid]}")
                 continue  # the same child in another year's return
-            headers[cid] = {"dob": dob, "gender": {"1": "M", "2": "F"}.get(sex), "line": line}
+            headers[cid] = {"dob": dob, "gender": {"1": "M", "2": "F"}.get(sex)}
             seen_in[cid] = file
     del seen_in
+    # One string object for each child id and code, however many rows repeat it.
+    same = {cid: cid for cid in headers}
+    same.update((c, c) for kind, _ in _EPISODE_CODES for c in codes.CODE_LISTS[kind])
+    same.update((c, c) for c in codes.PARTICIPATION)
 
     lists = [codes.CODE_LISTS[kind] for kind, _ in _EPISODE_CODES]
     rne_codes, ls_codes, place_codes, rec_codes, rpc_codes = lists
-    episodes: dict[str, list[_Ep]] = defaultdict(list)
-    by_start: dict[tuple[str, date], _Ep] = {}
+    episodes: dict[str, dict[date, _Ep]] = defaultdict(dict)  # by child, by start
     for file, col, rows in _files(folders, "episodes.csv"):
         i_child, i_decom, i_dec = col("CHILD"), col("DECOM"), col("DEC")
         i_rne, i_ls, i_place = col("RNE"), col("LS"), col("PLACE")
@@ -387,6 +402,7 @@ def _parse(folders: list[Path], plan: Plan, today: date):
             if cid not in headers:
                 reject(file, line, cid, "child not in header.csv")
                 continue
+            cid = same[cid]
             decom, dec = row[i_decom].strip(), row[i_dec].strip()
             try:
                 start = read_date(decom)
@@ -432,8 +448,19 @@ def _parse(folders: list[Path], plan: Plan, today: date):
             if start < headers[cid]["dob"]:
                 reject(file, line, cid, f"DECOM {start} is before the date of birth")
                 continue
-            ep = _Ep(file, line, start, rne, ls, place, end, rec or None, rpc or None)
-            twin = by_start.get((cid, start))
+            ep = _Ep(
+                file,
+                line,
+                start,
+                same[rne],
+                same[ls],
+                same[place],
+                end,
+                same[rec] if rec else None,
+                same[rpc] if rpc else None,
+            )
+            held = episodes[cid]
+            twin = held.get(start)
             if twin is not None:
                 if twin.file == file:
                     reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
@@ -441,18 +468,15 @@ def _parse(folders: list[Path], plan: Plan, today: date):
                     reject(file, line, cid, f"the episode from {start} differs in {twin.file}")
                 elif twin.end is None and ep.end is not None:
                     # The same episode, closed in a later year's return: take it closed.
-                    episodes[cid][episodes[cid].index(twin)] = ep
-                    by_start[(cid, start)] = ep
+                    held[start] = ep
                 elif ep.end is not None and (twin.end, twin.rec) != (ep.end, ep.rec):
                     reject(file, line, cid, f"the episode from {start} ends differently elsewhere")
                 continue
-            episodes[cid].append(ep)
-            by_start[(cid, start)] = ep
-    del by_start
+            held[start] = ep
 
     participation = codes.PARTICIPATION
-    reviews: dict[str, list[tuple[str, int, date, str | None]]] = defaultdict(list)
-    review_seen: dict[tuple[str, date], str | None] = {}
+    # By child, by day: (file, line, participation).
+    reviews: dict[str, dict[date, tuple[str, int, str | None]]] = defaultdict(dict)
     for file, col, rows in _files(folders, "reviews.csv"):
         i_child, i_review, i_code = col("CHILD"), col("REVIEW"), col("REVIEW_CODE")
         for line, row in rows:
@@ -480,12 +504,12 @@ def _parse(folders: list[Path], plan: Plan, today: date):
             if pn and pn != "PN0" and age < 4:
                 reject(file, line, cid, f"{pn} for a child under 4 (use PN0)")
                 continue
-            if (cid, day) in review_seen:
-                if review_seen[(cid, day)] != pn:
+            held = reviews[same[cid]]
+            if day in held:
+                if held[day][2] != pn:
                     reject(file, line, cid, f"two reviews recorded on {day}")
                 continue
-            review_seen[(cid, day)] = pn
-            reviews[cid].append((file, line, day, pn))
+            held[day] = (file, line, same[pn] if pn else None)
     return headers, episodes, reviews, bad_children, reject
 
 
@@ -522,7 +546,7 @@ def _no_gc():
     """Pause the cyclic garbage collector while an import builds its many small objects.
 
     They hold no reference cycles (reference counting frees them); without the pause the
-    collector walks them all again and again, which costs more time than the import.
+    collector walks them all again and again: seconds, for a national-scale return.
     """
     was_on = gc.isenabled()
     gc.disable()
@@ -533,9 +557,10 @@ def _no_gc():
             gc.enable()
 
 
-# SQLite's page cache during an import: the index of held reviews by recording date is
-# written in date order, not in the order of the rows; it must fit (about 20 bytes a review).
-CACHE_KIB = 32 * 1024
+# SQLite's page cache during an import: the indexes of reviews by recording date and by
+# deadline are written in date order, not in the order of the rows; they must fit (about
+# 20 bytes a review each), or every row written reads and spills pages.
+CACHE_KIB = 64 * 1024
 
 
 @contextmanager
@@ -580,10 +605,15 @@ def import_903(
         for cid, head in headers.items():
             if cid in bad:
                 continue
-            periods = _periods(cid, episodes.get(cid, []), reject) if cid in episodes else []
+            periods = _periods(cid, list(episodes[cid].values()), reject) if cid in episodes else []
             if periods is None:
                 continue
-            placed = _place_reviews(cid, periods, reviews.get(cid, []), reject)
+            placed = _place_reviews(
+                cid,
+                periods,
+                [(f, n, day, pn) for day, (f, n, pn) in reviews.get(cid, {}).items()],
+                reject,
+            )
             if placed is None:
                 continue
             built[cid] = (head, periods, placed)
@@ -670,11 +700,12 @@ class _Writer:
     """Write an import inside the open transaction, child by child in id order.
 
     A child not yet in the database (the common case) takes the fast path: all its rows,
-    with the deadlines the rules set, are built in Python and inserted in batches, one
-    ``executemany`` per table, with the per-row audit triggers paused; one audit row per
+    with the deadlines the rules set, are built in Python and written in batches, one
+    statement per table, with the per-row audit triggers switched off; one audit row per
     child records what was imported. A child already held is first compared with the
-    return in memory; only a child that differs is merged row by row (``_merge_child``),
-    each change audited by the triggers. Rows get the same ids as one-by-one inserts.
+    return in memory (``_unchanged``); only a child that differs is merged row by row
+    (``_merge_child``), each change audited by the triggers as before. Rows get the ids
+    the one-by-one import gave them.
     """
 
     def __init__(self, store, plan: Plan, today: date):
