@@ -1175,10 +1175,7 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             [period_id],
         )
     }
-    # The rules see the whole period: episodes and reviews already held plus the return's.
-    info = store.period_input(period_id)
-    all_eps = info.episodes
-    held: list[rules.HeldReview] = list(info.reviews)
+    info = None
     for day, pn in period_reviews:
         key = day.isoformat()
         if key in stored:
@@ -1189,6 +1186,12 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
                 plan.reviews_updated += 1
                 changed = True
             continue
+        if info is None:
+            # The rules see the whole period: episodes and reviews already held plus the
+            # return's (read once the first review to add is met).
+            info = store.period_input(period_id)
+            all_eps = info.episodes
+            held: list[rules.HeldReview] = list(info.reviews)
         at_the_time = rules.Period(
             start=info.start,
             # The deadline in force before the day's own changes (a placement recorded the
@@ -1227,16 +1230,16 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
 
 
 def _renumber(conn, period_id: int) -> None:
-    ids = [
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM reviews WHERE period_id = ? AND status = 'held' "
-            "ORDER BY recording_date, id",
-            [period_id],
-        )
-    ]
-    for n, rid in enumerate(ids, 1):
-        conn.execute("UPDATE reviews SET number = ? WHERE id = ? AND number IS NOT ?", [n, rid, n])
+    """Number the held reviews of a period 1, 2, 3 … by recording date (only those whose
+    number changes are written)."""
+    held = conn.execute(
+        "SELECT id, number FROM reviews WHERE period_id = ? AND status = 'held' "
+        "ORDER BY recording_date, id",
+        [period_id],
+    ).fetchall()
+    for n, (rid, number) in enumerate(held, 1):
+        if number != n:
+            conn.execute("UPDATE reviews SET number = ? WHERE id = ?", [n, rid])
 
 
 def write_rejects(rejects: list[Reject], path: Path) -> None:
