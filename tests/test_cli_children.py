@@ -315,7 +315,9 @@ def test_episode_start_unknown_placement_lists_the_codes(world):
     assert message.endswith("valid codes: " + ", ".join(PLACEMENT))
 
 
-@pytest.mark.parametrize("bad", ["2026-06-31", "1/6/2026", "June 1st", "2026-06"])
+@pytest.mark.parametrize(
+    "bad", ["2026-06-31", "1/6/2026", "June 1st", "2026-06", "20260601", "2026-W23-1", "2026-152"]
+)
 def test_episode_start_invalid_date_is_refused(world, bad):
     add(world, "C002")
     message = world.refused("episode", "start", "C002", "--date", bad)

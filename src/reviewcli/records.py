@@ -29,10 +29,15 @@ class Outcome:
 def parse_date(value: str | date | None, what: str = "date") -> date | None:
     if value is None or isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ReviewError(f"invalid {what} {value!r}: use YYYY-MM-DD") from None
+    text = value.strip()
+    # Exactly YYYY-MM-DD: date.fromisoformat also reads 20260701 and 2026-W27-3, which
+    # an admin would not mean and a record should not silently turn into another form.
+    if len(text) == 10 and text[4] == text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ReviewError(f"invalid {what} {value!r}: use YYYY-MM-DD")
 
 
 def parse_time(value: str | None) -> str | None:
