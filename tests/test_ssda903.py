@@ -1856,3 +1856,14 @@ def test_import_children_file_problems(initialised, tmp_path):
     )
     initialised.ok("import", "children", bom)
     assert query(initialised.db, "SELECT id FROM children") == [("K1",)]
+
+
+def test_the_audit_listing_shows_what_an_import_brought_in_plainly():
+    from reviewcli.cli.admin import _describe
+
+    row = {
+        "changes": None,
+        "before": None,
+        "after": {"id": 3, "first_name": "Amy", "imported": {"periods": 1, "reviews": 2}},
+    }
+    assert _describe(row) == "first_name=Amy, imported=(periods 1, reviews 2)"

@@ -153,7 +153,14 @@ def _describe(row: dict) -> str:
     if row["changes"]:
         return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row["changes"].items())
     values = row["after"] or row["before"] or {}
-    return ", ".join(f"{k}={v}" for k, v in values.items() if v is not None and k != "id")
+    return ", ".join(f"{k}={_value(v)}" for k, v in values.items() if v is not None and k != "id")
+
+
+def _value(value) -> str:
+    """A value of an audit row; a nested summary (an import's counts) reads '(periods 1, …)'."""
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{k} {v}" for k, v in value.items()) + ")"
+    return str(value)
 
 
 @app.command("backup")
