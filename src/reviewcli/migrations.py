@@ -451,19 +451,24 @@ def m006_work_list_indexes(db) -> None:
     Open periods by child (with ``end_date`` in the key, so a scan of open periods needs
     only the index) and current allocations by child find the children with no IRO; open
     periods by pathway-plan date find those approaching or past 18; the open steps index
-    carries what the list shows, so the steps table itself is not read. Reviews by deadline
-    serve the monthly report's reviews due next month.
+    carries what the list shows, so the steps table itself is not read. Open periods, steps
+    and decisions by child let the whole list be read child by child: each child's, IRO's
+    and review's row is then looked up next to the last one, several times faster than in
+    date order at national scale. Reviews by deadline serve the monthly report.
     """
     _run(
         db,
         """
-CREATE INDEX periods_open_child ON periods(end_date, child_id) WHERE end_date IS NULL;
+CREATE INDEX periods_open_child ON periods(end_date, child_id, next_due) WHERE end_date IS NULL;
 CREATE INDEX periods_open_pathway ON periods(pathway_due) WHERE end_date IS NULL;
 CREATE INDEX allocations_open_child ON allocations(end_date, child_id, iro_id)
     WHERE end_date IS NULL;
 DROP INDEX review_steps_open_tasks;
 CREATE INDEX review_steps_open_tasks ON review_steps(due, step, status, child_id, review_id, rule)
     WHERE status = 'open' AND step != 'manager-response';
+CREATE INDEX review_steps_open_child ON review_steps(child_id, due, step, status, review_id, rule)
+    WHERE status = 'open' AND step != 'manager-response';
+CREATE INDEX decisions_open_child ON decisions(child_id, due) WHERE status = 'open';
 CREATE INDEX reviews_deadline ON reviews(deadline)
 """,
     )

@@ -203,6 +203,9 @@ def due_query(
         "until": until or "9999-12-31",
     }
     b = _Branches(light, bool(team), bool(iro), since is not None or until is not None)
+    # The whole list in full is read child by child (SQLite sorts it afterwards anyway): the
+    # child, IRO and review of each item are then looked up beside the previous one's.
+    by_child = not light and since is None and until is None
     # _short() collapses white space and cuts long decision texts; it runs only for the
     # decisions on the list.
     store.conn.create_function("reviewcli_short", 1, _short_text, deterministic=True)
@@ -227,7 +230,7 @@ def due_query(
         )
         b.add(
             "p",
-            "periods p INDEXED BY periods_open_due",
+            "periods p INDEXED BY " + ("periods_open_child" if by_child else "periods_open_due"),
             "p.end_date IS NULL AND p.next_due <= :limit",
             {
                 "kind": "'review'",
@@ -341,7 +344,8 @@ def due_query(
             # read the done ones too, millions of rows in a national database.
             b.add(
                 "s",
-                "review_steps s INDEXED BY review_steps_open_tasks",
+                "review_steps s INDEXED BY "
+                + ("review_steps_open_child" if by_child else "review_steps_open_tasks"),
                 "s.status = 'open' AND s.step != 'manager-response' AND s.due <= :limit"
                 f" AND s.step IN ({', '.join(map(_lit, tasks))})",
                 cols,
@@ -379,7 +383,7 @@ def due_query(
     if "action" in want:
         b.add(
             "d",
-            "decisions d INDEXED BY decisions_open",
+            "decisions d INDEXED BY " + ("decisions_open_child" if by_child else "decisions_open"),
             "d.status = 'open' AND d.due <= :action_limit",
             {
                 "kind": "'action'",
