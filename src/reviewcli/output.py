@@ -38,15 +38,31 @@ def write_json(data, stream=None) -> None:
     encoded by the C encoder, so tens of thousands of items take a fraction of a second."""
     stream = stream or sys.stdout
     if isinstance(data, list) and len(data) > 200:
-        stream.write("[\n")
-        last = len(data) - 1
-        for i, item in enumerate(data):
-            stream.write(json.dumps(item, ensure_ascii=False, default=str))
-            stream.write(",\n" if i < last else "\n")
-        stream.write("]\n")
+        write_json_texts((json.dumps(i, ensure_ascii=False, default=str) for i in data), stream)
         return
     json.dump(data, stream, indent=2, ensure_ascii=False, default=str)
     stream.write("\n")
+
+
+def write_json_texts(texts, stream=None) -> int:
+    """A JSON list from its items already encoded (an iterable of JSON texts), streamed one
+    item a line; a list of up to 200 items is indented as ``write_json`` does. Returns the
+    number of items."""
+    from itertools import islice
+
+    stream = stream or sys.stdout
+    texts = iter(texts)
+    first = list(islice(texts, 201))
+    if len(first) <= 200:
+        write_json([json.loads(t) for t in first], stream)
+        return len(first)
+    stream.write("[\n" + ",\n".join(first))
+    count = len(first)
+    while chunk := list(islice(texts, 5000)):
+        stream.write(",\n" + ",\n".join(chunk))
+        count += len(chunk)
+    stream.write("\n]\n")
+    return count
 
 
 def write_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, stream=None) -> None:

@@ -52,25 +52,22 @@ def latest_dob_for_age(on: date, years: int) -> date:
 # sorted by SQLite. The detail text is built in SQL too, so a national database's 100,000
 # items reach the terminal, JSON or CSV without a Python object per item.
 
-COLUMNS = (
+# The keys of an item, in order (CLI.md); reviews add booked and number, actions decision_id.
+ITEM_KEYS = (
     "kind",
     "child_id",
     "due",
+    "overdue",
     "review_id",
     "rule",
     "detail",
     "name",
     "iro",
     "team",
-    "booked",
-    "number",
-    "decision_id",
 )
-
-# The keys of an item, in order (CLI.md); reviews add booked and number, actions decision_id.
-ITEM_KEYS = ("kind", "child_id", "due", "overdue", "review_id", "rule", "detail", "name", "iro")
-ITEM_KEYS += ("team",)
 EXTRA_KEYS = {"review": ("booked", "number"), "action": ("decision_id",)}
+# The columns of the work list query: every key but overdue (worked out from due and --on).
+COLUMNS = (*(k for k in ITEM_KEYS if k != "overdue"), *EXTRA_KEYS["review"], *EXTRA_KEYS["action"])
 
 SECTIONS = ("Overdue", "Due this week", "Later")
 
@@ -100,10 +97,6 @@ def _ordinal_sql(n: str) -> str:
         f"WHEN {n} % 10 = 2 THEN 'nd' WHEN {n} % 10 = 3 THEN 'rd' ELSE 'th' END"
     )
     return _case(n, rules._ORDINALS, f"{n} || {suffix}")
-
-
-def _short_text(text):
-    return None if text is None else _short(text)
 
 
 # Open periods of those 18 or over on :on. Their final pathway plan was due 20 working days
@@ -208,7 +201,7 @@ def due_query(
     by_child = not light and since is None and until is None
     # _short() collapses white space and cuts long decision texts; it runs only for the
     # decisions on the list.
-    store.conn.create_function("reviewcli_short", 1, _short_text, deterministic=True)
+    store.conn.create_function("reviewcli_short", 1, _short, deterministic=True)
     # 29 February births turn 18 on 1 March in a common year, as calendar.add_years().
     eighteen = "date(c.dob, '+18 years')"
 
@@ -606,7 +599,9 @@ def _key(row) -> tuple:
     return (row["due"], row["child_id"], row["kind"], row["seq"])
 
 
-def _short(text: str, limit: int = 80) -> str:
+def _short(text: str | None, limit: int = 80) -> str | None:
+    if text is None:
+        return None
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..worklist import EXTRA_KEYS, ITEM_KEYS
 from . import app
 from .common import handle_errors, on_date, store
 
@@ -21,20 +22,8 @@ class DueFormat(str, Enum):
 # Rows drawn per section in the terminal; the other formats always carry every item.
 TABLE_LIMIT = 300
 
-CSV_COLUMNS = [
-    "kind",
-    "child_id",
-    "due",
-    "overdue",
-    "review_id",
-    "rule",
-    "detail",
-    "name",
-    "iro",
-    "team",
-    "booked",
-    "number",
-]
+# Every key of an item; booked and number are blank but for reviews.
+CSV_COLUMNS = [*ITEM_KEYS, *EXTRA_KEYS["review"]]
 
 
 @app.command("due")
@@ -101,26 +90,11 @@ def due(
 
 
 def _write_json(s, day: date, within: int, filters: dict, stream) -> int:
-    """The items as SQLite encodes them, one per line, streamed; a list of up to 200 items
-    is indented like every other JSON this tool writes."""
-    import json
-    from itertools import islice
-
-    from ..output import write_json
+    """The items as SQLite encodes them, streamed."""
+    from ..output import write_json_texts
     from ..worklist import due_json
 
-    texts = due_json(s, day, within, **filters)
-    first = list(islice(texts, 201))
-    if len(first) <= 200:
-        write_json([json.loads(t) for t in first], stream)
-        return len(first)
-    stream.write("[\n" + ",\n".join(first))
-    count = len(first)
-    while chunk := list(islice(texts, 5000)):
-        stream.write(",\n" + ",\n".join(chunk))
-        count += len(chunk)
-    stream.write("\n]\n")
-    return count
+    return write_json_texts(due_json(s, day, within, **filters), stream)
 
 
 def _write_csv(s, day: date, within: int, filters: dict, stream) -> int:
