@@ -789,28 +789,22 @@ class _Writer:
                 f"SELECT id, dob, gender FROM children WHERE id IN ({marks})", cids
             )
         }
-        periods: dict[str, list[tuple]] = defaultdict(list)
-        for r in self.conn.execute(
+        in_periods = f"(SELECT id FROM periods WHERE child_id IN ({marks}))"
+        periods = self._grouped(
             "SELECT child_id, id, start_date, end_date, reason_ceased FROM periods "
             f"WHERE child_id IN ({marks}) ORDER BY child_id, start_date, id",
             cids,
-        ):
-            periods[r[0]].append(tuple(r)[1:])
-        episodes: dict[int, list[tuple]] = defaultdict(list)
-        for r in self.conn.execute(
+        )
+        episodes = self._grouped(
             "SELECT period_id, start_date, end_date, rne, legal_status, placement, "
-            "reason_place_change, reason_ceased FROM episodes WHERE period_id IN "
-            f"(SELECT id FROM periods WHERE child_id IN ({marks}))",
+            f"reason_place_change, reason_ceased FROM episodes WHERE period_id IN {in_periods}",
             cids,
-        ):
-            episodes[r[0]].append(tuple(r)[1:])
-        reviews: dict[int, list[tuple]] = defaultdict(list)
-        for r in self.conn.execute(
+        )
+        reviews = self._grouped(
             "SELECT period_id, recording_date, participation FROM reviews WHERE status = 'held' "
-            f"AND period_id IN (SELECT id FROM periods WHERE child_id IN ({marks}))",
+            f"AND period_id IN {in_periods}",
             cids,
-        ):
-            reviews[r[0]].append(tuple(r)[1:])
+        )
         return {
             cid: (
                 children.get(cid),
@@ -820,6 +814,13 @@ class _Writer:
             )
             for cid in cids
         }
+
+    def _grouped(self, sql: str, params) -> dict:
+        """Rows of ``sql`` by their first column: {key: [the rest of each row, …]}."""
+        out: dict = defaultdict(list)
+        for r in self.conn.execute(sql, params):
+            out[r[0]].append(tuple(r)[1:])
+        return out
 
     def _add(self, cid: str, head: dict, periods, placed) -> None:
         """A new child's rows, with the deadlines ``_merge_child`` would have stored."""
