@@ -18,7 +18,7 @@ from reviewcli import rules, worklist
 from reviewcli.calendar import add_years
 from reviewcli.cli.due import CSV_COLUMNS, print_due
 from reviewcli.demo import build
-from reviewcli.output import safe_cell
+from reviewcli.output import safe_cell, write_json, write_json_texts
 from reviewcli.store import Store
 
 TODAY = date(2026, 3, 16)
@@ -78,6 +78,30 @@ def test_json_texts_are_the_items(store, an_iro):
         # Key order as CLI.md shows it, extras last.
         for text, item in zip(texts, items, strict=True):
             assert list(json.loads(text)) == list(item)
+
+
+def _text_stream(encoding: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(), encoding=encoding, newline="")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_long_lists_of_encoded_items_are_written_as_one_json_list(encoding):
+    items = [{"n": n, "name": "Zoë Ó Briain" if n % 2 else "Amy Ash"} for n in range(250)]
+    texts = [json.dumps(i, ensure_ascii=False).encode() for i in items]
+    stream = _text_stream(encoding)
+    assert write_json_texts(iter(texts), stream) == 250
+    stream.flush()
+    written = stream.buffer.getvalue().decode(encoding)
+    assert json.loads(written) == items
+    assert written.startswith("[\n{") and written.count("\n") == 252
+
+
+def test_short_lists_of_encoded_items_are_indented_like_write_json():
+    items = [{"kind": "review", "due": "2026-03-16"}] * 3
+    as_bytes, as_dicts = io.StringIO(), io.StringIO()
+    assert write_json_texts((json.dumps(i).encode() for i in items), as_bytes) == 3
+    write_json(items, as_dicts)
+    assert as_bytes.getvalue() == as_dicts.getvalue()
 
 
 def test_item_keys(store):

@@ -45,9 +45,9 @@ def write_json(data, stream=None) -> None:
 
 
 def write_json_texts(texts, stream=None) -> int:
-    """A JSON list from its items already encoded (an iterable of JSON texts), streamed one
-    item a line; a list of up to 200 items is indented as ``write_json`` does. Returns the
-    number of items."""
+    """A JSON list from its items already encoded (an iterable of JSON texts, ``str`` or
+    UTF-8 ``bytes``), streamed one item a line; a list of up to 200 items is indented as
+    ``write_json`` does. Returns the number of items."""
     from itertools import islice
 
     stream = stream or sys.stdout
@@ -56,13 +56,27 @@ def write_json_texts(texts, stream=None) -> int:
     if len(first) <= 200:
         write_json([json.loads(t) for t in first], stream)
         return len(first)
-    stream.write("[\n" + ",\n".join(first))
+    write, (start, sep, end) = stream.write, ("[\n", ",\n", "\n]\n")
+    if isinstance(first[0], bytes):
+        write, (start, sep, end) = _bytes_writer(stream), (b"[\n", b",\n", b"\n]\n")
+    write(start + sep.join(first))
     count = len(first)
     while chunk := list(islice(texts, 5000)):
-        stream.write(",\n" + ",\n".join(chunk))
+        write(sep + sep.join(chunk))
         count += len(chunk)
-    stream.write("\n]\n")
+    write(end)
     return count
+
+
+def _bytes_writer(stream):
+    """Write UTF-8 bytes to a text stream: straight to its buffer when it encodes UTF-8
+    (no decoding and encoding again of megabytes of JSON), else through the stream."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None and encoding == "utf8":
+        stream.flush()
+        return buffer.write
+    return lambda data: stream.write(data.decode("utf-8"))
 
 
 def write_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, stream=None) -> None:

@@ -242,8 +242,9 @@ def due_query(
         )
 
     if "allocation" in want:
-        # Open periods with no current allocation: two small indexes find them without
-        # reading the periods that have one.
+        # Open periods with no current allocation: the children with an open period EXCEPT
+        # those with a current IRO, both read in child order from their indexes and merged
+        # (a third of the time of looking up each open period's allocation).
         ended = (
             "(SELECT MAX(x.end_date) FROM allocations x WHERE x.child_id = p.child_id"
             " AND x.start_date >= p.start_date)"
@@ -251,10 +252,11 @@ def due_query(
         due = f"COALESCE({ended}, p.allocation_due)"
         b.add(
             "p",
-            "periods p INDEXED BY periods_open_child",
-            "p.end_date IS NULL AND NOT EXISTS (SELECT 1 FROM allocations y"
-            " INDEXED BY allocations_open_child WHERE y.end_date IS NULL"
-            f" AND y.child_id = p.child_id) AND {due} <= :limit",
+            "periods p INDEXED BY periods_one_open",
+            "p.end_date IS NULL AND p.child_id IN (SELECT child_id FROM periods"
+            " INDEXED BY periods_open_child WHERE end_date IS NULL EXCEPT SELECT child_id"
+            " FROM allocations INDEXED BY allocations_open_child WHERE end_date IS NULL"
+            f" ORDER BY 1) AND {due} <= :limit",
             {
                 "kind": "'allocation'",
                 "child_id": "p.child_id",
@@ -477,17 +479,24 @@ def _json_object(keys) -> str:
     return f"json_object({pairs})"
 
 
-def due_json(store: Store, on: date, within: int = 30, **filters):
-    """The items of ``due_items`` as JSON texts, in order, each encoded by SQLite."""
+def due_json_query(store: Store, on: date, within: int = 30, **filters) -> tuple[str, dict]:
+    """The SQL behind ``due_json``: one column, each item's JSON text as a BLOB of UTF-8."""
     sql, params = due_query(store, on, within, **filters)
     whens = " ".join(
         f"WHEN {_lit(kind)} THEN {_json_object((*ITEM_KEYS, *extra))}"
         for kind, extra in EXTRA_KEYS.items()
     )
-    cursor = store.conn.execute(
-        f"SELECT CASE kind {whens} ELSE {_json_object(ITEM_KEYS)} END FROM ({sql}){_ORDER}",
+    return (
+        f"SELECT CAST(CASE kind {whens} ELSE {_json_object(ITEM_KEYS)} END AS BLOB)"
+        f" FROM ({sql}){_ORDER}",
         params,
     )
+
+
+def due_json(store: Store, on: date, within: int = 30, **filters):
+    """The items of ``due_items`` as JSON texts in UTF-8 bytes, in order, each encoded by
+    SQLite (bytes: a national list is written out without decoding 40 MB into strings)."""
+    cursor = store.conn.execute(*due_json_query(store, on, within, **filters))
     cursor.row_factory = None
     for (text,) in cursor:
         yield text
