@@ -4,7 +4,7 @@ Every CLI test runs ``reviewcli`` in-process through Typer's ``CliRunner``, agai
 database in a temporary folder (``REVIEWCLI_DB``) with "today" fixed
 (``REVIEWCLI_TODAY``) and the Rich width pinned, so output is stable.
 
-The typer in use (0.29) vendors click as ``typer._click``; its ``CliRunner`` keeps stdout
+The typer in use (0.26–0.28) vendors click as ``typer._click``; its ``CliRunner`` keeps stdout
 and stderr apart: ``result.stdout`` is what a script piping the output would read,
 ``result.stderr`` the messages, ``result.output`` both interleaved.
 """
@@ -25,6 +25,21 @@ from typer.testing import CliRunner, Result
 
 # The default "today" of every CLI test: Wednesday 1 July 2026.
 TODAY = "2026-07-01"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_folder(tmp_path_factory):
+    """Bank holidays are cached in a folder of the test run's own, never the user's."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("REVIEWCLI_CACHE_DIR")
+    os.environ["REVIEWCLI_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("REVIEWCLI_CACHE_DIR", None)
+    else:
+        os.environ["REVIEWCLI_CACHE_DIR"] = before
 
 
 def snapshot_db(path: Path) -> list[str] | None:

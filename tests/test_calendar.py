@@ -152,6 +152,82 @@ def test_r_cal_1_bank_holidays_2026_lists_exactly_the_england_days():
     ]
 
 
+# R-CAL-1: the bank holidays of the holidays package, cached per release --------------------
+
+
+def _fresh_cache(monkeypatch, folder):
+    from reviewcli import calendar
+
+    monkeypatch.setenv("REVIEWCLI_CACHE_DIR", str(folder))
+    return calendar._BankHolidayCache()
+
+
+def test_r_cal_1_cached_bank_holidays_are_the_librarys(monkeypatch, tmp_path):
+    import holidays
+
+    first = _fresh_cache(monkeypatch, tmp_path)
+    again = _fresh_cache(monkeypatch, tmp_path)  # reads the file the first one wrote
+    for year in range(1990, 2061):
+        library = dict(holidays.country_holidays("GB", subdiv="ENG", years=year))
+        assert first.year(year) == library, year
+        assert again.year(year) == library, year
+    assert len(list(tmp_path.glob("*.json"))) == 1
+
+
+def test_r_cal_1_the_cache_is_named_after_the_installed_holidays_release(monkeypatch, tmp_path):
+    from importlib.metadata import version
+
+    from reviewcli import calendar
+
+    monkeypatch.setenv("REVIEWCLI_CACHE_DIR", str(tmp_path))
+    assert calendar.cache_file() == tmp_path / f"bank-holidays-GB-ENG-{version('holidays')}.json"
+
+
+def test_r_cal_1_a_cache_of_another_release_or_a_damaged_one_is_not_believed(monkeypatch, tmp_path):
+    from reviewcli import calendar
+
+    monkeypatch.setenv("REVIEWCLI_CACHE_DIR", str(tmp_path))
+    wrong = '{"years": {"2026": {"2026-07-01": "Not a bank holiday"}}}'
+    (tmp_path / "bank-holidays-GB-ENG-0.0.json").write_text(wrong)
+    assert d("2026-07-01") not in _fresh_cache(monkeypatch, tmp_path).year(2026)
+    path = calendar.cache_file()
+    for damaged in ("{not json", '{"years": {"2026": ["2026-07-01"]}}', '{"years": 3}', ""):
+        path.write_text(damaged)
+        days = _fresh_cache(monkeypatch, tmp_path).year(2026)
+        assert sorted(days) == list(bank_holidays(2026))
+        assert _fresh_cache(monkeypatch, tmp_path).year(2026) == days  # the file was rewritten
+
+
+def test_r_cal_1_no_writable_cache_folder_still_gives_the_right_days(monkeypatch, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    cache = _fresh_cache(monkeypatch, blocked / "cache")
+    assert sorted(cache.year(2026)) == list(bank_holidays(2026))
+    assert list(tmp_path.iterdir()) == [blocked]  # no stray temporary files
+
+
+def test_r_cal_1_a_cached_calendar_does_not_import_the_holidays_package(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from reviewcli.calendar import WorkingCalendar\n"
+        "print(WorkingCalendar().add_working_days(date(2026, 12, 24), 2), "
+        "'holidays' in sys.modules)\n"
+    )
+    env = {**os.environ, "REVIEWCLI_CACHE_DIR": str(tmp_path)}
+    run = [sys.executable, "-c", code]
+    first = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    # Thu 24 Dec 2026 + 2 working days: Fri 25 (Christmas), Mon 28 (Boxing Day observed)
+    # are not working days, so Tue 29 and Wed 30 December.
+    assert first.stdout.split() == ["2026-12-30", "True"]
+    assert second.stdout.split() == ["2026-12-30", "False"]
+
+
 def test_r_cal_1_local_closure_days_are_not_working_days():
     cal = WorkingCalendar(closures=[d("2026-12-29"), d("2026-12-30"), d("2026-12-31")])
     for day in ["2026-12-29", "2026-12-30", "2026-12-31"]:

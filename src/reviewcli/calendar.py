@@ -1,33 +1,157 @@
 """Working days and calendar months (DOMAIN.md R-CAL-1..6).
 
-Pure date arithmetic: no I/O, no "today". Bank holidays come from the ``holidays``
-package for England (country GB, subdivision ENG), never the all-UK set; the
-authority's own closure days are added on top (R-CAL-1).
+Pure date arithmetic: no "today". Bank holidays come from the ``holidays`` package for
+England (country GB, subdivision ENG), never the all-UK set, cached in a small file per
+release of the package (its only I/O); the authority's own closure days are added on top
+(R-CAL-1).
 """
 
 from __future__ import annotations
 
+import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 MONTHS = "months"
 DAYS = "days"
 
 
+# Years worked out together when one is missing, so a run rarely asks the library twice.
+_SPAN = 10
+
+
 @lru_cache(maxsize=256)
 def _bank_holidays(year: int) -> frozenset[date]:
-    import holidays  # imported lazily: it is slow to import and only needed here
-
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+    return frozenset(_BANK_HOLIDAYS.year(year))
 
 
 def bank_holidays(year: int) -> dict[date, str]:
     """England and Wales bank holidays of one year, with their names."""
-    import holidays
+    return dict(sorted(_BANK_HOLIDAYS.year(year).items()))
 
-    return dict(sorted(holidays.country_holidays("GB", subdiv="ENG", years=year).items()))
+
+class _BankHolidayCache:
+    """England's bank holidays from the ``holidays`` package, kept in a small file.
+
+    Importing ``holidays`` loads every country it knows (about 0.3 s), so the days it
+    gives are written to ``bank-holidays-GB-ENG-<release>.json`` in the user's cache
+    folder and read from there afterwards. The file is named after the installed release
+    of ``holidays`` (read from its ``.dist-info`` folder's name), so an upgrade that
+    adds or moves a bank holiday is never answered from an older file. Anything wrong with
+    the cache (no folder, no version, a damaged file) only means asking the library.
+    """
+
+    def __init__(self):
+        self._years: dict[int, dict[date, str]] = {}
+        self._path: Path | None = None
+        self._loaded = False
+
+    def year(self, year: int) -> dict[date, str]:
+        if year not in self._years and not self._loaded:
+            self._loaded = True
+            self._path = cache_file()
+            self._years.update(_read_cache(self._path))
+        if year not in self._years:
+            self._compute(year)
+        return self._years[year]
+
+    def _compute(self, year: int) -> None:
+        import holidays  # slow to import: only when the cache lacks the year
+
+        lo, hi = max(1, year - _SPAN), min(9999, year + _SPAN)
+        days = holidays.country_holidays("GB", subdiv="ENG", years=range(lo, hi + 1))
+        computed: dict[int, dict[date, str]] = {y: {} for y in range(lo, hi + 1)}
+        for day, name in days.items():
+            computed[day.year][day] = name
+        for y, found in computed.items():
+            self._years.setdefault(y, found)
+        if self._path is not None:
+            _write_cache(self._path, self._years)
+
+
+def cache_file() -> Path | None:
+    """Where England's bank holidays are cached for the installed ``holidays``, or None."""
+    version = _holidays_version()
+    folder = _cache_folder()
+    if version is None or folder is None:
+        return None
+    return folder / f"bank-holidays-GB-ENG-{version}.json"
+
+
+def _cache_folder() -> Path | None:
+    if os.environ.get("REVIEWCLI_CACHE_DIR"):
+        return Path(os.environ["REVIEWCLI_CACHE_DIR"])
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "reviewcli" if base else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reviewcli" if os.path.isabs(base) else None
+
+
+def _holidays_version() -> str | None:
+    """The installed release of ``holidays``, from the name of its ``.dist-info`` folder
+    beside the package (importing ``holidays`` or ``importlib.metadata`` costs more than
+    the cache saves). None when there is not exactly one: nothing is then cached."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("holidays")
+        if spec is None or spec.origin is None:
+            return None
+        with os.scandir(Path(spec.origin).parent.parent) as entries:
+            found = [
+                e.name[len("holidays-") : -len(".dist-info")]
+                for e in entries
+                if e.name.startswith("holidays-") and e.name.endswith(".dist-info")
+            ]
+    except (ImportError, OSError, ValueError):
+        return None
+    return found[0] if len(found) == 1 and found[0] else None
+
+
+def _read_cache(path: Path | None) -> dict[int, dict[date, str]]:
+    if path is None:
+        return {}
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            int(year): {date.fromisoformat(day): str(name) for day, name in days.items()}
+            for year, days in data["years"].items()
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}  # missing or damaged: the library is asked again and the file rewritten
+
+
+def _write_cache(path: Path, years: dict[int, dict[date, str]]) -> None:
+    import json
+    import tempfile
+
+    data = {
+        "source": "holidays.country_holidays('GB', subdiv='ENG')",
+        "years": {
+            str(y): {day.isoformat(): name for day, name in sorted(days.items())}
+            for y, days in sorted(years.items())
+        },
+    }
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".bank-holidays-", dir=path.parent)
+    except OSError:
+        return  # a read-only home: the days are still right, only not kept for next time
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=0)
+        os.replace(tmp, path)  # whole or not at all, even with several runs at once
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+_BANK_HOLIDAYS = _BankHolidayCache()
 
 
 def months_as_days(months: int) -> int:
