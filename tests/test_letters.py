@@ -340,6 +340,25 @@ def test_decisions_letters_need_someone_to_write_to(case, tmp_path):
     assert not (tmp_path / "d").exists()
 
 
+def test_invitations_due_are_found_among_open_steps_only(case):
+    """letters due reads the index of open steps by date, never every invitation ever sent
+    (the index of all steps by kind: 2 s at 100,000 children)."""
+    with open_store(case.db) as s:
+        sql: list[str] = []
+        s.conn.set_trace_callback(sql.append)
+        found = letters.due_invitations(s, date(2026, 6, 1), 30)
+        s.conn.set_trace_callback(None)
+        assert [(r["review_id"], r["child_id"], r["booked_date"]) for r in found] == [
+            (1, "C001", "2026-06-18")
+        ]
+        plans = [
+            " / ".join(r[3] for r in s.conn.execute("EXPLAIN QUERY PLAN " + q))
+            for q in sql
+            if "review_steps" in q
+        ]
+        assert plans and all("review_steps_open_tasks" in p for p in plans), plans
+
+
 def test_invitations_need_a_named_iro(world, tmp_path, new_child):
     world.ok(
         "child",

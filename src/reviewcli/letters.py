@@ -631,10 +631,13 @@ def due_invitations(store: Store, on: date, within: int = 3) -> list[dict]:
     from datetime import timedelta
 
     limit = (on + timedelta(days=within)).isoformat()
+    # Through the index of open steps by date: the index of every step by kind and date
+    # would read each review's invitations ever sent (2 s at 100,000 children, not 5 ms).
     return store.rows(
         "SELECT s.review_id, s.child_id, s.due, r.booked_date FROM review_steps s "
-        "JOIN reviews r ON r.id = s.review_id "
-        "WHERE s.step = 'invitations' AND s.status = 'open' AND s.due <= ? "
+        "INDEXED BY review_steps_open_tasks JOIN reviews r ON r.id = s.review_id "
+        "WHERE s.step = 'invitations' AND s.status = 'open' AND s.step != 'manager-response' "
+        "AND s.due <= ? "
         "AND r.status IN ('booked', 'adjourned') ORDER BY s.due, s.child_id, s.review_id",
         [limit],
     )
