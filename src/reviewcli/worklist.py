@@ -117,8 +117,9 @@ class _Branches:
     first screenful can be fetched in full without building the rest.
     """
 
-    def __init__(self, light: bool, team: bool, iro: bool, bounds: bool):
+    def __init__(self, light: bool, team: bool, iro: bool, bounds: bool, by_child: bool):
         self.light, self.team, self.iro, self.bounds = light, team, iro, bounds
+        self.by_child = by_child
         self.parts: list[str] = []
 
     def add(
@@ -153,7 +154,19 @@ class _Branches:
             # Without reading the child: those 18 or over are the few open periods whose
             # final pathway plan was due by --on (see the "data" kind).
             sql += f" AND {t}.id NOT IN ({_ADULTS})"
-        sql += " AND a.iro_id = :iro" if self.iro else ""
+        # A filter names its children first (an IRO's caseload, a team), so each kind's
+        # child-ordered index is searched for them alone rather than read whole.
+        if self.iro:
+            sql += (
+                f" AND {t}.child_id IN (SELECT child_id FROM allocations"
+                " INDEXED BY allocations_current_iro WHERE end_date IS NULL AND iro_id = :iro)"
+                " AND a.iro_id = :iro"
+            )
+        elif self.team and self.by_child:  # (an IRO's caseload is the smaller set)
+            sql += (
+                f" AND {t}.child_id IN (SELECT id FROM children INDEXED BY children_team"
+                " WHERE team = :team)"
+            )
         sql += " AND c.team = :team" if self.team else ""
         if self.bounds:
             sql += f" AND {full['due']} >= :since AND {full['due']} <= :until"
@@ -195,10 +208,14 @@ def due_query(
         "since": since or "",
         "until": until or "9999-12-31",
     }
-    b = _Branches(light, bool(team), bool(iro), since is not None or until is not None)
     # The whole list in full is read child by child (SQLite sorts it afterwards anyway): the
     # child, IRO and review of each item are then looked up beside the previous one's.
-    by_child = not light and since is None and until is None
+    # So is an IRO's caseload, and a team's when counted: the filter names the children
+    # first (see _Branches.add). A team's first screenful is read in date order instead,
+    # over the few days it spans, rather than searched for each of a quarter of the children.
+    bounded = since is not None or until is not None
+    by_child = bool(iro) or (not bounded and (bool(team) or not light))
+    b = _Branches(light, bool(team), bool(iro), bounded, by_child)
     # _short() collapses white space and cuts long decision texts; it runs only for the
     # decisions on the list.
     store.conn.create_function("reviewcli_short", 1, _short, deterministic=True)
@@ -360,7 +377,8 @@ def due_query(
     if "starred" in want:
         b.add(
             "d",
-            "decisions d INDEXED BY decisions_forward",
+            # An IRO's few children: their decisions; otherwise the index of those to forward.
+            "decisions d INDEXED BY " + ("decisions_child" if iro else "decisions_forward"),
             "d.starred = 1 AND d.forwarded_on IS NULL AND d.status != 'cancelled'"
             " AND d.forward_due <= :limit",
             {
