@@ -545,6 +545,19 @@ def test_check_on_a_healthy_database(world: Cli):
     assert world.json("check") == []
 
 
+def test_check_reports_each_stage_as_it_starts(world: Cli):
+    """A national database takes a minute to check: the progress bar names each stage."""
+    held_world(world)
+    seen: list[tuple[int, int, str]] = []
+    with Store(world.db) as s:
+        problems = maintenance.check(s, date.fromisoformat(TODAY), lambda *a: seen.append(a))
+    assert problems == []
+    assert [done for done, _, _ in seen] == list(range(len(seen)))
+    assert {total for _, total, _ in seen} == {len(seen) - 1}
+    assert seen[0][2] == "Checking the file's integrity"
+    assert seen[-2][2] == "Checking the audit trail" and seen[-1][2] == "Checked"
+
+
 def _two_held_reviews(world: Cli) -> None:
     held_world(world)
     world.ok("review", "schedule", "C001", "--date", "2026-09-10", today="2026-07-01")

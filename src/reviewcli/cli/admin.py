@@ -202,7 +202,8 @@ def check(
             with progress_bar("Recomputing deadlines") as progress:
                 n = s.refresh_all(progress)
             typer.echo(f"Recomputed the deadlines of {n} open periods of care.", err=True)
-        problems = do_check(s, today())
+        with progress_bar("Checking") as progress:
+            problems = do_check(s, today(), progress)
     if fmt == ListFormat.table:
         if not problems:
             typer.echo("No problems found.")

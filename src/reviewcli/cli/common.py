@@ -175,7 +175,7 @@ class _NoProgress:
     def __exit__(self, *exc):
         return False
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, description: str | None = None) -> None:
         pass
 
 
@@ -192,7 +192,10 @@ class _RichProgress:
     def __exit__(self, *exc):
         return self.progress.__exit__(*exc)
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, description: str | None = None) -> None:
+        """Report ``done`` of ``total``; a ``description`` replaces the bar's label."""
         if self.task is None:
-            self.task = self.progress.add_task(self.description, total=total)
+            self.task = self.progress.add_task(description or self.description, total=total)
         self.progress.update(self.task, completed=done, total=total)
+        if description:
+            self.progress.update(self.task, description=description)
