@@ -393,6 +393,21 @@ def test_no_letter_for_a_child_under_4(world, new_child, tmp_path):
 # --- safety: escaping, templates -----------------------------------------------------------
 
 
+def test_many_children_too_young_for_a_letter_are_named_in_one_line(capsys):
+    from reviewcli.cli.letters import _warn_all
+
+    young = [f"C{n:03} {letters.TOO_YOUNG}" for n in range(1, 8)]
+    _warn_all(["review 9 has no venue", *young])
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "Warning: review 9 has no venue",
+        "Warning: 7 children are under 4 on the day of their review: no letter of their own "
+        "(the carers' letters cover them): C001, C002, C003, C004, C005 and 2 more",
+    ]
+    _warn_all(young[:2])
+    assert capsys.readouterr().err.splitlines() == [f"Warning: {m}" for m in young[:2]]
+
+
 def test_hostile_names_never_appear_unescaped(world, tmp_path):
     world.ok(
         "child",

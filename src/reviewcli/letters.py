@@ -43,6 +43,10 @@ FOSTER_PLACEMENTS = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
 PLACEMENT_ORDER = "E1"
 DID_NOT_ATTEND = frozenset({"PN5", "PN6", "PN7"})  # SSDA903 participation codes
 NO_LETTER_UNDER = 4  # a child under 4 (PN0) gets no letter of their own
+TOO_YOUNG = (
+    f"is under {NO_LETTER_UNDER} on the day of the review: no letter of their own "
+    "(the carers' letters cover them)"
+)
 
 
 # The matters every review considers (Coventry LAR §8; IRO Handbook 3.38), in short.
@@ -435,10 +439,7 @@ def invitation_documents(
         if invitee["contact_id"] is not None and not _active(store, invitee["contact_id"]):
             continue
         if invitee["role"] == "child" and _child_too_young(ctx):
-            warnings.append(
-                f"{ctx['child']['id']} is under {NO_LETTER_UNDER} on the day of the review: no "
-                "letter of their own (the carers' letters cover them)"
-            )
+            warnings.append(f"{ctx['child']['id']} {TOO_YOUNG}")
             continue
         if invitee["contact_id"] is None and not invitee["address"]:
             invitee = {**invitee, "address": child_address(store, invitee["child_id"])}

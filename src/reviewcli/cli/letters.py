@@ -42,8 +42,27 @@ TemplateDirOption = Annotated[
 
 
 def _warn_all(warnings: list[str]) -> None:
+    """Each warning once; a run of many letters folds the children too young for a letter
+    of their own (expected, not a fault) into one line rather than one line each."""
+    from ..letters import TOO_YOUNG
+
+    young = [m.removesuffix(" " + TOO_YOUNG) for m in warnings if m.endswith(" " + TOO_YOUNG)]
+    if len(young) <= _FOLD_AFTER:
+        young = []
     for message in warnings:
-        warn(message)
+        if not (young and message.endswith(" " + TOO_YOUNG)):
+            warn(message)
+    if young:
+        shown = ", ".join(young[:_FOLD_AFTER])
+        warn(
+            f"{len(young)} children are under 4 on the day of their review: no letter of "
+            f"their own (the carers' letters cover them): {shown} and {len(young) - _FOLD_AFTER}"
+            " more"
+        )
+
+
+# More than this many children too young for a letter are named in one line.
+_FOLD_AFTER = 5
 
 
 def _settings_warning(s) -> None:
