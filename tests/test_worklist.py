@@ -239,3 +239,100 @@ def test_the_what_column_wraps_as_textwrap_does_and_never_overflows():
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         if text.isascii() and "x" * 45 not in text:
             assert lines == textwrap.wrap(text, width, break_on_hyphens=False), (text, width)
+
+
+# --- listings: a screenful built, every row streamed -------------------------------------
+
+
+def _listings(store):
+    from reviewcli.decisions import action_rows
+    from reviewcli.disputes import dispute_rows
+    from reviewcli.events import event_rows
+
+    return {
+        "review": worklist.review_rows(store),
+        "held review": worklist.review_rows(store, status="held"),
+        "child": worklist.child_rows(store, TODAY),
+        "iro": worklist.iro_rows(store),
+        "action": action_rows(store, TODAY, status="all"),
+        "event": event_rows(store),
+        "open event": event_rows(store, open_only=True),
+        "dispute": dispute_rows(store, TODAY),
+    }
+
+
+LISTINGS = ["review", "held review", "child", "iro", "action", "event", "open event", "dispute"]
+
+
+@pytest.mark.parametrize("name", LISTINGS)
+def test_a_table_builds_only_the_rows_it_shows(store, name):
+    """A listing shapes a row only as it is read, and counts the rest in SQL."""
+    from reviewcli.output import first_rows
+
+    rows = _listings(store)[name]
+    every = list(rows)
+    assert every, name
+    built = []
+    counted = rows.map(lambda row: built.append(row) or row)
+    for n in (1, 3, len(every), len(every) + 5):
+        built.clear()
+        shown, total = first_rows(counted, n)
+        assert (shown, total) == (every[:n], len(every))
+        assert len(built) == min(n, len(every))
+
+
+def test_filters_in_sql_keep_the_rows_and_order_of_the_whole_listing(store):
+    from reviewcli.events import event_rows
+
+    reviews = list(worklist.review_rows(store))
+    for status in ("booked", "adjourned", "held", "cancelled"):
+        assert list(worklist.review_rows(store, status=status)) == [
+            r for r in reviews if r["status"] == status
+        ]
+    events = list(event_rows(store))
+    assert any(e["open"] for e in events) and not all(e["open"] for e in events)
+    assert list(event_rows(store, open_only=True)) == [e for e in events if e["open"]]
+
+
+REVIEW_COLUMNS = [("id", "ID"), ("child_id", "Child"), ("status", "Status")]
+
+
+def test_a_long_listing_shows_200_rows_and_says_how_many_more(store, capsys, monkeypatch):
+    from reviewcli.output import TABLE_ROWS, render
+
+    monkeypatch.setenv("COLUMNS", "120")
+    every = list(worklist.review_rows(store))
+    assert len(every) > TABLE_ROWS == 200
+    render(worklist.review_rows(store), "table", REVIEW_COLUMNS, title="Reviews")
+    text = capsys.readouterr().out
+    ids = [line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│ ")]
+    assert ids == [str(r["id"]) for r in every[:TABLE_ROWS]]
+    more = len(every) - TABLE_ROWS
+    assert text.splitlines()[-1].startswith(f"… and {more} more rows ({len(every)} in all): ")
+
+
+def test_a_long_listing_in_json_and_csv_carries_every_row_in_order(store, capsys):
+    from reviewcli.output import render
+
+    every = list(worklist.review_rows(store))
+    render(worklist.review_rows(store), "json", REVIEW_COLUMNS)
+    assert json.loads(capsys.readouterr().out) == every
+    render(worklist.review_rows(store), "csv", REVIEW_COLUMNS)
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows == [["id", "child_id", "status"]] + [
+        [str(r["id"]), r["child_id"], r["status"]] for r in every
+    ]
+
+
+def test_any_iterable_renders_as_its_list_does(capsys):
+    from reviewcli.output import render
+
+    rows = [{"id": n, "ok": n % 2 == 0} for n in range(450)]
+    columns = [("id", "ID"), ("ok", "OK")]
+    for fmt in ("table", "json", "csv"):
+        render(rows, fmt, columns)
+        expected = capsys.readouterr().out
+        render((dict(r) for r in rows), fmt, columns)
+        assert capsys.readouterr().out == expected, fmt
+        if fmt == "table":
+            assert "… and 250 more rows (450 in all)" in expected

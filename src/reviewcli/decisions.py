@@ -184,14 +184,16 @@ def forward_decision(store, decision_id, *, on=None, today) -> Outcome:
     )
 
 
-_SELECT = """
-SELECT d.id, d.review_id, d.child_id, d.text, d.owner, d.due, d.starred, d.star_category,
-       d.status, d.done_on, d.cancel_reason, d.forward_due, d.forwarded_on,
-       c.first_name || ' ' || c.last_name AS name, a.iro_id AS iro
+_COLUMNS = """
+d.id, d.review_id, d.child_id, d.text, d.owner, d.due, d.starred, d.star_category,
+d.status, d.done_on, d.cancel_reason, d.forward_due, d.forwarded_on,
+c.first_name || ' ' || c.last_name AS name, a.iro_id AS iro"""
+_FROM = """
 FROM decisions d
 JOIN children c ON c.id = d.child_id
 LEFT JOIN allocations a ON a.child_id = d.child_id AND a.end_date IS NULL
 """
+_SELECT = "SELECT" + _COLUMNS + _FROM
 
 
 def _shape(row: dict, today: date) -> dict:
@@ -221,9 +223,12 @@ def action_rows(
     starred=False,
     status="open",
     review=None,
-) -> list[dict]:
-    """Decisions as actions, for ``reviewcli actions`` (JSON keys of CLI.md)."""
-    sql = _SELECT + " WHERE 1 = 1"
+):
+    """Decisions as actions, for ``reviewcli actions`` (JSON keys of CLI.md), read as
+    they are iterated (a ``store.Listing``)."""
+    from .store import Listing
+
+    sql = _FROM + " WHERE 1 = 1"
     params: list = []
     if status != "all":
         sql += " AND d.status = ?"
@@ -242,5 +247,11 @@ def action_rows(
     if review is not None:
         sql += " AND d.review_id = ?"
         params.append(review)
-    sql += " ORDER BY d.due, d.child_id, d.id"
-    return [_shape(r, today) for r in store.rows(sql, params)]
+    return Listing(
+        store,
+        _COLUMNS,
+        sql,
+        params,
+        tail="ORDER BY d.due, d.child_id, d.id",
+        shape=lambda row: _shape(row, today),
+    )

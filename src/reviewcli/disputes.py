@@ -220,14 +220,23 @@ def dispute_row(store, dispute_id: int, today: date) -> dict:
     return row
 
 
-def dispute_rows(store, today: date, *, status=None, child=None) -> list[dict]:
-    sql = "SELECT * FROM disputes WHERE 1 = 1"
+def dispute_rows(store, today: date, *, status=None, child=None):
+    """Disputes, read as they are iterated (a ``store.Listing``)."""
+    from .store import Listing
+
+    source = "FROM disputes WHERE 1 = 1"
     params: list = []
     if status:
-        sql += " AND status = ?"
+        source += " AND status = ?"
         params.append(status)
     if child:
-        sql += " AND child_id = ?"
+        source += " AND child_id = ?"
         params.append(child)
-    sql += " ORDER BY opened_on, id"
-    return [_shape(store, r, today) for r in store.rows(sql, params)]
+    return Listing(
+        store,
+        "*",
+        source,
+        params,
+        tail="ORDER BY opened_on, id",
+        shape=lambda r: _shape(store, r, today),
+    )

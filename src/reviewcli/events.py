@@ -127,34 +127,51 @@ def decide_event(store, event_id, *, review: bool, reason, today, by=None) -> Ou
 
 
 def event_row(store, event_id: int) -> dict:
-    return event_rows(store, event_id=event_id)[0]
+    return next(iter(event_rows(store, event_id=event_id)))
 
 
-def event_rows(store, *, child=None, event_id=None, open_only=False) -> list[dict]:
-    sql = """
-SELECT e.id, e.child_id, e.kind, e.event_date, e.recorded_on, e.note, e.requires_review,
-       e.decision_due, e.decision, e.decision_reason, e.decided_on, e.direction_id,
-       (SELECT COUNT(*) FROM reviews r WHERE r.period_id = e.period_id AND r.status = 'held')
-           > e.reviews_before
-       AND (SELECT MAX(recording_date) FROM reviews r
-            WHERE r.period_id = e.period_id AND r.status = 'held') >= e.recorded_on
-           AS review_held
-FROM events e WHERE 1 = 1"""
+# Whether a review has been held since the event was recorded (R-EVT-2).
+_REVIEW_HELD = """(
+    (SELECT COUNT(*) FROM reviews r WHERE r.period_id = e.period_id AND r.status = 'held')
+        > e.reviews_before
+    AND (SELECT MAX(recording_date) FROM reviews r
+         WHERE r.period_id = e.period_id AND r.status = 'held') >= e.recorded_on)"""
+
+
+def _shape(r: dict) -> dict:
+    r["requires_review"] = bool(r["requires_review"])
+    r["review_held"] = bool(r["review_held"])
+    r["label"] = KINDS.get(r["kind"], r["kind"])
+    r["rule"] = "R-EVT-2" if r["requires_review"] else "R-EVT-1"
+    r["open"] = (not r["review_held"]) if r["requires_review"] else r["decision"] is None
+    return r
+
+
+def event_rows(store, *, child=None, event_id=None, open_only=False):
+    """Events, read as they are iterated (a ``store.Listing``)."""
+    from .store import Listing
+
+    source = "FROM events e WHERE 1 = 1"
     params: list = []
     if child:
-        sql += " AND e.child_id = ?"
+        source += " AND e.child_id = ?"
         params.append(child)
     if event_id is not None:
-        sql += " AND e.id = ?"
+        source += " AND e.id = ?"
         params.append(event_id)
-    sql += " ORDER BY e.event_date, e.id"
-    rows = store.rows(sql, params)
-    for r in rows:
-        r["requires_review"] = bool(r["requires_review"])
-        r["review_held"] = bool(r["review_held"])
-        r["label"] = KINDS.get(r["kind"], r["kind"])
-        r["rule"] = "R-EVT-2" if r["requires_review"] else "R-EVT-1"
-        r["open"] = (not r["review_held"]) if r["requires_review"] else r["decision"] is None
     if open_only:
-        rows = [r for r in rows if r["open"]]
-    return rows
+        # The SQL of _shape's "open", so the listing can be counted without building it.
+        source += (
+            f" AND CASE WHEN e.requires_review THEN NOT COALESCE({_REVIEW_HELD}, 0) "
+            "ELSE e.decision IS NULL END"
+        )
+    return Listing(
+        store,
+        "e.id, e.child_id, e.kind, e.event_date, e.recorded_on, e.note, e.requires_review, "
+        "e.decision_due, e.decision, e.decision_reason, e.decided_on, e.direction_id, "
+        f"{_REVIEW_HELD} AS review_held",
+        source,
+        params,
+        tail="ORDER BY e.event_date, e.id",
+        shape=_shape,
+    )

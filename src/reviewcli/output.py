@@ -7,9 +7,10 @@ only when a table is drawn, so scripts asking for JSON start fast.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 FORMATS = ("table", "json", "csv")
 
@@ -38,21 +39,25 @@ def write_json(data, stream=None) -> None:
     encoded by the C encoder, so tens of thousands of items take a fraction of a second."""
     stream = stream or sys.stdout
     if isinstance(data, list) and len(data) > 200:
-        write_json_texts((json.dumps(i, ensure_ascii=False, default=str) for i in data), stream)
+        write_json_items(data, stream)
         return
     json.dump(data, stream, indent=2, ensure_ascii=False, default=str)
     stream.write("\n")
+
+
+def write_json_items(items: Iterable, stream=None) -> int:
+    """A JSON list of ``items`` (any iterable, read once), encoded and written 5,000 at a
+    time, exactly as ``write_json`` writes the same list. Returns the number of items."""
+    return write_json_texts((json.dumps(i, ensure_ascii=False, default=str) for i in items), stream)
 
 
 def write_json_texts(texts, stream=None) -> int:
     """A JSON list from its items already encoded (an iterable of JSON texts, ``str`` or
     UTF-8 ``bytes``), streamed one item a line; a list of up to 200 items is indented as
     ``write_json`` does. Returns the number of items."""
-    from itertools import islice
-
     stream = stream or sys.stdout
     texts = iter(texts)
-    first = list(islice(texts, 201))
+    first = list(itertools.islice(texts, 201))
     if len(first) <= 200:
         write_json([json.loads(t) for t in first], stream)
         return len(first)
@@ -61,7 +66,7 @@ def write_json_texts(texts, stream=None) -> int:
         write, (start, sep, end) = _bytes_writer(stream), (b"[\n", b",\n", b"\n]\n")
     write(start + sep.join(first))
     count = len(first)
-    while chunk := list(islice(texts, 5000)):
+    while chunk := list(itertools.islice(texts, 5000)):
         write(sep + sep.join(chunk))
         count += len(chunk)
     write(end)
@@ -79,9 +84,16 @@ def _bytes_writer(stream):
     return lambda data: stream.write(data.decode("utf-8"))
 
 
-def write_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, stream=None) -> None:
+def write_csv(rows: Iterable[dict], columns: Sequence[str] | None = None, stream=None) -> None:
+    """CSV of ``rows`` (any iterable, read once, a row at a time); without ``columns``, the
+    first row's keys."""
     stream = stream or sys.stdout
-    columns = list(columns or (rows[0].keys() if rows else []))
+    rows = iter(rows)
+    if not columns:
+        first = next(rows, None)
+        columns = list(first.keys()) if first is not None else []
+        if first is not None:
+            rows = itertools.chain([first], rows)
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
@@ -133,7 +145,7 @@ def _table_value(value) -> str:
 
 
 def render(
-    rows: Sequence[dict],
+    rows: Iterable[dict],
     fmt: str,
     columns: Sequence[tuple[str, str]],
     title: str | None = None,
@@ -142,23 +154,41 @@ def render(
 ) -> None:
     """Write a listing in the chosen format to stdout.
 
-    CSV carries ``fields`` (every field of the listing) when given, else the table's
-    columns: either way the header never depends on whether there are rows.
+    ``rows`` is a list or any iterable read once, such as a ``store.Listing``: JSON and
+    CSV stream it, the table takes only the rows it shows. CSV carries ``fields`` (every
+    field of the listing) when given, else the table's columns: either way the header
+    never depends on whether there are rows.
     """
     if fmt == "json":
-        write_json(list(rows))
+        write_json_items(rows)
     elif fmt == "csv":
         write_csv(rows, list(fields) if fields else [key for key, _ in columns])
     else:
         # Rich lays a table out cell by cell: fine for a screenful, minutes for a national
         # database. The terminal shows the first rows; csv and json always carry them all.
+        shown, total = first_rows(rows, TABLE_ROWS)
         out = console()
-        out.print(table(rows[:TABLE_ROWS], columns, title, empty))
-        if len(rows) > TABLE_ROWS:
+        out.print(table(shown, columns, title, empty))
+        if total > TABLE_ROWS:
             out.print(
-                f"… and {len(rows) - TABLE_ROWS} more rows ({len(rows)} in all): narrow the "
+                f"… and {total - TABLE_ROWS} more rows ({total} in all): narrow the "
                 "list with its options, or use --format csv or json for every row."
             )
+
+
+def first_rows(rows: Iterable[dict], n: int) -> tuple[list[dict], int]:
+    """The first ``n`` rows and how many there are in all, building no row past the n-th
+    when ``rows`` can count itself (a ``store.Listing``: ``total()``) or is a list."""
+    if isinstance(rows, Sequence):
+        return list(rows[:n]), len(rows)
+    rest = iter(rows)
+    shown = list(itertools.islice(rest, n))
+    if len(shown) < n:
+        return shown, len(shown)
+    if hasattr(rows, "total"):
+        # Counted while ``rest`` still holds its cursor open: the same snapshot.
+        return shown, rows.total()
+    return shown, n + sum(1 for _ in rest)
 
 
 def cell_len(text: str) -> int:

@@ -290,6 +290,59 @@ class Store:
         return len(ids)
 
 
+class Listing:
+    """The rows of a listing, read from the cursor and shaped one at a time as they are
+    iterated, and counted in SQL.
+
+    A terminal table draws the first rows and says how many there are in all, so it
+    builds a screenful of dicts and one ``COUNT(*)`` (600,000 reviews need not all be
+    made into dicts to show 200); JSON and CSV stream the rows in batches.
+    ``columns``, ``source`` ("FROM ... WHERE ...") and ``tail`` ("GROUP BY ... ORDER BY
+    ...") make the query; ``count`` replaces ``SELECT COUNT(*) source`` where that would
+    not count the rows (a GROUP BY).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        columns: str,
+        source: str,
+        params=(),
+        *,
+        tail: str = "",
+        shape: Callable[[dict], dict] | None = None,
+        count: str | None = None,
+    ):
+        self.store, self.columns, self.source, self.params = store, columns, source, list(params)
+        self.tail, self.shape, self.count = tail, shape, count
+
+    def __iter__(self) -> Iterator[dict]:
+        shape = self.shape
+        sql = f"SELECT {self.columns} {self.source} {self.tail}"
+        for r in self.store.conn.execute(sql, self.params):
+            yield shape(dict(r)) if shape else dict(r)
+
+    def total(self) -> int:
+        """How many rows there are in all. Called while a cursor of this listing is still
+        open, it reads the same snapshot of the database as that cursor."""
+        if self.count is not None:
+            return self.store.value(self.count, self.params)
+        return self.store.value(f"SELECT COUNT(*) {self.source}", self.params)
+
+    def map(self, fn: Callable[[dict], dict]) -> Listing:
+        """The same listing with ``fn`` applied to each row after its own shaping."""
+        shape = self.shape
+        return Listing(
+            self.store,
+            self.columns,
+            self.source,
+            self.params,
+            tail=self.tail,
+            shape=(lambda row: fn(shape(row))) if shape else fn,
+            count=self.count,
+        )
+
+
 def open_store(
     path: str | os.PathLike | None = None, *, create: bool = False, command: str = ""
 ) -> Store:

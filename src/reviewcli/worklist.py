@@ -688,7 +688,7 @@ def child_summary(store: Store, child_id: str, on: date) -> dict:
             "ORDER BY start_date, id",
             [child_id],
         ),
-        "reviews": review_rows(store, child_id=child_id),
+        "reviews": list(review_rows(store, child_id=child_id)),
         "allocations": store.rows(
             "SELECT iro_id, start_date, end_date FROM allocations WHERE child_id = ? "
             "ORDER BY start_date, id",
@@ -703,69 +703,93 @@ def child_summary(store: Store, child_id: str, on: date) -> dict:
     return out
 
 
-def child_rows(store: Store, on: date, *, team=None, iro=None, looked_after=None) -> list[dict]:
-    sql = """
-SELECT c.id, c.first_name, c.last_name, c.dob, c.team, c.social_worker,
-       p.id IS NOT NULL AS looked_after, p.start_date AS looked_after_since,
-       a.iro_id AS iro, p.next_number, p.next_due, p.next_rule
+def child_rows(store: Store, on: date, *, team=None, iro=None, looked_after=None):
+    from .store import Listing
+
+    source = """
 FROM children c
 LEFT JOIN periods p ON p.child_id = c.id AND p.end_date IS NULL
 LEFT JOIN allocations a ON a.child_id = c.id AND a.end_date IS NULL
 WHERE 1 = 1"""
     params: list = []
     if team:
-        sql += " AND c.team = ?"
+        source += " AND c.team = ?"
         params.append(team)
     if iro:
-        sql += " AND a.iro_id = ?"
+        source += " AND a.iro_id = ?"
         params.append(iro)
     if looked_after is not None:
-        sql += " AND p.id IS NOT NULL" if looked_after else " AND p.id IS NULL"
-    sql += " ORDER BY c.id"
-    rows = store.rows(sql, params)
-    for r in rows:
+        source += " AND p.id IS NOT NULL" if looked_after else " AND p.id IS NULL"
+    today = on.isoformat()
+
+    def shape(r: dict) -> dict:
         r["looked_after"] = bool(r["looked_after"])
-        r["overdue"] = bool(r["next_due"] and r["next_due"] < on.isoformat())
-    return rows
+        r["overdue"] = bool(r["next_due"] and r["next_due"] < today)
+        return r
+
+    return Listing(
+        store,
+        "c.id, c.first_name, c.last_name, c.dob, c.team, c.social_worker, "
+        "p.id IS NOT NULL AS looked_after, p.start_date AS looked_after_since, "
+        "a.iro_id AS iro, p.next_number, p.next_due, p.next_rule",
+        source,
+        params,
+        tail="ORDER BY c.id",
+        shape=shape,
+    )
 
 
-def iro_rows(store: Store) -> list[dict]:
-    rows = store.rows(
+def _iro_shape(r: dict) -> dict:
+    r["active"] = bool(r["active"])
+    r["per_fte"] = round(r["caseload"] / r["fte"], 1) if r["fte"] else None
+    r["over_caseload"] = bool(r["per_fte"] and r["per_fte"] > 70)  # R-IRO-4
+    return r
+
+
+def iro_rows(store: Store):
+    from .store import Listing
+
+    return Listing(
+        store,
+        "i.id, i.name, i.email, i.phone, i.fte, i.team, i.active, COUNT(p.id) AS caseload",
         """
-SELECT i.id, i.name, i.email, i.phone, i.fte, i.team, i.active,
-       COUNT(p.id) AS caseload
 FROM iros i
 LEFT JOIN allocations a ON a.iro_id = i.id AND a.end_date IS NULL
-LEFT JOIN periods p ON p.child_id = a.child_id AND p.end_date IS NULL
-GROUP BY i.id ORDER BY i.id"""
+LEFT JOIN periods p ON p.child_id = a.child_id AND p.end_date IS NULL""",
+        tail="GROUP BY i.id ORDER BY i.id",
+        shape=_iro_shape,
+        count="SELECT COUNT(*) FROM iros",  # one row per IRO
     )
-    for r in rows:
-        r["active"] = bool(r["active"])
-        r["per_fte"] = round(r["caseload"] / r["fte"], 1) if r["fte"] else None
-        r["over_caseload"] = bool(r["per_fte"] and r["per_fte"] > 70)  # R-IRO-4
-    return rows
 
 
-def review_rows(store: Store, *, child_id=None, status=None) -> list[dict]:
-    sql = (
-        "SELECT id, child_id, period_id, number, status, deadline, rule, booked_date, "
-        "booked_time, venue, original_date, recording_date, held_date, participation, meeting, "
-        "late_reason, reschedule_reason, adjourn_reason, cancel_reason FROM reviews WHERE 1 = 1"
+def _review_shape(r: dict) -> dict:
+    r["meeting"] = bool(r["meeting"])
+    r["on_time"] = (
+        r["recording_date"] <= r["deadline"] if r["status"] == "held" and r["deadline"] else None
     )
+    return r
+
+
+def review_rows(store: Store, *, child_id=None, status=None):
+    from .store import Listing
+
+    source = "FROM reviews WHERE 1 = 1"
     params: list = []
     if child_id:
-        sql += " AND child_id = ?"
+        source += " AND child_id = ?"
         params.append(child_id)
     if status:
-        sql += " AND status = ?"
+        # "+status": the order is served by reviews_child; a plain "status = 'held'" made
+        # SQLite pick the partial index of held reviews and sort all 537,000 of them first.
+        source += " AND +status = ?"
         params.append(status)
-    sql += " ORDER BY child_id, COALESCE(recording_date, booked_date), id"
-    rows = store.rows(sql, params)
-    for r in rows:
-        r["meeting"] = bool(r["meeting"])
-        r["on_time"] = (
-            r["recording_date"] <= r["deadline"]
-            if r["status"] == "held" and r["deadline"]
-            else None
-        )
-    return rows
+    return Listing(
+        store,
+        "id, child_id, period_id, number, status, deadline, rule, booked_date, booked_time, "
+        "venue, original_date, recording_date, held_date, participation, meeting, "
+        "late_reason, reschedule_reason, adjourn_reason, cancel_reason",
+        source,
+        params,
+        tail="ORDER BY child_id, COALESCE(recording_date, booked_date), id",
+        shape=_review_shape,
+    )

@@ -239,13 +239,13 @@ def actions(
         rows = action_rows(
             s, day, overdue=overdue, owner=owner, child=child, starred=starred, status=status
         )
-    render(
-        rows,
-        fmt.value,
-        ACTION_COLUMNS,
-        title="Overdue actions" if overdue else "Actions",
-        empty="No actions.",
-    )
+        render(
+            rows,
+            fmt.value,
+            ACTION_COLUMNS,
+            title="Overdue actions" if overdue else "Actions",
+            empty="No actions.",
+        )
 
 
 @event_app.command("add")
@@ -315,22 +315,22 @@ def event_list(
 
     with store() as s:
         rows = event_rows(s, child=child, open_only=open_only)
-    render(
-        rows,
-        fmt.value,
-        [
-            ("id", "ID"),
-            ("child_id", "Child"),
-            ("event_date", "Date"),
-            ("kind", "Kind"),
-            ("rule", "Rule"),
-            ("decision", "Decision"),
-            ("open", "Open"),
-            ("note", "Note"),
-        ],
-        title="Significant events",
-        empty="No events.",
-    )
+        render(
+            rows,
+            fmt.value,
+            [
+                ("id", "ID"),
+                ("child_id", "Child"),
+                ("event_date", "Date"),
+                ("kind", "Kind"),
+                ("rule", "Rule"),
+                ("decision", "Decision"),
+                ("open", "Open"),
+                ("note", "Note"),
+            ],
+            title="Significant events",
+            empty="No events.",
+        )
 
 
 @dispute_app.command("open")
@@ -432,21 +432,21 @@ def dispute_list(
         raise ReviewError(f"unknown status {status!r}; use open or resolved")
     with store() as s:
         rows = dispute_rows(s, today(), status=status, child=child)
-    render(
-        rows,
-        fmt.value,
-        [
-            ("id", "ID"),
-            ("child_id", "Child"),
-            ("stage", "Stage"),
-            ("stage_name", "With"),
-            ("opened_on", "Opened"),
-            ("response_due", "Response due"),
-            ("working_days", "Working days"),
-            ("over_time", "Over 20 WD"),
-            ("status", "Status"),
-            ("issue", "Issue"),
-        ],
-        title="Disputes",
-        empty="No disputes.",
-    )
+        render(
+            rows,
+            fmt.value,
+            [
+                ("id", "ID"),
+                ("child_id", "Child"),
+                ("stage", "Stage"),
+                ("stage_name", "With"),
+                ("opened_on", "Opened"),
+                ("response_due", "Response due"),
+                ("working_days", "Working days"),
+                ("over_time", "Over 20 WD"),
+                ("status", "Status"),
+                ("issue", "Issue"),
+            ],
+            title="Disputes",
+            empty="No disputes.",
+        )

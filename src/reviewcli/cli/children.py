@@ -63,25 +63,29 @@ def iro_list(fmt: FormatOption = ListFormat.table) -> None:
 
     with store() as s:
         rows = iro_rows(s)
-    if fmt == ListFormat.table:
-        for r in rows:
-            r["over_caseload"] = "over 70 per FTE" if r["over_caseload"] else ""
-    render(
-        rows,
-        fmt.value,
-        [
-            ("id", "ID"),
-            ("name", "Name"),
-            ("team", "Team"),
-            ("fte", "FTE"),
-            ("caseload", "Caseload"),
-            ("per_fte", "Per FTE"),
-            ("over_caseload", "R-IRO-4"),
-            ("email", "Email"),
-        ],
-        title="IROs",
-        empty="No IROs yet: add one with 'reviewcli iro add NAME --id ID'.",
-    )
+        if fmt == ListFormat.table:
+            rows = rows.map(_caseload_note)
+        render(
+            rows,
+            fmt.value,
+            [
+                ("id", "ID"),
+                ("name", "Name"),
+                ("team", "Team"),
+                ("fte", "FTE"),
+                ("caseload", "Caseload"),
+                ("per_fte", "Per FTE"),
+                ("over_caseload", "R-IRO-4"),
+                ("email", "Email"),
+            ],
+            title="IROs",
+            empty="No IROs yet: add one with 'reviewcli iro add NAME --id ID'.",
+        )
+
+
+def _caseload_note(row: dict) -> dict:
+    row["over_caseload"] = "over 70 per FTE" if row["over_caseload"] else ""
+    return row
 
 
 @child_app.command("add")
@@ -142,23 +146,23 @@ def child_list(
 
     with store() as s:
         rows = child_rows(s, today(), team=team, iro=iro, looked_after=looked_after)
-    render(
-        rows,
-        fmt.value,
-        [
-            ("id", "ID"),
-            ("first_name", "First name"),
-            ("last_name", "Last name"),
-            ("dob", "DOB"),
-            ("team", "Team"),
-            ("iro", "IRO"),
-            ("looked_after", "In care"),
-            ("next_due", "Next review by"),
-            ("next_rule", "Rule"),
-        ],
-        title="Children",
-        empty="No children yet: add one with 'reviewcli child add'.",
-    )
+        render(
+            rows,
+            fmt.value,
+            [
+                ("id", "ID"),
+                ("first_name", "First name"),
+                ("last_name", "Last name"),
+                ("dob", "DOB"),
+                ("team", "Team"),
+                ("iro", "IRO"),
+                ("looked_after", "In care"),
+                ("next_due", "Next review by"),
+                ("next_rule", "Rule"),
+            ],
+            title="Children",
+            empty="No children yet: add one with 'reviewcli child add'.",
+        )
 
 
 @child_app.command("show")

@@ -166,22 +166,22 @@ def review_list(
         raise ReviewError(f"unknown status {status!r}; use booked, adjourned, held or cancelled")
     with store() as s:
         rows = review_rows(s, child_id=child, status=status)
-    render(
-        rows,
-        fmt.value,
-        [
-            ("id", "ID"),
-            ("child_id", "Child"),
-            ("number", "No."),
-            ("status", "Status"),
-            ("deadline", "Deadline"),
-            ("rule", "Rule"),
-            ("booked_date", "Booked"),
-            ("booked_time", "Time"),
-            ("recording_date", "Recorded"),
-            ("participation", "PN"),
-            ("on_time", "On time"),
-        ],
-        title="Reviews",
-        empty="No reviews.",
-    )
+        render(
+            rows,
+            fmt.value,
+            [
+                ("id", "ID"),
+                ("child_id", "Child"),
+                ("number", "No."),
+                ("status", "Status"),
+                ("deadline", "Deadline"),
+                ("rule", "Rule"),
+                ("booked_date", "Booked"),
+                ("booked_time", "Time"),
+                ("recording_date", "Recorded"),
+                ("participation", "PN"),
+                ("on_time", "On time"),
+            ],
+            title="Reviews",
+            empty="No reviews.",
+        )
