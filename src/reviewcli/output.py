@@ -48,7 +48,11 @@ def write_json(data, stream=None) -> None:
 def write_json_items(items: Iterable, stream=None) -> int:
     """A JSON list of ``items`` (any iterable, read once), encoded and written 5,000 at a
     time, exactly as ``write_json`` writes the same list. Returns the number of items."""
-    return write_json_texts((json.dumps(i, ensure_ascii=False, default=str) for i in items), stream)
+    return write_json_texts(map(_ENCODE, items), stream)
+
+
+# json.dumps(item, ensure_ascii=False, default=str), without building an encoder per item.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 def write_json_texts(texts, stream=None) -> int:

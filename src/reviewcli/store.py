@@ -318,9 +318,14 @@ class Listing:
 
     def __iter__(self) -> Iterator[dict]:
         shape = self.shape
-        sql = f"SELECT {self.columns} {self.source} {self.tail}"
-        for r in self.store.conn.execute(sql, self.params):
-            yield shape(dict(r)) if shape else dict(r)
+        cursor = self.store.conn.cursor()
+        # Plain tuples zipped with the names: dict(sqlite3.Row) took twice as long.
+        cursor.row_factory = None
+        cursor.execute(f"SELECT {self.columns} {self.source} {self.tail}", self.params)
+        names = [d[0] for d in cursor.description]
+        for r in cursor:
+            row = dict(zip(names, r, strict=True))
+            yield shape(row) if shape else row
 
     def total(self) -> int:
         """How many rows there are in all. Called while a cursor of this listing is still
