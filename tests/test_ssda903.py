@@ -1071,6 +1071,24 @@ REJECTS = {
         ),
         [("episodes.csv", E_LINE + 1, "RNE S on an episode continuing a period")],
     ),
+    "new period the day care ended": (
+        _case(
+            episodes=[
+                ep("X9", "01/05/2025", dec="01/08/2025", rec="E4A"),
+                ep("X9", "01/08/2025", rne="S", place="K2"),
+            ]
+        ),
+        [("episodes.csv", E_LINE + 1, "new period of care from 2025-08-01, the day care ended")],
+    ),
+    "continuing the day care ended": (
+        _case(
+            episodes=[
+                ep("X9", "01/05/2025", dec="01/08/2025", rec="E4A"),
+                ep("X9", "01/08/2025", rne="P", place="K2"),
+            ]
+        ),
+        [("episodes.csv", E_LINE + 1, "RNE P on 2025-08-01 continues care, but care ended")],
+    ),
     "review before care": (
         _case(reviews=[rv("X9", "01/01/2015", "30/04/2025", "PN1")]),
         [("reviews.csv", R_LINE, "review on 2025-04-30 is outside every period of care")],
@@ -1174,6 +1192,25 @@ def test_rejected_rows_refuse_the_import(initialised, tmp_path, case):
         # The same row in the table on stderr: file, line, child and the reason.
         [shown] = [t for t in table if f" {line} " in t and file in t and reason in t]
         assert child in shown
+
+
+def test_a_later_return_cannot_continue_a_period_that_ended_that_day(initialised, tmp_path):
+    """Last year's return ended X9's care on 1 Aug 2025 (E4A); this year's begins with an
+    episode continuing care (RNE P) that very day: refused, not folded into the ended
+    period, where the episodes would follow its end."""
+    first = write_return(
+        tmp_path / "2025", [X9_H], [ep("X9", "01/05/2025", dec="01/08/2025", rec="E4A")], []
+    )
+    initialised.ok("import", "ssda903", first)
+    later = write_return(tmp_path / "2026", [X9_H], [ep("X9", "01/08/2025", rne="P")], [])
+    before = snapshot_db(initialised.db)
+    result = initialised("import", "ssda903", later)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: child X9: the return's episode from 2025-08-01 (RNE P) continues care, but "
+        "the period already in the database ended that day (REC E4A); nothing was imported"
+    )
+    assert snapshot_db(initialised.db) == before
 
 
 @pytest.mark.parametrize(

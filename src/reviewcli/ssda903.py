@@ -513,6 +513,19 @@ def _parse(folders: list[Path], plan: Plan, today: date):
     return headers, episodes, reviews, bad_children, reject
 
 
+def _same_day(ep: _Ep, rec: str | None) -> str:
+    """Why an episode cannot begin on the day care ended with ``rec``."""
+    if ep.rne == "S":
+        return (
+            f"new period of care from {ep.start}, the day care ended (REC {rec}): end the "
+            "episode before with REC X1 if care went on, or start this one a day later"
+        )
+    return (
+        f"RNE {ep.rne} on {ep.start} continues care, but care ended that day (REC {rec}): "
+        "end the episode before with REC X1, or start a new period with RNE S"
+    )
+
+
 def _periods(cid, eps: list[_Ep], reject) -> list[list[_Ep]] | None:
     """Group a child's episodes into periods of care; None when they do not fit together."""
     eps = sorted(eps, key=lambda e: e.start)
@@ -533,6 +546,11 @@ def _periods(cid, eps: list[_Ep], reject) -> list[list[_Ep]] | None:
         else:
             if prev is not None and prev.rec == "X1":
                 reject(prev.file, prev.line, cid, "REC X1 but no episode begins on the same day")
+                return None
+            if prev is not None and prev.end == ep.start:
+                # Care ended (REC not X1) the day this episode begins: two periods of care
+                # may not share a day, and folding it into the ended one is not the return.
+                reject(ep.file, ep.line, cid, _same_day(ep, prev.rec))
                 return None
             periods.append([ep])
     if eps and eps[-1].rec == "X1":
@@ -1104,6 +1122,12 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             "AND start_date < ? AND COALESCE(end_date, '9999-12-31') >= ?",
             [cid, start, start],
         ).fetchone()
+        if row is not None and row["end_date"] == start:
+            raise ReviewError(
+                f"child {cid}: the return's episode from {start} (RNE {eps[0].rne}) continues "
+                f"care, but the period already in the database ended that day (REC "
+                f"{row['reason_ceased']}); nothing was imported"
+            )
     changed = False
     if row is None:
         clash = conn.execute(
