@@ -1750,6 +1750,29 @@ def test_an_import_leaves_the_connection_as_it_found_it(initialised, tmp_path):
         assert not s.conn.in_transaction
 
 
+def test_the_progress_bar_follows_the_reading_then_the_children(initialised, tmp_path):
+    """Reading a national return takes seconds before the first child is written: the bar
+    counts megabytes read, then children imported, each with its label."""
+    from reviewcli import ssda903
+
+    folder = base_return(tmp_path / "r")
+    seen: list[tuple[int, int, str]] = []
+    with open_store(initialised.db) as s:
+        ssda903.import_903(s, folder, today=date(2026, 7, 1), progress=lambda *a: seen.append(a))
+    reading = [a for a in seen if a[2] == "Reading the return (MB)"]
+    writing = [a for a in seen if a[2] == "Importing children"]
+    assert seen == reading + writing
+    assert reading[0] == (0, 1, "Reading the return (MB)") and reading[-1][:2] == (1, 1)
+    assert writing[0][:2] == (0, 2) and writing[-1][:2] == (2, 2)
+    # A megabyte at a time, never past the end.
+    counts: list[int] = []
+    reader = ssda903._Reading([folder], lambda done, total, label: counts.append(done))
+    reader.size, reader.total = 2_500_000, 3  # as if the files held 2.5 MB
+    for _ in range(3):
+        reader(1_000_000)
+    assert counts == [0, 0, 1, 3]
+
+
 def test_read_csv_gives_each_row_by_column_name(tmp_path):
     from reviewcli.ssda903 import read_csv
 

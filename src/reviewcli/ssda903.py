@@ -208,7 +208,9 @@ class Plan:
         return d
 
 
-def _open_csv(path: Path, name: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _open_csv(
+    path: Path, name: str, read: Callable[[int], None] | None = None
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Upper-cased column names of one file, and its non-blank rows with their line numbers.
 
     The whole file is read and checked (found, UTF-8, no NUL bytes, the required columns)
@@ -230,7 +232,7 @@ def _open_csv(path: Path, name: str) -> tuple[list[str], Iterator[tuple[int, lis
     del raw
     if "\x00" in text:
         raise ReviewError(f"{name} contains NUL bytes; it is not a CSV file")
-    reader = csv.reader(_lines(text))
+    reader = csv.reader(_lines(text, read=read))
     del text
     try:
         header = next(reader)
@@ -245,15 +247,20 @@ def _open_csv(path: Path, name: str) -> tuple[list[str], Iterator[tuple[int, lis
     return columns, _records(reader, name, len(columns))
 
 
-def _lines(text: str, chunk: int = 1 << 20) -> Iterator[str]:
+def _lines(
+    text: str, chunk: int = 1 << 20, read: Callable[[int], None] | None = None
+) -> Iterator[str]:
     """The lines of ``text`` with their endings (LF, CR LF or CR), as a file opened with
     ``newline=""`` gives them, a megabyte at a time: a ``StringIO`` of the whole text would
-    hold four bytes a character."""
+    hold four bytes a character. ``read`` is told how many characters each megabyte held,
+    once its lines are given."""
     start, end = 0, len(text)
     while start < end:
         stop = text.find("\n", start + chunk)
         stop = end if stop < 0 else stop + 1
         yield from io.StringIO(text[start:stop], newline="")
+        if read:
+            read(stop - start)
         start = stop
 
 
@@ -281,16 +288,43 @@ def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
     ]
 
 
-def _files(folders: list[Path], name: str):
+def _files(folders: list[Path], name: str, read: Callable[[int], None] | None = None):
     """One file across several years' returns: (label, column positions, rows) per folder.
 
     A column the file lacks is at the position of the empty cell ending every row.
     """
     for folder in folders:
         label = f"{folder.name}/{name}" if len(folders) > 1 else name
-        columns, records = _open_csv(folder / name, label)
+        columns, records = _open_csv(folder / name, label, read)
         position = {c: i for i, c in enumerate(columns)}  # the last of a repeated name
         yield label, lambda c, p=position, absent=len(columns): p.get(c, absent), records
+
+
+class _Reading:
+    """Progress through the return's files, in megabytes of their size: at national scale
+    reading and checking them takes seconds before the first child is written."""
+
+    LABEL = "Reading the return (MB)"
+
+    def __init__(self, folders: list[Path], progress):
+        self.progress, self.done = progress, 0
+        size = sum(
+            (folder / name).stat().st_size
+            for folder in folders
+            for name in ("header.csv", "episodes.csv", "reviews.csv")
+            if (folder / name).is_file()
+        )
+        self.size, self.total = size, max(1, -(-size // _MB))
+        progress(0, self.total, self.LABEL)
+
+    def __call__(self, characters: int) -> None:
+        # Characters, not bytes: near enough for a bar, and never past the end.
+        self.done = min(self.size, self.done + characters)
+        whole = self.total if self.done == self.size else self.done // _MB
+        self.progress(whole, self.total, self.LABEL)
+
+
+_MB = 1 << 20
 
 
 @dataclass(slots=True)
@@ -349,10 +383,14 @@ _EPISODE_CODES = (
 )
 
 
-def _parse(folders: list[Path], plan: Plan, today: date):
-    """Read and check the three files, row by row; collect every rejected row."""
+def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
+    """Read and check the three files, row by row; collect every rejected row.
+
+    ``progress(done, total, description)`` follows the files' characters as they are read.
+    """
     bad_children: set[str] = set()
     read_date = _date_reader()
+    read = _Reading(folders, progress) if progress else None
 
     def reject(file, line, child, reason):
         plan.rejects.append(Reject(file, line, child, reason))
@@ -360,7 +398,7 @@ def _parse(folders: list[Path], plan: Plan, today: date):
 
     headers: dict[str, dict] = {}
     seen_in: dict[str, str] = {}
-    for file, col, rows in _files(folders, "header.csv"):
+    for file, col, rows in _files(folders, "header.csv", read):
         i_child, i_dob, i_sex = col("CHILD"), col("DOB"), col("SEX")
         for line, row in rows:
             cid = row[i_child].strip()
@@ -393,7 +431,7 @@ def _parse(folders: list[Path], plan: Plan, today: date):
     lists = [codes.CODE_LISTS[kind] for kind, _ in _EPISODE_CODES]
     rne_codes, ls_codes, place_codes, rec_codes, rpc_codes = lists
     episodes: dict[str, dict[date, _Ep]] = defaultdict(dict)  # by child, by start
-    for file, col, rows in _files(folders, "episodes.csv"):
+    for file, col, rows in _files(folders, "episodes.csv", read):
         i_child, i_decom, i_dec = col("CHILD"), col("DECOM"), col("DEC")
         i_rne, i_ls, i_place = col("RNE"), col("LS"), col("PLACE")
         i_rec, i_rpc = col("REC"), col("REASON_PLACE_CHANGE")
@@ -477,7 +515,7 @@ def _parse(folders: list[Path], plan: Plan, today: date):
     participation = codes.PARTICIPATION
     # By child, by day: (file, line, participation).
     reviews: dict[str, dict[date, tuple[str, int, str | None]]] = defaultdict(dict)
-    for file, col, rows in _files(folders, "reviews.csv"):
+    for file, col, rows in _files(folders, "reviews.csv", read):
         i_child, i_review, i_code = col("CHILD"), col("REVIEW"), col("REVIEW_CODE")
         for line, row in rows:
             cid = row[i_child].strip()
@@ -604,13 +642,14 @@ def import_903(
     today: date,
     dry_run: bool = False,
     skip_rejected: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Plan:
     """Build children, periods, episodes and held reviews from an SSDA903 return.
 
     One transaction: everything lands or nothing does. A clean import is idempotent; a
     newer return adds what is new and updates what changed. Rows that cannot be taken
     are reported with file, line and reason; by default any of them refuses the import.
+    ``progress(done, total, description)`` follows the reading, then the children written.
     """
     folders = [Path(f) for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
     for f in folders:
@@ -618,7 +657,7 @@ def import_903(
             raise ReviewError(f"{str(f)!r} is not a folder holding the 903 files")
     plan = Plan()
     with _no_gc():
-        headers, episodes, reviews, bad, reject = _parse(folders, plan, today)
+        headers, episodes, reviews, bad, reject = _parse(folders, plan, today, progress)
         built = {}
         for cid, head in headers.items():
             if cid in bad:
@@ -746,6 +785,8 @@ class _Writer:
         state: dict[str, tuple] = {}
         read = 0
         total = len(cids)
+        if progress:
+            progress(0, total, "Importing children")
         for i, cid in enumerate(cids, 1):
             head, periods, placed = built[cid]
             if cid in held:
@@ -766,7 +807,7 @@ class _Writer:
                 if len(self.new) >= BATCH:
                     self._flush()
             if progress and (i % 200 == 0 or i == total):
-                progress(i, total)
+                progress(i, total, "Importing children")
         self._flush()
         self._drop_staging()
 
