@@ -867,6 +867,35 @@ def test_r_sch_16_pathway_plan_across_christmas():
     assert pathway_plan_due(d("2009-01-11"), CAL) == d("2026-12-09")
 
 
+def test_the_schedule_stored_on_a_period_names_every_deadline():
+    """What refresh_period and the import both store on a period (SCHEDULE_COLUMNS).
+
+    Looked after from Fri 22 May 2026, born 2 Mar 2015 (18 on Wed 2 Mar 2033):
+    - R-IRO-2: 5 working days, skipping Mon 25 May (Spring bank holiday): Tue 26 … Mon 1 Jun;
+      with the first review booked for Thu 28 May, the working day before: Wed 27 May.
+    - R-SCH-16: Mar 1, Feb 28 (2), Feb 25-21 (7), 18-14 (12), 11-7 (17), 4-2 (20): Wed
+      2 Feb 2033.
+    """
+    from reviewcli.rules import SCHEDULE_COLUMNS, period_schedule
+
+    first = Deadline(due=d("2026-06-19"), rule=FIRST, number=1, detail="first review")
+    open_ = period_schedule(first, d("2026-05-22"), d("2015-03-02"), CAL)
+    assert list(open_) == list(SCHEDULE_COLUMNS)
+    assert open_ == {
+        "next_number": 1,
+        "next_due": "2026-06-19",
+        "next_rule": FIRST,
+        "next_earliest": None,
+        "next_detail": "first review",
+        "allocation_due": "2026-06-01",
+        "pathway_due": "2033-02-02",
+    }
+    booked = period_schedule(first, d("2026-05-22"), d("2015-03-02"), CAL, d("2026-05-28"))
+    assert booked["allocation_due"] == "2026-05-27"
+    ended = period_schedule(None, d("2026-05-22"), d("2015-03-02"), CAL)
+    assert [ended[k] for k in SCHEDULE_COLUMNS[:5]] == [None] * 5
+
+
 # R-IRO-2: named IRO ---------------------------------------------------------------------
 
 

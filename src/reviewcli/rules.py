@@ -433,6 +433,41 @@ def allocation_due(period_start: date, cal: WorkingCalendar, first_booked: date 
     return due
 
 
+# The deadlines stored on each period of care, in the order of the periods table.
+SCHEDULE_COLUMNS = (
+    "next_number",
+    "next_due",
+    "next_rule",
+    "next_earliest",
+    "next_detail",
+    "allocation_due",
+    "pathway_due",
+)
+
+
+def period_schedule(
+    nxt: Deadline | None,
+    start: date,
+    dob: date,
+    cal: WorkingCalendar,
+    first_booked: date | None = None,
+    *,
+    pathway: str | None = None,
+) -> dict[str, int | str | None]:
+    """The stored deadlines of a period (``SCHEDULE_COLUMNS``): its next review (None once
+    care has ended), the IRO's allocation (R-IRO-2) and the final pathway plan (R-SCH-16).
+    ``pathway`` is the plan's date when already worked out for the child."""
+    return {
+        "next_number": nxt.number if nxt else None,
+        "next_due": nxt.due.isoformat() if nxt else None,
+        "next_rule": nxt.rule if nxt else None,
+        "next_earliest": nxt.earliest.isoformat() if nxt and nxt.earliest else None,
+        "next_detail": nxt.detail if nxt else None,
+        "allocation_due": allocation_due(start, cal, first_booked).isoformat(),
+        "pathway_due": pathway or pathway_plan_due(dob, cal).isoformat(),
+    }
+
+
 def adjournment_limit(original: date, cal: WorkingCalendar) -> date:
     """R-SCH-14: an adjourned review reconvenes no more than 20 working days later."""
     return cal.add_working_days(original, 20)

@@ -734,9 +734,7 @@ _STAGE = "import903_"
 _STAGED = {
     "children": ("id", "first_name", "last_name", "dob", "gender", "created_at"),
     "periods": (
-        "id", "child_id", "start_date", "end_date", "reason_ceased", "next_number",
-        "next_due", "next_rule", "next_earliest", "next_detail", "allocation_due",
-        "pathway_due",
+        "id", "child_id", "start_date", "end_date", "reason_ceased", *rules.SCHEDULE_COLUMNS,
     ),
     "episodes": (
         "period_id", "child_id", "start_date", "end_date", "rne", "legal_status", "placement",
@@ -925,7 +923,8 @@ class _Writer:
                     )
                 )
                 held.append(rules.HeldReview(day))
-            # The period's next deadline (``Store.refresh_period``).
+            # The period's stored deadlines, as ``Store.refresh_period`` sets them (no
+            # review is booked yet).
             nxt = (
                 None
                 if end
@@ -933,20 +932,14 @@ class _Writer:
                     rules.Period(start=start, episodes=steps, reviews=tuple(held)), cal, policy
                 )
             )
-            if pathway is None:
-                pathway = rules.pathway_plan_due(dob, cal).isoformat()
+            schedule = rules.period_schedule(nxt, start, dob, cal, pathway=pathway)
+            pathway = schedule["pathway_due"]  # the same for each of the child's periods
             period_row = (
                 cid,
                 start.isoformat(),
                 end.isoformat() if end else None,
                 last.rec if end else None,
-                nxt.number if nxt else None,
-                nxt.due.isoformat() if nxt else None,
-                nxt.rule if nxt else None,
-                nxt.earliest.isoformat() if nxt and nxt.earliest else None,
-                nxt.detail if nxt else None,
-                rules.allocation_due(start, cal, None).isoformat(),
-                pathway,
+                *schedule.values(),
             )
             episode_rows = [
                 (

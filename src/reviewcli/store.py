@@ -266,15 +266,7 @@ class Store:
             first_booked = date.fromisoformat(pending["booked_date"])
         start = date.fromisoformat(period["start_date"])
         dob = date.fromisoformat(period["dob"])
-        values = {
-            "next_number": nxt.number if nxt else None,
-            "next_due": nxt.due.isoformat() if nxt else None,
-            "next_rule": nxt.rule if nxt else None,
-            "next_earliest": nxt.earliest.isoformat() if nxt and nxt.earliest else None,
-            "next_detail": nxt.detail if nxt else None,
-            "allocation_due": rules.allocation_due(start, self.calendar, first_booked).isoformat(),
-            "pathway_due": rules.pathway_plan_due(dob, self.calendar).isoformat(),
-        }
+        values = rules.period_schedule(nxt, start, dob, self.calendar, first_booked)
         sets = ", ".join(f"{k} = ?" for k in values)
         self.conn.execute(f"UPDATE periods SET {sets} WHERE id = ?", [*values.values(), period_id])
         if pending and nxt and pending["status"] == "booked":
