@@ -247,6 +247,7 @@ def due_list_floor(db: Path) -> list[str] | None:
         "import json, sqlite3, sys\n"
         + inspect.getsource(_short)
         + "conn = sqlite3.connect(sys.argv[1])\n"
+        "conn.execute('PRAGMA threads = 2')\n"  # as reviewcli's own connection sorts
         "conn.create_function('reviewcli_short', 1, _short, deterministic=True)\n"
         "rows = conn.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()\n"
     )
