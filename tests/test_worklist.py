@@ -58,6 +58,46 @@ def test_the_demo_list_has_every_kind(store):
     assert kinds == set(worklist.KINDS) - {"sw-conversation", "monitoring-form"}
 
 
+@pytest.mark.parametrize("on, within", [(TODAY, 30), (TODAY, 400), (date(2028, 2, 29), 60)])
+def test_a_filtered_list_is_the_whole_list_filtered(store, on, within):
+    """--iro and --team search their own children first; they must give exactly the items
+    of the whole list with that IRO or team, in the same order, in every shape."""
+    everything = worklist.due_items(store, on, within)
+    iros = sorted({i["iro"] for i in everything if i["iro"]})
+    teams = sorted({i["team"] for i in everything if i["team"]})
+    assert len(iros) > 1 and len(teams) > 1
+    for key, value in [*(("iro", i) for i in iros), *(("team", t) for t in teams)]:
+        expected = [i for i in everything if i[key] == value]
+        assert worklist.due_items(store, on, within, **{key: value}) == expected
+        texts = worklist.due_json(store, on, within, **{key: value})
+        assert [json.loads(t) for t in texts] == expected
+        counts, shown = worklist.due_sections(store, on, within, show=5, **{key: value})
+        assert sum(counts.values()) == len(expected)
+        assert [i for rows in shown.values() for i in rows] == [
+            i for name in worklist.SECTIONS for i in _section(expected, on, name)[:5]
+        ]
+    both = {"iro": iros[0], "team": teams[0]}
+    assert worklist.due_items(store, on, within, **both) == [
+        i for i in everything if i["iro"] == both["iro"] and i["team"] == both["team"]
+    ]
+
+
+def _section(items: list[dict], on: date, name: str) -> list[dict]:
+    week = (on + timedelta(days=7)).isoformat()
+    return [
+        i
+        for i in items
+        if name
+        == (
+            "Overdue"
+            if i["due"] < on.isoformat()
+            else "Due this week"
+            if i["due"] <= week
+            else "Later"
+        )
+    ]
+
+
 def test_items_are_sorted_by_due_then_child_then_kind(store, an_iro):
     for on, within, filters in _cases(an_iro):
         items = worklist.due_items(store, on, within, **filters)
