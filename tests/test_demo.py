@@ -427,3 +427,71 @@ def test_casework_in_every_state(demo):
         )
         == 0
     )
+
+
+# --- national scale: copies of the simulated children -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cloned(tmp_path_factory):
+    """Above ``SIMULATED`` children the demo copies the simulated histories in SQL: here 15
+    simulated children copied out to 40, as 1,000 are copied out to 100,000."""
+    from reviewcli import demo as demo_module
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(demo_module, "SIMULATED", 15)
+    try:
+        store, summary = make(tmp_path_factory.mktemp("cloned") / "cloned.db", children=40)
+    finally:
+        patch.undo()
+    yield store, summary
+    store.close()
+
+
+def test_copies_are_whole_children_with_new_ids_and_names(cloned):
+    store, summary = cloned
+    assert summary["children"] == 40 == value(store, "SELECT COUNT(*) FROM children")
+    ids = [r["id"] for r in rows(store, "SELECT id FROM children ORDER BY id")]
+    assert ids == [f"C{n:05d}" for n in range(1, 41)]
+    # C00016 is the copy of C00001: the same history, day for day, under its own keys.
+    for table in ("periods", "episodes", "reviews", "review_steps", "decisions", "contacts"):
+        original = value(store, f"SELECT COUNT(*) FROM {table} WHERE child_id = 'C00001'")
+        assert value(store, f"SELECT COUNT(*) FROM {table} WHERE child_id = 'C00016'") == original
+    first = "SELECT start_date, next_due, next_rule FROM periods WHERE child_id = ? ORDER BY id"
+    assert rows(store, first, ["C00016"]) == rows(store, first, ["C00001"])
+
+
+def test_copies_keep_the_schema_and_pass_every_check(cloned, tmp_path):
+    from reviewcli import maintenance
+
+    store, _ = cloned
+    fresh = Store(tmp_path / "fresh.db", create=True)
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    assert store.rows(schema) == fresh.rows(schema)
+    fresh.close()
+    assert maintenance.check(store, TODAY) == []
+
+
+def test_a_direction_days_after_a_review_leaves_the_booking_where_it_is(demo):
+    """An IRO directs a review by a date so soon after the last one that no working day
+    lies between: the admin cannot bring the booking forward, and the demo keeps it (it
+    once stopped the whole build, for some seeds and days)."""
+    import random
+
+    from reviewcli.demo import _Casework
+
+    store, _, _ = demo
+    child = store.row(
+        "SELECT r.child_id, r.id, r.booked_date, (SELECT MAX(h.recording_date) FROM reviews h"
+        " WHERE h.period_id = p.id AND h.status = 'held') AS last_held"
+        " FROM reviews r JOIN periods p ON p.id = r.period_id"
+        " WHERE p.end_date IS NULL AND r.status = 'booked' AND EXISTS (SELECT 1 FROM reviews h"
+        " WHERE h.period_id = p.id AND h.status = 'held') ORDER BY r.id LIMIT 1"
+    )
+    held = date.fromisoformat(child["last_held"])
+    casework = _Casework(store, random.Random(1), TODAY)
+    casework.bring_forward(child["child_id"], held + timedelta(days=1), held - timedelta(days=10))
+    assert (
+        value(store, "SELECT booked_date FROM reviews WHERE id = ?", [child["id"]])
+        == (child["booked_date"])
+    )

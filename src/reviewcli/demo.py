@@ -1705,7 +1705,6 @@ class _Casework:
                             reason="needs a review before the care plan changes",
                             today=decided,
                         )
-                        self.bring_forward(child_id, by, decided)
                     except ReviewError:
                         events.decide_event(
                             store,
@@ -1714,6 +1713,8 @@ class _Casework:
                             reason="to be considered at the next review",
                             today=decided,
                         )
+                    else:
+                        self.bring_forward(child_id, by, decided)
                 else:
                     events.decide_event(
                         store,
@@ -1737,8 +1738,10 @@ class _Casework:
         """The admin moves a review booked after a directed date to before it (R-SCH-4)."""
         store = self.store
         pending = store.row(
-            "SELECT r.id, r.booked_date FROM reviews r JOIN periods p ON p.id = r.period_id "
-            "WHERE r.child_id = ? AND p.end_date IS NULL AND r.status = 'booked'",
+            "SELECT r.id, r.booked_date, p.start_date, (SELECT MAX(h.recording_date) FROM reviews h"
+            " WHERE h.period_id = p.id AND h.status = 'held') AS last_held"
+            " FROM reviews r JOIN periods p ON p.id = r.period_id"
+            " WHERE r.child_id = ? AND p.end_date IS NULL AND r.status = 'booked'",
             [child_id],
         )
         if pending is None or pending["booked_date"] <= by.isoformat():
@@ -1746,7 +1749,10 @@ class _Casework:
         day = by - timedelta(days=self.rng.randint(1, 5))
         while not store.calendar.is_working_day(day):
             day -= timedelta(days=1)
-        if day > decided:
+        # Not before the start of care, nor on or before the last review held: a direction
+        # made days after a review leaves no such day, and the booking then stays.
+        floor = max(pending["start_date"], pending["last_held"] or "")
+        if day > decided and day.isoformat() > floor:
             records.reschedule_review(
                 store,
                 pending["id"],
