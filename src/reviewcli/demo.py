@@ -344,13 +344,23 @@ def _clone(store: Store, rng: random.Random, base: int, total: int, progress) ->
     children = store.rows("SELECT id, gender, last_name FROM children ORDER BY id")
     iros = store.rows("SELECT * FROM iros ORDER BY id")
     top = {t: store.value(f"SELECT COALESCE(MAX(id), 0) FROM {t}") for t in _CLONED}
-    cols = {
-        t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in [*_CLONED, "children"]
-    }
+    tables = [*_CLONED, "children", "iros"]
+    cols = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
     conn.execute(
         "CREATE TEMP TABLE child_map (old TEXT PRIMARY KEY, new TEXT, first TEXT, last TEXT)"
     )
     conn.execute("CREATE TEMP TABLE iro_map (old TEXT PRIMARY KEY, new TEXT)")
+    # The copies' secondary indexes are built once at the end rather than row by row: a
+    # national database's millions of steps would otherwise go each into its place in
+    # every index. Unique indexes stay: they are rules of the data, checked as rows go in.
+    deferred = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f" AND sql NOT LIKE 'CREATE UNIQUE %' AND tbl_name IN ({', '.join('?' * len(tables))})"
+        " ORDER BY name",
+        tables,
+    ).fetchall()
+    for name, _ in deferred:
+        conn.execute(f'DROP INDEX "{name}"')
     number, batch = base, 0
     width = max(5, len(str(total)))
     while number < total:
@@ -388,6 +398,8 @@ def _clone(store: Store, rng: random.Random, base: int, total: int, progress) ->
             conn.execute(_clone_sql(table, cols[table], top, batch))
         if progress:
             progress(number, total)
+    for _, sql in deferred:
+        conn.execute(sql)
     conn.execute("DROP TABLE child_map")
     conn.execute("DROP TABLE iro_map")
     return {
