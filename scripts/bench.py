@@ -5,7 +5,8 @@
     python scripts/bench.py --markdown              # tables ready to paste into README.md
 
 Demo databases are built once (``reviewcli demo --children N --seed 1`` with
-REVIEWCLI_TODAY fixed) and cached in ``.bench/``; ``--rebuild`` builds them again. Every
+REVIEWCLI_TODAY fixed) and cached in ``.bench/``, named after a hash of the code that
+built them (other code may build other data); ``--rebuild`` builds them again. Every
 command runs as a fresh subprocess, the way cron jobs and admins run it, with its output
 to /dev/null. The report gives the median and fastest wall time, the peak memory of the
 process (under GNU /usr/bin/time when present) and the ratio of the median to
@@ -167,13 +168,29 @@ def _db_files(db: Path) -> list[Path]:
     return [db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm"))]
 
 
+def source_key() -> str:
+    """A short hash of reviewcli's code: a demo database built by other code may hold other
+    data, so the cache is named after the code that built it."""
+    import hashlib
+
+    package = ROOT / "src" / "reviewcli"
+    digest = hashlib.sha1()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def build(size: int, cache: Path, rebuild: bool) -> tuple[Path | None, str]:
-    """The cached demo database of ``size`` children, building it if needed."""
-    db = cache / f"demo-{size}-seed{SEED}-{TODAY}.db"
+    """The cached demo database of ``size`` children built by this code, building it if
+    needed (and dropping those built by earlier code)."""
+    stem = f"demo-{size}-seed{SEED}-{TODAY}"
+    db = cache / f"{stem}-{source_key()}.db"
     if db.exists() and not rebuild:
         return db, "cached"
-    for f in _db_files(db):
-        f.unlink(missing_ok=True)
+    for old in cache.glob(f"{stem}*.db"):
+        for f in _db_files(old):
+            f.unlink(missing_ok=True)
     cache.mkdir(exist_ok=True)
     partial = cache / f"building-{size}.db"
     for f in _db_files(partial):
