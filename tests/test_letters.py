@@ -505,6 +505,24 @@ def test_undefined_name_fails_loudly_and_writes_nothing(case, tmp_path):
     assert not out.exists()
 
 
+def test_letters_are_staged_so_a_failure_leaves_the_folder_as_it_was(case, tmp_path):
+    """Letters are written into a private staging folder and moved in at the end: a
+    template error leaves an existing folder as it was, and success leaves no staging."""
+    out = tmp_path / "letters"
+    out.mkdir()
+    (out / "earlier.html").write_text("an earlier letter")
+    broken = tmp_path / "t"
+    broken.mkdir()
+    (broken / "invitation-professional.html.j2").write_text("{{ review.meeting_room }}\n")
+    case.refused("letters", "invite", "1", "--out", str(out), "--template-dir", str(broken))
+    assert sorted(p.name for p in out.iterdir()) == ["earlier.html"]
+    case.ok("letters", "invite", "1", "--out", str(out))
+    names = sorted(p.name for p in out.iterdir())
+    assert "earlier.html" in names and len(names) > 1
+    assert not [n for n in names if n.startswith(".")]
+    assert all(oct((out / n).stat().st_mode & 0o777) == "0o600" for n in names[1:])
+
+
 def test_template_syntax_error_names_the_file_and_line(case, tmp_path):
     folder = tmp_path / "t"
     folder.mkdir()

@@ -24,6 +24,7 @@ Nothing here imports the command-line framework.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import traceback
 from collections.abc import Callable
@@ -707,10 +708,15 @@ def write_documents(
     progress: Callable[[int, int], None] | None = None,
     combined: str | None = None,
 ) -> list[Path]:
-    """Render every document first (a template error writes nothing), then write them.
+    """Render and write every document into a private staging folder, then move them all
+    into ``out_dir``: a template error writes nothing, and a national batch is never held
+    in memory at once.
 
     ``combined`` names one file holding every letter, a page apart, instead.
     """
+    import shutil
+    import tempfile
+
     from .files import open_private
 
     folder = Path(out_dir)
@@ -722,23 +728,28 @@ def write_documents(
     tdir = template_folder(store, template_dir)
     if combined:
         everything = Document(stem=combined, letters=[x for d in docs for x in d.letters])
-        rendered = [(everything, render_document(everything, fmt, common, tdir))] if docs else []
-    else:
-        rendered = []
-        for i, doc in enumerate(docs, 1):
-            rendered.append((doc, render_document(doc, fmt, common, tdir)))
-            if progress:
-                progress(i, 2 * len(docs))
+        docs = [everything] if docs else []
+    created = not folder.exists()
     folder.mkdir(mode=0o700, exist_ok=True)
-    written = []
-    for i, (doc, text) in enumerate(rendered, 1):
-        path = folder / f"{doc.stem}.{fmt}"
-        with open_private(path) as stream:
-            stream.write(text)
-        written.append(path)
-        if progress and not combined:
-            progress(len(docs) + i, 2 * len(docs))
-    return written
+    staging = Path(tempfile.mkdtemp(prefix=".letters-", dir=folder))
+    names = []
+    try:
+        for i, doc in enumerate(docs, 1):
+            name = f"{doc.stem}.{fmt}"
+            with open_private(staging / name) as stream:
+                stream.write(render_document(doc, fmt, common, tdir))
+            names.append(name)
+            if progress and not combined:
+                progress(i, len(docs))
+        for name in names:
+            os.replace(staging / name, folder / name)
+    except BaseException:
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in names]
 
 
 def mark_sent(store: Store, docs: list[Document], *, today: date) -> list[int]:
