@@ -151,13 +151,18 @@ class Store:
     # --- reads --------------------------------------------------------------------------
 
     def rows(self, sql: str, params=()) -> list[dict]:
-        # Plain tuples zipped with the column names: dict(sqlite3.Row) takes twice as long,
-        # which tells in the monthly report's tens of thousands of rows.
+        return list(self.dicts(sql, params))
+
+    def dicts(self, sql: str, params=()) -> Iterator[dict]:
+        """The rows of ``sql`` as dicts, one at a time from the cursor. Plain tuples zipped
+        with the column names: dict(sqlite3.Row) takes twice as long, which tells in the
+        monthly report's and the listings' tens of thousands of rows."""
         cursor = self.conn.cursor()
         cursor.row_factory = None
         cursor.execute(sql, params)
         names = [d[0] for d in cursor.description or ()]
-        return [dict(zip(names, r, strict=True)) for r in cursor]
+        for r in cursor:
+            yield dict(zip(names, r, strict=True))
 
     def row(self, sql: str, params=()) -> dict | None:
         r = self.conn.execute(sql, params).fetchone()
@@ -319,13 +324,9 @@ class Listing:
 
     def __iter__(self) -> Iterator[dict]:
         shape = self.shape
-        cursor = self.store.conn.cursor()
-        # Plain tuples zipped with the names: dict(sqlite3.Row) took twice as long.
-        cursor.row_factory = None
-        cursor.execute(f"SELECT {self.columns} {self.source} {self.tail}", self.params)
-        names = [d[0] for d in cursor.description]
-        for r in cursor:
-            row = dict(zip(names, r, strict=True))
+        for row in self.store.dicts(
+            f"SELECT {self.columns} {self.source} {self.tail}", self.params
+        ):
             yield shape(row) if shape else row
 
     def total(self) -> int:
