@@ -344,8 +344,10 @@ def _clone(store: Store, rng: random.Random, base: int, total: int, progress) ->
     children = store.rows("SELECT id, gender, last_name FROM children ORDER BY id")
     iros = store.rows("SELECT * FROM iros ORDER BY id")
     top = {t: store.value(f"SELECT COALESCE(MAX(id), 0) FROM {t}") for t in _CLONED}
-    tables = [*_CLONED, "children", "iros"]
-    cols = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+    cols = {
+        t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in [*_CLONED, "children"]
+    }
+    tables = [*cols, "iros"]  # every table the copies write to
     conn.execute(
         "CREATE TEMP TABLE child_map (old TEXT PRIMARY KEY, new TEXT, first TEXT, last TEXT)"
     )
