@@ -942,6 +942,38 @@ def test_csv_listings_neutralise_formula_injection(world: Cli):
     assert world.json("child", "show", "H0")["first_name"] == HOSTILE_CELLS[0]
 
 
+def test_a_carriage_return_in_a_stored_record_does_not_split_a_csv_row(world: Cli):
+    # Input refuses carriage returns; an older record or a hand-edited database may hold
+    # them. The csv module leaves a lone "\r" unquoted when rows end in "\n".
+    held_world(world)
+    conn = sqlite3.connect(world.db)
+    with conn:
+        conn.execute(
+            "UPDATE children SET first_name = 'Ann\rMarie', team = 'East\r\nTwo' WHERE id = 'C001'"
+        )
+    conn.close()
+    exports = [
+        ("due", "--format", "csv"),
+        ("child", "list", "--format", "csv"),
+        ("report", "monthly", "--month", "2026-06", "--format", "csv"),
+    ]
+    for args in exports:
+        text = world.ok(*args).stdout
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert len({len(row) for row in rows}) == 1, args
+        assert "\r" not in text, args
+    children = list(
+        csv.DictReader(io.StringIO(world.ok("child", "list", "--format", "csv").stdout))
+    )
+    [ann] = [r for r in children if r["id"] == "C001"]
+    assert (ann["first_name"], ann["team"]) == ("Ann\nMarie", "East\nTwo")
+    due = list(csv.DictReader(io.StringIO(world.ok("due", "--format", "csv").stdout)))
+    assert {r["name"] for r in due if r["child_id"] == "C001"} == {"Ann\nMarie Ash"}
+    assert {r["team"] for r in due if r["child_id"] == "C001"} == {"East\nTwo"}
+    # JSON keeps the record exactly as stored.
+    assert world.json("child", "show", "C001")["first_name"] == "Ann\rMarie"
+
+
 def test_csv_written_to_a_file_is_neutralised_and_private(world: Cli, tmp_path: Path):
     _hostile_children(world)
     out = tmp_path / "due.csv"

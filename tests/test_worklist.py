@@ -18,7 +18,7 @@ from reviewcli import rules, worklist
 from reviewcli.calendar import add_years
 from reviewcli.cli.due import CSV_COLUMNS, print_due
 from reviewcli.demo import build
-from reviewcli.output import safe_cell, write_json, write_json_texts
+from reviewcli.output import csv_text, write_json, write_json_texts
 from reviewcli.store import Store
 
 TODAY = date(2026, 3, 16)
@@ -168,7 +168,7 @@ def _csv(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return safe_cell(value)
+    return csv_text(value)
 
 
 @pytest.mark.parametrize("show", [1, 7, 300])

@@ -34,6 +34,17 @@ def safe_cell(value):
     return value
 
 
+def csv_text(value):
+    """A cell of a CSV export: ``safe_cell``, with each line break inside it written "\n".
+
+    Rows end in "\n", and the csv module then quotes a cell holding "\n" but not one
+    holding a lone "\r", where a reader would split the row. Input refuses carriage
+    returns, but an older record or a hand-edited database may hold one."""
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return safe_cell(value)
+
+
 def write_json(data, stream=None) -> None:
     """JSON on stdout. A list is written one compact object per line: still readable, and
     encoded by the C encoder, so tens of thousands of items take a fraction of a second."""
@@ -111,7 +122,7 @@ def _csv_value(value):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
-    return safe_cell(value)
+    return csv_text(value)
 
 
 def console(stderr: bool = False):

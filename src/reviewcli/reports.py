@@ -42,7 +42,7 @@ from itertools import chain
 
 from . import codes
 from .errors import ReviewError
-from .output import _csv_value, safe_cell
+from .output import _csv_value, csv_text, safe_cell
 from .store import Store
 
 PARTICIPATION_CODES = [f"PN{i}" for i in range(8)]
@@ -884,7 +884,7 @@ def _csv_cell(value):
     if kind is int or kind is float:
         return value
     if kind is str:
-        return safe_cell(value)
+        return csv_text(value)
     return _csv_value(value)
 
 

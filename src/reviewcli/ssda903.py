@@ -21,7 +21,7 @@ from . import codes, rules
 from .calendar import age_on
 from .errors import ReviewError
 from .migrations import DERIVED, now_iso
-from .output import safe_cell
+from .output import csv_text
 
 HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
 EPISODES = [
@@ -1308,4 +1308,4 @@ def write_rejects(rejects: list[Reject], path: Path) -> None:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["file", "line", "child", "reason"])
         for r in rejects:
-            w.writerow([safe_cell(r.file), r.line, safe_cell(r.child), safe_cell(r.reason)])
+            w.writerow([csv_text(r.file), r.line, csv_text(r.child), csv_text(r.reason)])

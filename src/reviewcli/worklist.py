@@ -541,8 +541,9 @@ def due_json(store: Store, on: date, within: int = 30, **filters):
 def due_rows(store: Store, on: date, within: int, columns, *, spreadsheet=False, **filters):
     """A cursor of tuples of ``columns`` (any of ``COLUMNS`` and ``overdue``) in the order of
     the list. With ``spreadsheet``, ``overdue`` is 'true'/'false' and text a spreadsheet
-    would run as a formula is neutralised as ``output.safe_cell`` does."""
-    from .output import _FORMULA_START, safe_cell
+    would run as a formula is neutralised, and line breaks written "\n", as
+    ``output.csv_text`` does."""
+    from .output import _FORMULA_START, csv_text
 
     sql, params = due_query(store, on, within, **filters)
     starts = ", ".join(f"char({ord(c)})" for c in _FORMULA_START)
@@ -553,14 +554,15 @@ def due_rows(store: Store, on: date, within: int, columns, *, spreadsheet=False,
                 "CASE WHEN due < :on THEN 'true' ELSE 'false' END" if spreadsheet else "due < :on"
             )
         if spreadsheet and name in _TEXT_COLUMNS:
-            # Only the rare cell that starts like a formula calls back into Python.
+            # Only the rare cell that starts like a formula or holds a carriage return
+            # calls back into Python.
             return (
-                f"CASE WHEN substr({name}, 1, 1) IN ({starts})"
-                f" THEN reviewcli_safe_cell({name}) ELSE {name} END"
+                f"CASE WHEN substr({name}, 1, 1) IN ({starts}) OR instr({name}, char(13))"
+                f" THEN reviewcli_csv_text({name}) ELSE {name} END"
             )
         return name
 
-    store.conn.create_function("reviewcli_safe_cell", 1, safe_cell, deterministic=True)
+    store.conn.create_function("reviewcli_csv_text", 1, csv_text, deterministic=True)
     select = ", ".join(column(c) for c in columns)
     cursor = store.conn.execute(f"SELECT {select} FROM ({sql}){_ORDER}", params)
     cursor.row_factory = None
