@@ -175,8 +175,30 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def run(db_path: Path) -> Cli:
-    """``run(*args)`` runs a command; ``run.ok``, ``run.json``, ``run.refused`` check it."""
-    return Cli(db_path)
+    """``run(*args)`` runs a command; ``run.ok``, ``run.json``, ``run.refused`` check it.
+
+    After the test, the work list's stored items must still match the records they are
+    made from: every write of every test checks the triggers that keep them."""
+    yield Cli(db_path)
+    assert work_items_drift(db_path) in (None, (0, 0)), "stored work items are stale"
+
+
+def work_items_drift(path: Path) -> tuple[int, int] | None:
+    """``workitems.drift`` of the database at ``path``; None if it holds no work items."""
+    from reviewcli import workitems
+
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("SELECT 1 FROM work_items LIMIT 1")
+    except sqlite3.DatabaseError:  # no table (not initialised), or not a database at all
+        conn.close()
+        return None
+    try:
+        return workitems.drift(conn)
+    finally:
+        conn.close()
 
 
 @pytest.fixture

@@ -332,6 +332,11 @@ def test_every_record_passes_the_integrity_check(demo):
     store, _, _ = demo
     assert store.value("PRAGMA integrity_check") == "ok"
     assert not store.rows("PRAGMA foreign_key_check")
+    # The work list's stored items, made once at the end, are those of the records.
+    from reviewcli import workitems
+
+    assert store.value("SELECT COUNT(*) FROM work_items") > 0
+    assert workitems.drift(store.conn) == (0, 0)
 
 
 # --- the morning's work on the demo's today -------------------------------------------------

@@ -202,6 +202,26 @@ EXPECTED = {
         "after",
     ],
     "dispute_log": ["id", "dispute_id", "on_date", "action", "stage", "note", "at"],
+    "work_items": [
+        "due",
+        "child_id",
+        "kind",
+        "seq",
+        "review_id",
+        "rule",
+        "detail",
+        "detail_end",
+        "name",
+        "iro",
+        "team",
+        "booked",
+        "number",
+        "adult_on",
+        "outcome_from",
+        "json",
+        "cut_overdue",
+        "cut_outcome",
+    ],
 }
 
 
@@ -258,6 +278,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m004_contacts_and_invitees",
             "m005_step_indexes",
             "m006_work_list_indexes",
+            "m007_work_items",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():
@@ -271,6 +292,13 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
         p = s.row("SELECT next_number, next_due, next_rule FROM periods WHERE child_id = 'C001'")
         assert p == {"next_number": 3, "next_due": "2026-07-15", "next_rule": "R-SCH-4"}
         assert s.policy_values["authority-name"] == "Example Council"
+        # The work list's stored items are made from the upgraded records (m007).
+        from reviewcli import workitems
+
+        assert workitems.drift(s.conn) == (0, 0)
+        assert s.value("SELECT COUNT(*) FROM work_items WHERE kind = 'review'") == s.value(
+            "SELECT COUNT(*) FROM periods WHERE end_date IS NULL"
+        )
 
 
 def test_upgrade_is_all_or_nothing(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import records, rules
+from . import records, rules, workitems
 from .calendar import add_years, age_on
 from .errors import ReviewError
 from .store import Store
@@ -306,15 +306,17 @@ def build(
         raise ValueError("children must be at least 1")
     rng = random.Random(seed)
     simulated = min(children, SIMULATED)
-    if simulated == children:
-        return _Builder(store, rng, today).run(children, progress)
+    # One transaction; the work list's stored items are made once, at the end.
+    with store.write(), workitems.deferred(store.conn):
+        if simulated == children:
+            return _Builder(store, rng, today).run(children, progress)
 
-    def first_part(done: int, total: int) -> None:
-        if progress:
-            progress(done, children)
+        def first_part(done: int, total: int) -> None:
+            if progress:
+                progress(done, children)
 
-    _Builder(store, rng, today).run(simulated, first_part)
-    return _clone(store, rng, simulated, children, progress)
+        _Builder(store, rng, today).run(simulated, first_part)
+        return _clone(store, rng, simulated, children, progress)
 
 
 # Above this many children, the demo simulates this many through the domain operations and

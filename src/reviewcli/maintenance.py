@@ -91,6 +91,7 @@ def check(store: Store, today: date, progress=None) -> list[dict]:
         ("episodes", _check_episodes),
         ("allocations", _check_allocations),
         ("stored deadlines", _check_schedule),
+        ("the stored work list", _check_work_items),
         ("the audit trail", _check_audit),
     ]
     for done, (label, stage) in enumerate(stages):
@@ -235,6 +236,19 @@ def _check_schedule(store, add) -> None:
                 f"differs from the rules' {due} ({nxt.rule if nxt else None}); run "
                 "'reviewcli check --repair'",
             )
+
+
+def _check_work_items(store, add) -> None:
+    """The work list's stored items must equal what their records make (see workitems)."""
+    from . import workitems
+
+    missing, stale = workitems.drift(store.conn)
+    if missing or stale:
+        add(
+            "work list",
+            f"the stored work list differs from the records ({missing} items missing or "
+            f"changed, {stale} no longer current); run 'reviewcli check --repair'",
+        )
 
 
 def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict]:

@@ -296,7 +296,7 @@ CHILD_OF = {
     "decision_changes": "(SELECT child_id FROM decisions WHERE id = NEW.decision_id)",
     "dispute_log": "(SELECT child_id FROM disputes WHERE id = NEW.dispute_id)",
 }
-NOT_AUDITED = {"_migrations", "_context", "audit"}
+NOT_AUDITED = {"_migrations", "_context", "audit", "work_items"}
 
 
 def install_audit_triggers(db) -> None:
@@ -472,6 +472,16 @@ CREATE INDEX decisions_open_child ON decisions(child_id, due) WHERE status = 'op
 CREATE INDEX reviews_deadline ON reviews(deadline)
 """,
     )
+
+
+@migration
+def m007_work_items(db) -> None:
+    """The work list's reviews and steps, stored in its order and kept up to date by
+    triggers (see ``workitems``): ``due`` reads them instead of joining four tables for
+    each item."""
+    from . import workitems
+
+    workitems.install(db)
 
 
 def now_iso() -> str:

@@ -17,7 +17,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from . import codes, rules
+from . import codes, rules, workitems
 from .calendar import age_on
 from .errors import ReviewError
 from .migrations import DERIVED, now_iso
@@ -681,7 +681,12 @@ def import_903(
         return plan
 
     try:
-        with _page_cache(store.conn, CACHE_KIB), store.write(), _no_gc():
+        with (
+            _page_cache(store.conn, CACHE_KIB),
+            store.write(),
+            _no_gc(),
+            workitems.deferred(store.conn),
+        ):
             _Writer(store, plan, today).run(built, progress)
             if dry_run:
                 raise _DryRun

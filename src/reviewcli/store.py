@@ -287,8 +287,10 @@ class Store:
 
     def refresh_all(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Recompute every open period (after a policy change or an upgrade)."""
+        from . import workitems
+
         ids = [r[0] for r in self.conn.execute("SELECT id FROM periods WHERE end_date IS NULL")]
-        with self.write():
+        with self.write(), workitems.deferred(self.conn):
             for i, period_id in enumerate(ids, 1):
                 self.refresh_period(period_id)
                 if progress:

@@ -2,7 +2,9 @@
 
 Everything here reads the store and returns plain dicts in the shapes of CLI.md; the
 CLI only formats them. Deadlines come from the schedule materialised on each open
-period, so the list is a handful of indexed queries over open periods only.
+period, so the list is a handful of indexed queries over open rows only; its two large
+kinds, reviews and the steps around them, are read ready-made from ``work_items``
+(see ``workitems``).
 """
 
 from __future__ import annotations
@@ -99,6 +101,26 @@ def _ordinal_sql(n: str) -> str:
     return _case(n, rules._ORDINALS, f"{n} || {suffix}")
 
 
+# Kinds read from the table of work items (workitems): reviews and every step but the
+# manager's response.
+STORED_KINDS = frozenset(("review", *(k for k in STEP_KINDS if k != "manager-response")))
+
+
+def step_detail_sql() -> str:
+    """SQL for the detail of a step ``s`` of the review ``r``."""
+    from .steps import STEPS
+
+    review = f"CASE WHEN r.number THEN {_ordinal_sql('r.number')} || ' review' ELSE 'review' END"
+    pre = ", ".join(_lit(name) for name, step in STEPS.items() if step.phase == "pre")
+    return (
+        _case("s.step", {n: f"{st.label}: " for n, st in STEPS.items()}, "s.step || ': '")
+        + f" || {review} || CASE WHEN s.step IN ({pre})"
+        " THEN ' on ' || r.booked_date ELSE ' of ' || r.recording_date END"
+        " || CASE WHEN s.step = 'manager-response'"
+        " THEN '; silence after this date means the decisions are deemed agreed' ELSE '' END"
+    )
+
+
 # Open periods of those 18 or over on :on. Their final pathway plan was due 20 working days
 # before the 18th birthday, so the index of open periods by that date finds them.
 _ADULTS = (
@@ -184,6 +206,39 @@ class _Branches:
             sql += f" AND {full['due']} >= :since AND {full['due']} <= :until"
         self.parts.append(sql)
 
+    def stored(self, kinds: list[str], rendered: bool = False):
+        """The stored work items of ``kinds``, in the table's order (due date, child);
+        ``rendered``: only each item's JSON text (in UTF-8 bytes) and the keys of the sort."""
+        from .workitems import RECORD_OUTCOME
+
+        outcome = f"CASE WHEN w.outcome_from < :on THEN {_lit(RECORD_OUTCOME)} ELSE '' END"
+        full = {
+            "detail": f"w.detail || {outcome} || w.detail_end",
+            "decision_id": "NULL",
+            "json": "CAST(substr(w.json, 1, w.cut_overdue)"
+            " || CASE WHEN w.due < :on THEN 'true' ELSE 'false' END"
+            " || substr(w.json, w.cut_overdue + 2, w.cut_outcome - w.cut_overdue - 1)"
+            f" || {outcome} || substr(w.json, w.cut_outcome + 1) AS BLOB)",
+        }
+        keys = ("kind", "child_id", "due", "seq") if self.light else (*COLUMNS, "seq")
+        if rendered:
+            keys = ("json", "due", "child_id", "kind", "seq")
+        sql = "SELECT " + ", ".join(f"{full.get(k, 'w.' + k)} AS {k}" for k in keys)
+        # Reviews only of children under 18 on --on: an open period past the 18th birthday
+        # is a "data" item instead.
+        sql += (
+            " FROM work_items w WHERE w.due <= :limit AND (w.adult_on IS NULL OR w.adult_on > :on)"
+        )
+        if len(kinds) < len(STORED_KINDS):
+            sql += f" AND w.kind IN ({', '.join(map(_lit, kinds))})"
+        if self.iro:
+            sql += " AND w.iro = :iro"
+        if self.team:
+            sql += " AND w.team = :team"
+        if self.bounds:
+            sql += " AND w.due >= :since AND w.due <= :until"
+        self.parts.append(sql)
+
 
 def due_query(
     store: Store,
@@ -196,16 +251,17 @@ def due_query(
     light: bool = False,
     since: str | None = None,
     until: str | None = None,
+    rendered: bool = False,
 ) -> tuple[str, dict]:
     """The work list as one SQL query (unsorted) with its parameters.
 
     Its columns are ``COLUMNS`` and ``seq`` (the row behind the item: the last key of the
     sort), or with ``light`` only kind, child_id, due and seq. ``since`` and ``until``
     keep the items due in that range. ``due_items``, ``due_json``, ``due_rows`` and
-    ``due_sections`` sort and shape it.
+    ``due_sections`` sort and shape it. ``rendered`` (stored kinds only, see
+    ``due_json_query``) gives each item's JSON and the keys of the sort.
     """
     from .codes import EVENT_KINDS
-    from .steps import STEPS
 
     want = set(kinds) if kinds else set(KINDS)
     lead = store.policy_values["action-reminder-days"]
@@ -234,41 +290,11 @@ def due_query(
     # 29 February births turn 18 on 1 March in a common year, as calendar.add_years().
     eighteen = "date(c.dob, '+18 years')"
 
-    if "review" in want:
-        detail = (
-            f"{_ordinal_sql('p.next_number')} || ' review' || CASE"
-            " WHEN r.id IS NULL THEN ' not yet booked'"
-            " WHEN r.status = 'adjourned' THEN ' adjourned on ' || r.original_date"
-            " || ', reconvenes ' || r.booked_date"
-            " ELSE ' booked for ' || r.booked_date"
-            " || CASE WHEN r.booked_time != '' THEN ' at ' || r.booked_time ELSE '' END"
-            " || CASE WHEN r.booked_date > p.next_due THEN ', after the deadline' ELSE '' END"
-            " || CASE WHEN r.booked_date < :on"
-            " THEN ': record the outcome (held, adjourned or cancelled)' ELSE '' END END"
-            " || CASE WHEN p.next_earliest != '' THEN '; not before ' || p.next_earliest"
-            " ELSE '' END"
-            f" || CASE WHEN p.next_rule = {_lit(rules.DIRECTION)}"
-            " THEN ' (directed by the IRO)' ELSE '' END"
-        )
-        b.add(
-            "p",
-            "periods p INDEXED BY " + ("periods_open_child" if by_child else "periods_open_due"),
-            "p.end_date IS NULL AND p.next_due <= :limit",
-            {
-                "kind": "'review'",
-                "child_id": "p.child_id",
-                "due": "p.next_due",
-                "review_id": "r.id",
-                "rule": "p.next_rule",
-                "detail": detail,
-                "booked": "r.booked_date",
-                "number": "p.next_number",
-                "seq": "p.id",
-            },
-            joins=" LEFT JOIN reviews r ON r.period_id = p.id"
-            " AND r.status IN ('booked', 'adjourned')",
-            minors=True,
-        )
+    # The next review of each open period and the open steps of reviews: nine items in
+    # ten, kept ready to list in date order (see workitems).
+    stored = sorted(want & STORED_KINDS)
+    if stored:
+        b.stored(stored, rendered)
 
     if "allocation" in want:
         # Open periods with no current allocation: the children with an open period EXCEPT
@@ -343,52 +369,25 @@ def due_query(
             small=True,
         )
 
-    step_kinds = want & set(STEP_KINDS)
-    if step_kinds:
-        review = (
-            f"CASE WHEN r.number THEN {_ordinal_sql('r.number')} || ' review' ELSE 'review' END"
+    if "manager-response" in want:
+        # Only while the window is open: after it the decisions are deemed agreed.
+        b.add(
+            "s",
+            "review_steps s INDEXED BY review_steps_open_responses",
+            "s.status = 'open' AND s.step = 'manager-response'"
+            " AND s.due <= :limit AND s.due >= :on",
+            {
+                "kind": "s.step",
+                "child_id": "s.child_id",
+                "due": "s.due",
+                "review_id": "s.review_id",
+                "rule": "s.rule",
+                "detail": step_detail_sql(),
+                "seq": "s.id",
+            },
+            joins=" JOIN reviews r ON r.id = s.review_id",
+            small=True,
         )
-        pre = ", ".join(_lit(name) for name, step in STEPS.items() if step.phase == "pre")
-        cols = {
-            "kind": "s.step",
-            "child_id": "s.child_id",
-            "due": "s.due",
-            "review_id": "s.review_id",
-            "rule": "s.rule",
-            "detail": _case(
-                "s.step", {n: f"{st.label}: " for n, st in STEPS.items()}, "s.step || ': '"
-            )
-            + f" || {review} || CASE WHEN s.step IN ({pre})"
-            " THEN ' on ' || r.booked_date ELSE ' of ' || r.recording_date END"
-            " || CASE WHEN s.step = 'manager-response'"
-            " THEN '; silence after this date means the decisions are deemed agreed' ELSE '' END",
-            "seq": "s.id",
-        }
-        review_join = " JOIN reviews r ON r.id = s.review_id"
-        tasks = sorted(step_kinds - {"manager-response"})
-        if tasks:
-            # The partial index of open steps: an index on every step by kind and date would
-            # read the done ones too, millions of rows in a national database.
-            b.add(
-                "s",
-                "review_steps s INDEXED BY "
-                + ("review_steps_open_child" if by_child else "review_steps_open_tasks"),
-                "s.status = 'open' AND s.step != 'manager-response' AND s.due <= :limit"
-                f" AND s.step IN ({', '.join(map(_lit, tasks))})",
-                cols,
-                joins=review_join,
-            )
-        if "manager-response" in step_kinds:
-            # Only while the window is open: after it the decisions are deemed agreed.
-            b.add(
-                "s",
-                "review_steps s INDEXED BY review_steps_open_responses",
-                "s.status = 'open' AND s.step = 'manager-response'"
-                " AND s.due <= :limit AND s.due >= :on",
-                cols,
-                joins=review_join,
-                small=True,
-            )
 
     if "starred" in want:
         b.add(
@@ -515,18 +514,33 @@ def _json_object(keys) -> str:
     return f"json_object({pairs})"
 
 
-def due_json_query(store: Store, on: date, within: int = 30, **filters) -> tuple[str, dict]:
-    """The SQL behind ``due_json``: one column, each item's JSON text as a BLOB of UTF-8."""
-    sql, params = due_query(store, on, within, **filters)
-    whens = " ".join(
-        f"WHEN {_lit(kind)} THEN {_json_object((*ITEM_KEYS, *extra))}"
-        for kind, extra in EXTRA_KEYS.items()
-    )
-    return (
-        f"SELECT CAST(CASE kind {whens} ELSE {_json_object(ITEM_KEYS)} END AS BLOB)"
-        f" FROM ({sql}){_ORDER}",
-        params,
-    )
+def due_json_query(
+    store: Store, on: date, within: int = 30, *, kinds: set[str] | None = None, **filters
+) -> tuple[str, dict]:
+    """The SQL behind ``due_json``: each item's JSON text as a BLOB of UTF-8, then the keys
+    of its place in the list.
+
+    The stored items (reviews and steps, nine in ten) come with their JSON written and
+    in the list's order; the other kinds are built and sorted, and SQLite merges the two
+    (sorting the whole list by its 40 MB of text took longer than building it)."""
+    want = set(kinds) if kinds else set(KINDS)
+    selects, params = [], {}
+    if want & STORED_KINDS:
+        sql, params = due_query(
+            store, on, within, kinds=want & STORED_KINDS, rendered=True, **filters
+        )
+        selects.append(sql)
+    if want - STORED_KINDS:
+        sql, params = due_query(store, on, within, kinds=want - STORED_KINDS, **filters)
+        whens = " ".join(
+            f"WHEN {_lit(kind)} THEN {_json_object((*ITEM_KEYS, *extra))}"
+            for kind, extra in EXTRA_KEYS.items()
+        )
+        selects.append(
+            f"SELECT CAST(CASE kind {whens} ELSE {_json_object(ITEM_KEYS)} END AS BLOB),"
+            f" due, child_id, kind, seq FROM ({sql})"
+        )
+    return _UNION.join(selects) + " ORDER BY 2, 3, 4, 5", params
 
 
 def due_json(store: Store, on: date, within: int = 30, **filters):
@@ -534,8 +548,8 @@ def due_json(store: Store, on: date, within: int = 30, **filters):
     SQLite (bytes: a national list is written out without decoding 40 MB into strings)."""
     cursor = store.conn.execute(*due_json_query(store, on, within, **filters))
     cursor.row_factory = None
-    for (text,) in cursor:
-        yield text
+    for row in cursor:
+        yield row[0]
 
 
 def due_rows(store: Store, on: date, within: int, columns, *, spreadsheet=False, **filters):

@@ -189,7 +189,8 @@ def backup(
 @handle_errors
 def check(
     repair: Annotated[
-        bool, typer.Option("--repair", help="Recompute stored deadlines from the rules.")
+        bool,
+        typer.Option("--repair", help="Recompute stored deadlines and the stored work list."),
     ] = False,
     fmt: FormatOption = ListFormat.table,
 ) -> None:
