@@ -336,10 +336,13 @@ def rebuild(conn) -> None:
 @contextmanager
 def deferred(conn) -> Iterator[None]:
     """Within a write transaction: the triggers stand still while the block writes, and
-    the table is rebuilt once at its end (millions of rows, one statement)."""
+    the table is rebuilt once at its end (millions of rows), if the block wrote anything
+    (an import of unchanged files writes nothing)."""
     conn.execute("INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'off')", [_KEY])
+    before = conn.total_changes
     yield
-    rebuild(conn)
+    if conn.total_changes != before:
+        rebuild(conn)
     conn.execute("DELETE FROM _context WHERE key = ?", [_KEY])
 
 
