@@ -24,7 +24,6 @@ of the generated SQL to say so).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -298,6 +297,8 @@ def statements() -> list[str]:
 
 def definition_hash() -> str:
     """A hash of what the table holds and how it is kept (see the module's docstring)."""
+    import hashlib
+
     text = "\n".join([SCHEMA, *INDEXES.values(), review_source(), step_source(), *statements()])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
