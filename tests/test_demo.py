@@ -386,6 +386,17 @@ def test_small_demo_still_builds(tmp_path):
         store.close()
 
 
+def test_the_last_step_storing_the_work_list_is_told(tmp_path):
+    said: list[str] = []
+    store = Store(tmp_path / "told.db", create=True)
+    try:
+        build(store, children=3, seed=1, today=TODAY, status=said.append)
+        assert said == ["Storing the work list"]
+        assert store.value("SELECT COUNT(*) FROM work_items") > 0
+    finally:
+        store.close()
+
+
 def test_build_refuses_nothing_across_many_seeds(tmp_path):
     # Any refusal from records would raise here: the simulation follows every rule.
     for seed in range(3):

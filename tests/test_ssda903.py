@@ -1761,7 +1761,8 @@ def test_the_progress_bar_follows_the_reading_then_the_children(initialised, tmp
         ssda903.import_903(s, folder, today=date(2026, 7, 1), progress=lambda *a: seen.append(a))
     reading = [a for a in seen if a[2] == "Reading the return (MB)"]
     writing = [a for a in seen if a[2] == "Importing children"]
-    assert seen == reading + writing
+    # Then the work list's stored items are made once, for the whole return.
+    assert seen == [*reading, *writing, (2, 2, "Storing the work list")]
     assert reading[0] == (0, 1, "Reading the return (MB)") and reading[-1][:2] == (1, 1)
     assert writing[0][:2] == (0, 2) and writing[-1][:2] == (2, 2)
     # A megabyte at a time, never past the end.

@@ -300,14 +300,18 @@ def build(
     seed: int,
     today: date,
     progress: Callable[[int, int], None] | None = None,
+    status: Callable[[str], None] | None = None,
 ) -> dict:
-    """Fill ``store`` with ``children`` fictional children and their whole history."""
+    """Fill ``store`` with ``children`` fictional children and their whole history.
+
+    ``progress(done, total)`` follows the children; ``status(text)`` is told of the last
+    step, storing the work list."""
     if children < 1:
         raise ValueError("children must be at least 1")
     rng = random.Random(seed)
     simulated = min(children, SIMULATED)
     # One transaction; the work list's stored items are made once, at the end.
-    with store.write(), workitems.deferred(store.conn):
+    with store.write(), workitems.deferred(store.conn, status):
         if simulated == children:
             return _Builder(store, rng, today).run(children, progress)
 

@@ -681,11 +681,13 @@ def import_903(
         return plan
 
     try:
+        done = len(built)
+        status = (lambda label: progress(done, done, label)) if progress else None
         with (
             _page_cache(store.conn, CACHE_KIB),
             store.write(),
             _no_gc(),
-            workitems.deferred(store.conn),
+            workitems.deferred(store.conn, status),
         ):
             _Writer(store, plan, today).run(built, progress)
             if dry_run:

@@ -24,7 +24,7 @@ of the generated SQL to say so).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 # The table's columns, in the order of its definition and of ``source``.
@@ -334,15 +334,21 @@ def rebuild(conn) -> None:
         conn.execute(statement)
 
 
+# What a progress bar says while the table is rebuilt (4.5 s at 100,000 children).
+REBUILDING = "Storing the work list"
+
+
 @contextmanager
-def deferred(conn) -> Iterator[None]:
+def deferred(conn, status: Callable[[str], None] | None = None) -> Iterator[None]:
     """Within a write transaction: the triggers stand still while the block writes, and
     the table is rebuilt once at its end (millions of rows), if the block wrote anything
-    (an import of unchanged files writes nothing)."""
+    (an import of unchanged files writes nothing). ``status(REBUILDING)`` is told first."""
     conn.execute("INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'off')", [_KEY])
     before = conn.total_changes
     yield
     if conn.total_changes != before:
+        if status:
+            status(REBUILDING)
         rebuild(conn)
     conn.execute("DELETE FROM _context WHERE key = ?", [_KEY])
 

@@ -98,7 +98,14 @@ def demo(
         # fictional rows are not audited one by one; one audit row records the build.
         s.audit_off = True
         with progress_bar("Building demo") as progress, s.write():
-            summary = build(s, children=children, seed=seed, today=today(), progress=progress)
+            summary = build(
+                s,
+                children=children,
+                seed=seed,
+                today=today(),
+                progress=progress,
+                status=lambda label: progress(children, children, label),
+            )
             s.conn.execute(
                 "INSERT INTO audit (at, user, command, table_name, row_key, action, after) "
                 "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
