@@ -235,7 +235,7 @@ def _moved(column: str) -> str:
     return f"OLD.{column} IS NOT NEW.{column}"
 
 
-def _triggers() -> dict[str, str]:
+def _triggers() -> dict[str, tuple[str, str]]:
     """Name: (event, body) of every trigger keeping the items up to date."""
     return {
         "periods_insert": ("AFTER INSERT ON periods", _period("NEW.id")),
