@@ -220,9 +220,10 @@ class _Branches:
             " || substr(w.json, w.cut_overdue + 2, w.cut_outcome - w.cut_overdue - 1)"
             f" || {outcome} || substr(w.json, w.cut_outcome + 1) AS BLOB)",
         }
-        keys = ("kind", "child_id", "due", "seq") if self.light else (*COLUMNS, "seq")
         if rendered:
             keys = ("json", "due", "child_id", "kind", "seq")
+        else:
+            keys = ("kind", "child_id", "due", "seq") if self.light else (*COLUMNS, "seq")
         sql = "SELECT " + ", ".join(f"{full.get(k, 'w.' + k)} AS {k}" for k in keys)
         # Reviews only of children under 18 on --on: an open period past the 18th birthday
         # is a "data" item instead.
@@ -276,8 +277,9 @@ def due_query(
         "since": since or "",
         "until": until or "9999-12-31",
     }
-    # The whole list in full is read child by child (SQLite sorts it afterwards anyway): the
-    # child, IRO and review of each item are then looked up beside the previous one's.
+    # The kinds built here (not stored, see _Branches.stored) are read in full child by child
+    # (SQLite sorts them afterwards anyway): each item's child and IRO are then looked up
+    # beside the previous one's.
     # So is an IRO's caseload, and a team's when counted: the filter names the children
     # first (see _Branches.add). A team's first screenful is read in date order instead,
     # over the few days it spans, rather than searched for each of a quarter of the children.
