@@ -187,6 +187,18 @@ class WorkingCalendar:
         """R-CAL-1: Monday–Friday, not a bank holiday in England, not a closure day."""
         return day.weekday() < 5 and not self.is_bank_holiday(day) and day not in self.closures
 
+    def non_working_reason(self, day: date) -> str | None:
+        """Why ``day`` is not a working day (R-CAL-1), or None when it is one: "weekend",
+        "bank holiday: Good Friday" or "closure day" (the authority's own). ``explain``
+        names every day it passes over with this."""
+        if day.weekday() >= 5:
+            return "weekend"
+        if self.is_bank_holiday(day):
+            return f"bank holiday: {_BANK_HOLIDAYS.year(day.year).get(day, 'bank holiday')}"
+        if day in self.closures:
+            return "closure day"
+        return None
+
     def _cover(self, first_year: int, last_year: int) -> list[int]:
         """The working-day table, extended to cover the years given (and one either side)."""
         lo, hi = max(1, first_year - 1), min(9998, last_year + 1)

@@ -16,6 +16,7 @@ adjourned it (IRO Handbook 3.24, 3.27).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -135,6 +136,11 @@ class Period:
         )
 
 
+# When set (by ``explain``), called with every ``Deadline`` as it is made, so the date
+# arithmetic done since the previous one can be told to belong to it. None otherwise.
+TRACE: ContextVar = ContextVar("reviewcli_rules_trace", default=None)
+
+
 @dataclass(frozen=True)
 class Deadline:
     """The next review of a period: its number, latest date and the rule that set it."""
@@ -145,6 +151,12 @@ class Deadline:
     detail: str
     earliest: date | None = None
     notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        # explain: tells the working behind each deadline apart (see TRACE).
+        hook = TRACE.get()
+        if hook is not None:
+            hook(self)
 
     def as_dict(self) -> dict:
         return {

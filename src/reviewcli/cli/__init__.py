@@ -33,6 +33,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Check the database: integrity, foreign keys and the tool's own invariants.",
     ),
     "actions": ("casework", "Decisions to carry out: the actions admins chase."),
+    "explain": (
+        "explain",
+        "Show the working behind every open deadline of a child: anchor, rule, arithmetic "
+        "(each weekend day, bank holiday and closure day skipped), the other rules and why "
+        "they did not win, and the policy in force.",
+    ),
     "allocate": (
         "children",
         "Name the child's IRO (R-IRO-2); the previous allocation ends that day.",
