@@ -352,7 +352,7 @@ def review_working(period: rules.Period, cal, policy, *, recorded=None) -> dict 
                 "specific rule (R-SCH-10)"
             )
         else:
-            why = f"due {d(t.deadline.due)}, after {d(best.due)}: the earliest wins (R-SCH-10)"
+            why = f"due {d(t.deadline.due)}, after {d(best.due)} (R-SCH-10: the earliest wins)"
         cands.append(_candidate(cal, t, period, "later", why))
     cands += _satisfied(period, cal, policy, {t.key for t in found}, recorded or {})
     cands += _policy_off(period, cal, policy, {t.deadline.rule for t in found})
@@ -405,8 +405,8 @@ def _satisfied(period, cal, policy, current: set, recorded: dict) -> list[dict]:
             r = reviews[k]
             on_time = "on time" if r.recording_date <= t.deadline.due else "out of time"
             why = (
-                f"met by the {rules.ordinal(k + 1)} review, recorded on {d(r.recording_date)} "
-                f"({on_time})"
+                f"due {d(t.deadline.due)}, met by the {rules.ordinal(k + 1)} review, recorded "
+                f"on {d(r.recording_date)} ({on_time})"
             )
             out.append(_candidate(cal, t, _with(base, reviews=reviews[:k]), "satisfied", why))
     if period.adjourned_on is not None:
@@ -414,7 +414,8 @@ def _satisfied(period, cal, policy, current: set, recorded: dict) -> list[dict]:
         for t in traced_candidates(base, cal, policy):
             on_time = "on time" if period.adjourned_on <= t.deadline.due else "out of time"
             why = (
-                f"met by the meeting of {d(period.adjourned_on)}, which the IRO adjourned: it "
+                f"due {d(t.deadline.due)}, met by the meeting of {d(period.adjourned_on)}, "
+                "which the IRO adjourned: it "
                 f"stays the recording date ({on_time}); what remains is to reconvene"
             )
             out.append(_candidate(cal, t, base, "satisfied", why))
@@ -1008,10 +1009,15 @@ def what_if(
 
     records.get_child(store, child_id)
     before = explain(store, child_id, on)
-    # Commands that record what has happened are asked as on the day it happens.
-    today = max(on, day)
     period = records.open_period(store, child_id)
     pending = records.pending_review(store, period["id"]) if period else None
+    # Commands that record what has happened are asked as on the day it happens: a review
+    # held, a placement changed, care ended on that day; an adjournment at the meeting.
+    today = on
+    if action in ("held", "placement-change", "care-ends"):
+        today = max(on, day)
+    elif action == "adjourned-to" and pending:
+        today = max(on, date.fromisoformat(pending["booked_date"]))
 
     def run(with_reason: bool) -> tuple[list[str], list]:
         """The real commands of the what-if: (their command lines, their outcomes)."""
@@ -1114,8 +1120,9 @@ def what_if(
         # The command would go ahead with a reason recorded: show what it would then do.
         second = attempt(True)
         if second["allowed"]:
+            lines = second["commands"]
             info["with_reason"] = {
-                "commands": [c + _reason_flag(action) for c in second["commands"]],
+                "commands": [*lines[:-1], lines[-1] + _reason_flag(action)],
                 "messages": second["messages"],
                 "warnings": second["warnings"],
             }
@@ -1146,7 +1153,7 @@ def changes(before: dict, after: dict) -> list[dict]:
             {
                 "kind": ref["kind"],
                 "id": ident,
-                "label": ref["label"],
+                "label": "next review" if ident == "review" else ref["label"],
                 "before": x["due"] if x else None,
                 "after": y["due"] if y else None,
                 "rule_before": x["rule"] if x else None,
@@ -1252,8 +1259,8 @@ def _deadline_text(item: dict, width: int) -> list[str]:
     if item.get("booked"):
         lines.append(f"Booked for {d(date.fromisoformat(item['booked']))}.")
     for c in item.get("candidates", [])[1:]:
-        text = f"{c['rule']} ({c['anchor']['fact']}, {_short(c['anchor']['date'])}): "
-        text += f"due {d(date.fromisoformat(c['due']))}: {c['outcome']}: {c['why']}."
+        text = f"{c['rule']} (from {c['anchor']['fact']}, {_short(c['anchor']['date'])}): "
+        text += f"{c['outcome']}: {c['why']}."
         lines.append(text)
     for note in item.get("notes") or []:
         lines.append(f"Note: {note}.")
@@ -1345,6 +1352,8 @@ _ASKED = {
 def _what_if_text(data: dict, width: int) -> list[str]:
     info = data["if"]
     asked = _ASKED[info["action"]].format(d(date.fromisoformat(info["date"])))
+    if info["as_of"] != data["on"]:
+        asked += f" (as recorded on {d(date.fromisoformat(info['as_of']))})"
     if info["action"] == "placement-change":
         what = [
             f"{k.replace('_', ' ')} {info[k]}"
@@ -1359,7 +1368,8 @@ def _what_if_text(data: dict, width: int) -> list[str]:
         lines += [f"Warning: {w}." for w in info["warnings"]]
     else:
         r = info["refusal"]
-        lines.append(f"{asked}: refused. {r['message']}.")
+        lines.append(f"{asked}: refused{' (' + r['rule'] + ')' if r['rule'] else ''}.")
+        lines.append(f"The command would say: {r['message']}")
         extra = info.get("with_reason")
         if extra:
             cmds = "; then ".join(f"reviewcli {c}" for c in extra["commands"])

@@ -85,7 +85,9 @@ def explain(
         raise ReviewError("give one --if-… option at a time")
     action, when = next(iter(given.items()), (None, None))
     engine.check_what_if(
-        action, placement=placement, legal_status=legal_status,
+        action,
+        placement=placement,
+        legal_status=legal_status,
         reason_place_change=reason_place_change,
     )
     with store() as s:
