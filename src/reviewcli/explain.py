@@ -318,6 +318,7 @@ def _anchor(t: Traced, period: rules.Period) -> dict:
 def _candidate(cal, t: Traced, period, outcome: str, why: str) -> dict:
     dl = t.deadline
     work = working(cal, t.sum)
+    skipped = work.pop("skipped")
     out = {
         "rule": dl.rule,
         "due": dl.due.isoformat(),
@@ -327,7 +328,7 @@ def _candidate(cal, t: Traced, period, outcome: str, why: str) -> dict:
         "sentence": SENTENCES.get(dl.rule, ""),
         "anchor": _anchor(t, period),
         "arithmetic": work,
-        "skipped": work["skipped"],
+        "skipped": skipped,
     }
     if dl.earliest:
         out["earliest"] = dl.earliest.isoformat()
@@ -509,6 +510,7 @@ def _no_longer(period, cal, policy, shown: list[dict]) -> list[dict]:
 
 def _single(cal, kind, ident, label, due, rule, sum_, anchor, **extra) -> dict:
     work = working(cal, sum_)
+    skipped = work.pop("skipped")
     if sum_ is not None and sum_.result != due:
         extra.setdefault("notes", []).append(
             f"the sum gives {d(sum_.result)}; the date is {d(due)} (see the notes)"
@@ -522,7 +524,7 @@ def _single(cal, kind, ident, label, due, rule, sum_, anchor, **extra) -> dict:
         "sentence": SENTENCES.get(rule, ""),
         "anchor": anchor,
         "arithmetic": work,
-        "skipped": work["skipped"],
+        "skipped": skipped,
         "candidates": [
             {
                 "rule": rule,
@@ -1251,9 +1253,9 @@ def _deadline_text(item: dict, width: int) -> list[str]:
     work = item["arithmetic"]
     lines.append(f"From: {anchor['fact']}, {d(date.fromisoformat(anchor['date']))}.")
     lines.append(f"Working: {work['text']}.")
-    if work.get("skipped"):
-        n = len(work["skipped"])
-        lines.append(f"Skipped {n} day{'s' if n != 1 else ''}: {skipped_text(work['skipped'])}.")
+    if item["skipped"]:
+        n = len(item["skipped"])
+        lines.append(f"Skipped {n} day{'s' if n != 1 else ''}: {skipped_text(item['skipped'])}.")
     if item.get("earliest"):
         lines.append(f"Not before {d(date.fromisoformat(item['earliest']))} (a window).")
     if item.get("booked"):
@@ -1385,7 +1387,12 @@ def _what_if_text(data: dict, width: int) -> list[str]:
             rule = c["rule_after"] or c["rule_before"]
             if c["rule_before"] and c["rule_after"] and c["rule_before"] != c["rule_after"]:
                 rule = f"{c['rule_before']} → {c['rule_after']}"
-            rows.append(f"{c['label']}: {before} → {after} ({rule})")
+            if not c["before"]:
+                rows.append(f"{c['label']}: new, due {after} ({rule})")
+            elif not c["after"]:
+                rows.append(f"{c['label']}: {before} → no longer due ({rule})")
+            else:
+                rows.append(f"{c['label']}: {before} → {after} ({rule})")
         out += _para(rows, width)
     elif info["allowed"] or info.get("with_reason"):
         out += ["", "No date moves."]
