@@ -10,6 +10,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import snapshot_db
 
@@ -413,3 +415,91 @@ def test_explain_json_is_one_object_on_stdout(easter):
         assert set(item) >= {"kind", "due", "rule", "anchor", "skipped", "candidates"}
         for c in item["candidates"]:
             assert c["outcome"] in ("won", "later", "satisfied", "not applicable")
+
+
+# --- the working is the engine's own -----------------------------------------------------------
+
+dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2032, 12, 31))
+
+
+@settings(deadline=None, max_examples=60)
+@given(dates, st.integers(min_value=1, max_value=60), st.booleans())
+def test_the_days_named_are_the_calendars_count(start, n, forward):
+    """Every day between the anchor and the result is named, working or not, and the
+    working ones number exactly the count the calendar was asked for."""
+    from reviewcli.calendar import WorkingCalendar
+    from reviewcli.explain import TracingCalendar, working
+
+    cal = WorkingCalendar(closures=[date(2026, 12, 29), date(2027, 4, 1)])
+    tcal = TracingCalendar(cal)
+    result = tcal.add_working_days(start, n) if forward else tcal.subtract_working_days(start, n)
+    work = working(cal, tcal.log[-1])
+    assert work["result"] == result.isoformat()
+    # Counted in the order of the count: day 1 (after or back) first, the result last.
+    assert len(work["counted"]) == n and work["counted"][-1] == result.isoformat()
+    span = abs((result - start).days)
+    assert len(work["counted"]) + len(work["skipped"]) == span
+    for s in work["skipped"]:
+        assert not cal.is_working_day(date.fromisoformat(s["date"]))
+
+
+@settings(deadline=None, max_examples=60)
+@given(dates, st.sampled_from([3, 6, 12]))
+def test_months_and_their_clamp(start, months):
+    from reviewcli.calendar import WorkingCalendar
+    from reviewcli.explain import TracingCalendar, working
+
+    cal = WorkingCalendar()
+    tcal = TracingCalendar(cal)
+    result = tcal.add_months(start, months)
+    work = working(cal, tcal.log[-1])
+    assert work["result"] == result.isoformat() and work["skipped"] == []
+    assert work["clamped"] == (result.day < start.day)
+
+
+def test_every_child_of_the_demo_is_explained_as_stored(tmp_path):
+    """On a demo authority, each child's explained next review and open steps are the dates
+    the work list holds, and every what-if answers without writing."""
+    from reviewcli import explain as engine
+    from reviewcli.demo import build
+    from reviewcli.store import Store
+
+    today = date(2026, 7, 1)
+    store = Store(tmp_path / "demo.db", create=True)
+    build(store, children=40, seed=5, today=today)
+    before = snapshot_db(tmp_path / "demo.db")
+    for (child_id,) in store.conn.execute("SELECT id FROM children ORDER BY id").fetchall():
+        data = engine.explain(store, child_id, today)
+        assert data["notes"] == [] or "18th birthday" in data["notes"][0]
+        period = store.row(
+            "SELECT * FROM periods WHERE child_id = ? AND end_date IS NULL", [child_id]
+        )
+        reviews = [x for x in data["deadlines"] if x["kind"] == "review"]
+        if period:
+            assert [(r["due"], r["rule"]) for r in reviews] == [
+                (period["next_due"], period["next_rule"])
+            ]
+            won = [c for c in reviews[0]["candidates"] if c["outcome"] == "won"]
+            assert len(won) == 1
+        else:
+            assert reviews == [] and data["last_period"] is not None
+        steps = {
+            (x["review_id"], x["kind"], x["due"])
+            for x in data["deadlines"]
+            if "review_id" in x and x["kind"] != "review"
+        }
+        stored = {
+            (r["review_id"], r["step"], r["due"])
+            for r in store.rows(
+                "SELECT review_id, step, due FROM review_steps WHERE child_id = ? "
+                "AND status = 'open' AND NOT (step = 'manager-response' AND due < ?)",
+                [child_id, today.isoformat()],
+            )
+        }
+        assert steps == stored
+        assert engine.text(data)
+        if period:
+            got = engine.what_if(store, child_id, today, "booked", today)
+            assert engine.text(got)
+    assert snapshot_db(tmp_path / "demo.db") == before
+    store.close()

@@ -619,7 +619,7 @@ def _pathway(store, period_row, child, cal, next_due: str | None) -> dict | None
     )
 
 
-def _steps(store, child_id: str, cal) -> list[dict]:
+def _steps(store, child_id: str, cal, on: date) -> list[dict]:
     from .steps import manager_response_due, post_steps, pre_steps
 
     out = []
@@ -632,8 +632,8 @@ def _steps(store, child_id: str, cal) -> list[dict]:
     )
     for row in rows:
         step = STEPS.get(row["step"])
-        if step is None:
-            continue
+        if step is None or (row["step"] == "manager-response" and row["due"] < on.isoformat()):
+            continue  # (a manager's silence past the window: the decisions are deemed agreed)
         due = date.fromisoformat(row["due"])
         what = f"{rules.ordinal(row['number'])} review" if row["number"] else "review"
         tcal = TracingCalendar(cal)
@@ -919,11 +919,11 @@ def explain(store, child_id: str, on: date) -> dict:
         pathway = _pathway(store, period_row, child, cal, review["due"] if review else None)
         if pathway:
             deadlines.append(pathway)
-        deadlines += _steps(store, child_id, cal)
         deadlines += _events(store, child_id, cal)
         out["period"] = {"start": period_row["start_date"], "end": None}
     else:
         out["last_period"] = last_period(store, child_id)
+    deadlines += _steps(store, child_id, cal, on)
     deadlines += _disputes(store, child_id, cal)
     deadlines += _actions(store, child_id, cal)
     today = on.isoformat()
