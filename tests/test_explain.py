@@ -503,3 +503,43 @@ def test_every_child_of_the_demo_is_explained_as_stored(tmp_path):
             assert engine.text(got)
     assert snapshot_db(tmp_path / "demo.db") == before
     store.close()
+
+
+def test_a_late_hold_is_refused_then_shown_with_a_reason(second):
+    """Held on Mon 1 Mar 2027, after the deadline of Sun 28 Feb (R-SCH-15): refused as the
+    command would refuse it; with a late reason, the same dates as the real command."""
+    second.ok("review", "schedule", "C002", "--date", "2027-02-26", today="2026-12-01")
+    got = second.json("explain", "C002", "--if-held", "2027-03-01", today="2026-12-01")
+    info = got["if"]
+    assert (info["allowed"], info["refusal"]["rule"]) == (False, "R-SCH-15")
+    assert info["as_of"] == "2027-03-01"
+    real = second.refused("review", "hold", "2", "--date", "2027-03-01", today="2027-03-01")
+    assert real == f"Error: {info['refusal']['message']}"
+    assert info["with_reason"]["commands"] == ["review hold 2 --date 2027-03-01 --late-reason …"]
+    second.ok("review", "hold", "2", "--date", "2027-03-01", "--late-reason", "illness",
+              today="2027-03-01")  # fmt: skip
+    assert _dates(got) == _dates(explain(second, "C002", "--on", "2026-12-01", today="2027-03-01"))
+    # The third review: 6 months after Mon 1 Mar 2027 (R-SCH-3).
+    assert deadline(got)["due"] == "2027-09-01"
+
+
+def test_a_what_if_for_a_child_not_in_care_is_the_commands_refusal(second):
+    second.ok("episode", "end", "C002", "--date", "2026-12-20", today="2026-12-21")
+    got = second.json("explain", "C002", "--if-booked", "2027-01-10", today="2026-12-21")
+    assert got["if"]["allowed"] is False
+    assert "not looked after" in got["if"]["refusal"]["message"]
+    assert got["changes"] == []
+
+
+def test_text_shows_typed_control_and_bidi_characters_harmlessly(second):
+    second.ok("review", "direct", "C002", "--by", "2027-01-15", "--reason", "court",
+              today="2026-12-01")  # fmt: skip
+    import sqlite3
+
+    conn = sqlite3.connect(second.db)
+    conn.execute("UPDATE directions SET reason = ?", ["court \u202e\x1b[31mred"])
+    conn.commit()
+    conn.close()
+    text = second.ok("explain", "C002", today="2026-12-01").stdout
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "court ??[31mred" in text

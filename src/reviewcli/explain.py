@@ -623,11 +623,12 @@ def _steps(store, child_id: str, cal, on: date) -> list[dict]:
     from .steps import manager_response_due, post_steps, pre_steps
 
     out = []
+    # The child's reviews first (CROSS JOIN keeps that order), then their steps.
     rows = store.rows(
         "SELECT s.*, r.number, r.booked_date, r.recording_date, r.held_date, r.status AS "
-        "review_status, p.start_date AS period_start FROM review_steps s "
-        "JOIN reviews r ON r.id = s.review_id JOIN periods p ON p.id = r.period_id "
-        "WHERE s.child_id = ? AND s.status = 'open' ORDER BY s.due, s.id",
+        "review_status, p.start_date AS period_start FROM reviews r "
+        "CROSS JOIN review_steps s ON s.review_id = r.id JOIN periods p ON p.id = r.period_id "
+        "WHERE r.child_id = ? AND s.status = 'open' ORDER BY s.due, s.id",
         [child_id],
     )
     for row in rows:
