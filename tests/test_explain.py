@@ -543,3 +543,22 @@ def test_text_shows_typed_control_and_bidi_characters_harmlessly(second):
     text = second.ok("explain", "C002", today="2026-12-01").stdout
     assert "\x1b" not in text and "\u202e" not in text
     assert "court ??[31mred" in text
+
+
+def test_what_if_held_with_nothing_booked_books_then_holds(second):
+    got = _what_if_then_real(
+        second,
+        ["--if-held", "2027-02-12"],
+        [
+            (["review", "schedule", "C002", "--date", "2027-02-12"], "2027-02-12"),
+            (["review", "hold", "2"], "2027-02-12"),
+        ],
+        "2026-12-01",
+        "2026-12-01",
+    )
+    assert got["if"]["commands"] == [
+        "review schedule C002 --date 2027-02-12",
+        "review hold 2 --date 2027-02-12",
+    ]
+    # Third review 6 months after Fri 12 Feb 2027 (R-SCH-3).
+    assert deadline(got)["due"] == "2027-08-12"
