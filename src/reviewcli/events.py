@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from .codes import EVENT_KIND_ALIASES, REPORTABLE, REVIEW_FIRST  # noqa: F401 (listed by 'event kinds')
 from .codes import EVENT_KINDS as KINDS
-from .codes import REPORTABLE, REVIEW_FIRST  # noqa: F401 (listed by 'event kinds')
 from .errors import ReviewError
 from .migrations import now_iso
 from .records import (
@@ -32,6 +32,7 @@ def get_event(store, event_id) -> dict:
 def add_event(store, child_id, kind, *, on, today, note=None) -> Outcome:
     get_child(store, child_id)
     kind = (kind or "").strip().lower()
+    kind = EVENT_KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
         raise ReviewError(f"unknown event kind {kind!r}; kinds: {', '.join(KINDS)}")
     day = parse_date(on)

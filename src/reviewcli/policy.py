@@ -72,6 +72,25 @@ def _days(value: str) -> int:
     return n
 
 
+def _conversation_days(value: str) -> int:
+    """R-PRE-4: working days before the review; 'on' is the statutory 15."""
+    v = value.strip().lower()
+    if v in ("on", "yes", "true", "default"):
+        return 15
+    if v in ("off", "no", "false", "0"):
+        raise ValueError(
+            "the IRO's conversation with the social worker is a duty of the IRO Handbook "
+            "(3.9) and cannot be turned off; give a number of working days (default 15)"
+        )
+    try:
+        n = int(v)
+    except ValueError:
+        raise ValueError("use a whole number of working days, 1 to 60") from None
+    if not 1 <= n <= 60:
+        raise ValueError("use a whole number of working days, 1 to 60")
+    return n
+
+
 def _names(value: str) -> list[str]:
     names = [part.strip() for part in value.split(",") if part.strip()]
     if not names:
@@ -198,9 +217,10 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting(
             "social-worker-conversation",
-            False,
-            _bool,
-            "on: the IRO speaks with the social worker 15 days before each review (West Sussex)",
+            15,
+            _conversation_days,
+            "working days before each review by which the IRO speaks with the social worker: "
+            "15 (IRO Handbook 3.9); a local procedure may set another number",
             "R-PRE-4",
         ),
         Setting(
