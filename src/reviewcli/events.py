@@ -23,6 +23,7 @@ from .records import (
     parse_date,
     require_open_period,
 )
+from .rules import event_decision_due
 
 
 def get_event(store, event_id) -> dict:
@@ -61,8 +62,8 @@ def add_event(store, child_id, kind, *, on, today, note=None) -> Outcome:
                     "reviews_before": held,
                     "decision_due": None
                     if review_first
-                    else store.calendar.add_working_days(
-                        today, store.policy_values["event-decision-days"]
+                    else event_decision_due(
+                        today, store.policy_values["event-decision-days"], store.calendar
                     ).isoformat(),
                     "created_at": now_iso(),
                 }

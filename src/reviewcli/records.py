@@ -565,16 +565,17 @@ def _set_pre_steps(store, review_id: int, child_id: str, booked: date, number: i
     """Create or move the open preparation steps of a booked review."""
     from .steps import STEPS, pre_steps
 
-    dues = pre_steps(booked, number == 1, store.calendar, store.policy_values)
-    # Nothing can be due before the period of care began (a first review comes within
-    # 20 working days of it, so R-PRE-1 would otherwise fall before the child was in care).
     began = store.value(
         "SELECT p.start_date FROM reviews r JOIN periods p ON p.id = r.period_id WHERE r.id = ?",
         [review_id],
     )
-    if began:
-        floor = date.fromisoformat(began)
-        dues = {name: max(due, floor) for name, due in dues.items()}
+    dues = pre_steps(
+        booked,
+        number == 1,
+        store.calendar,
+        store.policy_values,
+        date.fromisoformat(began) if began else None,
+    )
     # A step the policy no longer asks for is dropped while still open.
     marks = ",".join("?" * len(dues))
     store.conn.execute(

@@ -556,6 +556,12 @@ def period_schedule(
     }
 
 
+def event_decision_due(recorded_on: date, days: int, cal: WorkingCalendar) -> date:
+    """R-EVT-1: the IRO decides whether a reported event needs a review within ``days``
+    working days of its being recorded (a local setting; the Handbook sets no day)."""
+    return cal.add_working_days(recorded_on, days)
+
+
 def adjournment_limit(original: date, cal: WorkingCalendar) -> date:
     """R-SCH-14: an adjourned review reconvenes no more than 20 working days later."""
     return cal.add_working_days(original, 20)

@@ -56,16 +56,27 @@ def social_worker_days(policy: dict) -> int:
 
 
 def pre_steps(
-    booked: date, first_review: bool, cal: WorkingCalendar, policy: dict
+    booked: date,
+    first_review: bool,
+    cal: WorkingCalendar,
+    policy: dict,
+    not_before: date | None = None,
 ) -> dict[str, date]:
-    """Latest dates of the preparation steps of a review booked for ``booked``."""
-    return {
+    """Latest dates of the preparation steps of a review booked for ``booked``.
+
+    ``not_before`` is the start of the period of care: nothing falls due before the child
+    was in care (a first review comes within 20 working days of it, so R-PRE-1 would
+    otherwise fall before the period began)."""
+    out = {
         "consultation": cal.subtract_working_days(booked, 20),  # R-PRE-1
         "sw-conversation": cal.subtract_working_days(booked, social_worker_days(policy)),  # R-PRE-4
         "invitations": cal.subtract_working_days(booked, 10),  # R-PRE-2
         "reports": cal.subtract_working_days(booked, 3 if first_review else 5),  # R-PRE-3
         "iro-visit": booked,  # R-PRE-4: the IRO speaks with the child before the meeting
     }
+    if not_before is not None:
+        out = {name: max(due, not_before) for name, due in out.items()}
+    return out
 
 
 def post_steps(completed: date, cal: WorkingCalendar, policy: dict) -> dict[str, date]:
