@@ -177,7 +177,7 @@ SETTINGS: dict[str, Setting] = {
             "months",
             _choice("months", "days"),
             "'months': calendar months with end-of-month clamping (statutory); "
-            "'days': fixed days, 3 months = 91 days, 6 months = 183 (Coventry LAR)",
+            "'days': fixed days, 3 months = 91 days, 6 months = 183 (a local procedure)",
             "R-CAL-4",
             affects_schedule=True,
         ),
@@ -194,7 +194,7 @@ SETTINGS: dict[str, Setting] = {
             False,
             _bool,
             "on: a review within 20 working days of a new placement for a listed reason "
-            "(Walsall IRO)",
+            "(a local procedure)",
             "R-SCH-9",
             affects_schedule=True,
         ),
@@ -211,7 +211,7 @@ SETTINGS: dict[str, Setting] = {
             "six-monthly",
             _choice("six-monthly", "annual"),
             "long-term foster placements over 12 months: 'six-monthly' reviews with a "
-            "meeting at least yearly (statutory), or 'annual' reviews (West Sussex)",
+            "meeting at least yearly (statutory), or 'annual' reviews (a local procedure)",
             "R-SCH-12",
             affects_schedule=True,
         ),
@@ -227,7 +227,8 @@ SETTINGS: dict[str, Setting] = {
             "quality-monitoring-form",
             False,
             _bool,
-            "on: the IRO completes a quality monitoring form within 1 working day (West Sussex)",
+            "on: the IRO completes a quality monitoring form within 1 working day "
+            "(a local procedure)",
             "R-POST-1",
         ),
         Setting(
@@ -249,7 +250,8 @@ SETTINGS: dict[str, Setting] = {
             "dispute-stages",
             DEFAULT_DISPUTE_STAGES,
             _names,
-            "names of the escalation stages, in order, comma-separated (Coventry LAR)",
+            "names of the escalation stages, in order, comma-separated (default: a local "
+            "procedure's six stages)",
             "§6",
         ),
         Setting(
