@@ -270,3 +270,30 @@ def test_supported_accommodation_is_a_review_first_event(world):
     out = world.json("event", "add", "C001", "unregulated-accommodation", "--date", "2026-08-01")
     assert out["kind"] == "supported-accommodation"
     assert out["rule"] == "R-EVT-2"
+
+
+def test_an_imported_series_of_short_breaks_is_one_series(initialised, tmp_path):
+    from test_ssda903 import ep, h, rv, write_return
+
+    # S1: short-break stays (V3) Mon 5-Wed 7 May 2025, Mon 2-Wed 4 Jun 2025 (reviewed on
+    # 4 Jun) and from Mon 7 Jul 2025, each its own period of care in the return.
+    # The review of 4 Jun is judged against the series' first review date, 5 May + 3 months
+    # = Tue 5 Aug 2025 (not 2 Jun + 3 months); the open stay's next review is 4 Jun +
+    # 6 months = Thu 4 Dec 2025 (not 7 Jul + 3 months).
+    folder = write_return(
+        tmp_path / "r",
+        [h("S1", "01/01/2015")],
+        [
+            ep("S1", "05/05/2025", ls="V3", dec="07/05/2025", rec="E8"),
+            ep("S1", "02/06/2025", ls="V3", dec="04/06/2025", rec="E8"),
+            ep("S1", "07/07/2025", ls="V3"),
+        ],
+        [rv("S1", "01/01/2015", "04/06/2025", "PN1")],
+    )
+    initialised.ok("import", "ssda903", folder)
+    review = "SELECT deadline || ' ' || rule FROM reviews WHERE child_id = 'S1'"
+    assert db_value(initialised, review) == "2025-08-05 R-SCH-5"
+    nxt = "SELECT next_due || ' ' || next_rule FROM periods WHERE child_id = 'S1' AND "
+    assert db_value(initialised, nxt + "end_date IS NULL") == "2025-12-04 R-SCH-5"
+    # The stored dates agree with a fresh computation (what 'check' compares).
+    assert next_review(initialised, "S1") == (1, "2025-12-04", "R-SCH-5")
