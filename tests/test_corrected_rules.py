@@ -96,6 +96,8 @@ def test_episode_consent_sets_the_authorisation_deadline(world, new_child, snaps
     assert out["consent_date"] == "2026-05-18"
     assert (out["next_review"], out["rule"]) == ("2026-08-18", "R-SCH-6")
     assert next_review(world, "C020", today="2026-05-18") == (3, "2026-08-18", "R-SCH-6")
+    shown = world.json("child", "show", "C020", "--format", "json", today="2026-05-18")
+    assert shown["periods"][0]["adoption_consent"] == "2026-05-18"
     [item] = [
         i
         for i in world.json("due", "--on", "2026-08-01", "--kind", "review")
@@ -149,7 +151,9 @@ def test_short_break_stays_are_one_series_until_the_arrangement_ends(world, new_
     )  # fmt: skip
     world.ok("allocate", "C030", "IRO1", "--date", "2026-01-05", today="2026-01-05")
     assert next_review(world, "C030", today="2026-01-05") == (1, "2026-04-05", "R-SCH-5")
-    world.ok("episode", "end", "C030", "--date", "2026-01-07", today="2026-01-07")
+    ended = world("episode", "end", "C030", "--date", "2026-01-07", today="2026-01-07")
+    assert ended.exit_code == 0
+    assert "the next stay continues the series and its review dates (R-SCH-5)" in ended.stderr
     # Second stay from Mon 2 Feb: the clock still runs from 5 Jan (3 months: Sun 5 Apr).
     world.ok(
         "episode", "start", "C030", "--date", "2026-02-02", "--legal-status", "V3",
@@ -184,6 +188,8 @@ def test_short_break_stays_are_one_series_until_the_arrangement_ends(world, new_
         "--placement", "U6", today="2026-03-02",
     )  # fmt: skip
     assert next_review(world, "C030", today="2026-03-02") == (1, "2026-06-02", "R-SCH-5")
+    shown = world.json("child", "show", "C030", "--format", "json", today="2026-03-02")
+    assert shown["short_break_ends"] == [{"end_date": "2026-02-27", "reason": "family moved away"}]
 
 
 def test_short_breaks_end_for_a_child_without_short_breaks(world):

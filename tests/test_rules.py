@@ -1256,3 +1256,29 @@ def test_r_sch_10_property_a_direction_never_makes_the_deadline_later(start, day
     nxt = next_review(directed, CAL)
     assert nxt.due == min(plain.due, start + timedelta(days=days))
     assert nxt.due == min(c.due for c in candidates(directed, CAL))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    first=st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)),
+    gaps=st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=8),
+)
+def test_r_sch_5_any_number_of_stays_keeps_the_series_first_review(first, gaps):
+    # However many stays follow, with no review and no end of the arrangement recorded,
+    # the first review stays due 3 months after the series' first placement day.
+    stays, start = [], first
+    for gap in gaps:
+        end = start + timedelta(days=2)
+        stays.append(Stay(start, end, (short_breaks(start.isoformat()),)))
+        start = end + timedelta(days=gap)
+    period = Period(start=start, episodes=(short_breaks(start.isoformat()),), earlier=tuple(stays))
+    nxt = next_review(period, CAL)
+    assert (nxt.due, nxt.rule) == (CAL.add_months(first, 3), SHORT_BREAKS)
+    # An end recorded between the last two stays starts a new series with the current stay.
+    ended = Period(
+        start=start,
+        episodes=period.episodes,
+        earlier=period.earlier,
+        breaks_ended=(stays[-1].end,),
+    )
+    assert next_review(ended, CAL).due == CAL.add_months(start, 3)

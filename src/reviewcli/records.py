@@ -439,6 +439,12 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
     msg = f"Child {child_id} ceased to be looked after on {day} ({rec})."
     if cancelled:
         msg += f" Review {cancelled} cancelled (R-SCH-11)."
+    if current["legal_status"] in codes.SHORT_BREAK_STATUSES:
+        warnings.append(
+            "a short-break stay: the next stay continues the series and its review dates "
+            f"(R-SCH-5); when the arrangement ends, record 'reviewcli episode short-breaks-end "
+            f"{child_id} --date D'"
+        )
     return Outcome(
         {
             "id": period["id"],
