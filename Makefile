@@ -38,4 +38,5 @@ clean:
 golden:
 	REVIEWCLI_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_letters.py tests/test_report.py -q -k golden
 	REVIEWCLI_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_schedule_golden.py -q -k golden
-	$(BIN)/pytest tests/test_letters.py tests/test_report.py tests/test_schedule_golden.py -q
+	$(BIN)/pytest tests/test_letters.py tests/test_report.py -q -k golden
+	$(BIN)/pytest tests/test_schedule_golden.py -q
