@@ -30,9 +30,13 @@ readme:
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info demo.db*
 
-# Regenerate the golden letters and reports under tests/golden/ after an intended change
-# to a template; review the diff before committing.
+# Regenerate the golden files under tests/golden/ after an intended change to a template
+# or a rule: the letters, the reports, and the schedule (every deadline the rules derive
+# for tests/schedule/scenarios.toml, also checked against the dates worked by hand there).
+# Review the diff before committing.
 .PHONY: golden
 golden:
 	REVIEWCLI_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_letters.py tests/test_report.py -q -k golden
+	REVIEWCLI_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_schedule_golden.py -q -k golden
 	$(BIN)/pytest tests/test_letters.py tests/test_report.py -q -k golden
+	$(BIN)/pytest tests/test_schedule_golden.py -q

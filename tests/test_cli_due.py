@@ -240,7 +240,16 @@ def test_pathway_plan_due_20_working_days_before_the_18th_birthday(nearly_18):
 
 def test_pathway_plan_suggests_an_extra_review_when_none_falls_due_before_18(nearly_18):
     nearly_18.ok("review", "schedule", "Y001", "--date", "2026-12-30", today="2026-12-01")
-    nearly_18.ok("review", "hold", "1", "--participation", "PN1", today="2026-12-30")
+    nearly_18.ok(
+        "review",
+        "hold",
+        "1",
+        "--participation",
+        "PN1",
+        "--no-iro-reason",
+        "IRO off sick, no cover",
+        today="2026-12-30",
+    )
     # Second review due 30 Dec 2026 + 3 months = 30 Mar 2027, after the 18th birthday.
     [item] = due(nearly_18, "--on", "2027-02-01", "--kind", "pathway-plan")
     assert item["child_id"] == "Y001"

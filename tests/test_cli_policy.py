@@ -41,10 +41,10 @@ def test_policy_set_is_stored(world):
     assert line == "Policy authority-name = Northshire County Council."
     rows = {r["key"]: r for r in world.json("policy", "show")}
     assert rows["authority-name"]["value"] == "Northshire County Council"
-    out = world.json("policy", "set", "social-worker-conversation", "on")
+    out = world.json("policy", "set", "social-worker-conversation", "10")
     assert (out["key"], out["value"], out["rule"]) == (
         "social-worker-conversation",
-        True,
+        10,
         "R-PRE-4",
     )
 

@@ -536,7 +536,7 @@ LEGAL_VALUES = {
     "action-reminder-days": ["0", "365", "14"],
     "dispute-stages": ["A, B, C"],
     "dispute-response-days": ["5,10", ""],
-    "social-worker-conversation": ["on", "off"],
+    "social-worker-conversation": ["on", "15", "20"],
     "quality-monitoring-form": ["true", "false"],
     "event-decision-days": ["5", "0"],
     "dispute-total-days": ["20", "365"],

@@ -26,7 +26,7 @@ from reviewcli.events import KINDS as EVENT_KINDS
 from reviewcli.steps import STEPS
 from reviewcli.worklist import KINDS as DUE_KINDS
 
-PRE = ("consultation", "invitations", "reports", "iro-visit")
+PRE = ("consultation", "sw-conversation", "invitations", "reports", "iro-visit")
 ACTION_KEYS = {"id", "review_id", "child_id", "text", "owner", "due", "starred", "status"}
 ACTION_KEYS |= {"overdue"}
 
@@ -96,11 +96,13 @@ def test_first_review_preparation_steps(world):
     # 12-8 Jun (6-10), 5-1 Jun (11-15), Fri 29 May (16) … Tue 26 May (19), [Mon 25 May bank
     # holiday], Fri 22 May (20).
     # consultation (R-PRE-1, 20th) Fri 22 May; invitations (R-PRE-2, 10th) Mon 8 Jun;
-    # reports (R-PRE-3, first review: 3rd) Wed 17 Jun; iro-visit (R-PRE-4) the day itself.
+    # reports (R-PRE-3, first review: 3rd) Wed 17 Jun; iro-visit (R-PRE-4) the day itself;
+    # sw-conversation (R-PRE-4, 15th working day back, IRO Handbook 3.9) Mon 1 Jun.
     review_id = book_c001(world)
     rows = steps(world, review_id)
     assert {name: (r["due"], r["rule"], r["status"]) for name, r in rows.items()} == {
         "consultation": ("2026-05-22", "R-PRE-1", "open"),
+        "sw-conversation": ("2026-06-01", "R-PRE-4", "open"),
         "invitations": ("2026-06-08", "R-PRE-2", "open"),
         "reports": ("2026-06-17", "R-PRE-3", "open"),
         "iro-visit": ("2026-06-22", "R-PRE-4", "open"),
@@ -109,6 +111,7 @@ def test_first_review_preparation_steps(world):
     items = due_list(world, "2026-06-01", *PRE)
     assert [(i["kind"], i["due"], i["overdue"]) for i in items] == [
         ("consultation", "2026-05-22", True),
+        ("sw-conversation", "2026-06-01", False),
         ("invitations", "2026-06-08", False),
         ("reports", "2026-06-17", False),
         ("iro-visit", "2026-06-22", False),
@@ -117,13 +120,21 @@ def test_first_review_preparation_steps(world):
     assert {i["rule"] for i in items} == {"R-PRE-1", "R-PRE-2", "R-PRE-3", "R-PRE-4"}
 
 
-def test_social_worker_conversation_only_with_the_policy(world):
-    world.ok("policy", "set", "social-worker-conversation", "on")
+def test_social_worker_conversation_is_a_handbook_duty(world):
+    # R-PRE-4 (IRO Handbook 3.9): 15 working days before Mon 22 Jun 2026 = Mon 1 Jun, with
+    # no policy setting; listed in 'due' until done.
     review_id = book_c001(world)
-    # 15 calendar days before Mon 22 Jun 2026: Sun 7 Jun 2026.
-    assert dues(world, review_id)["sw-conversation"] == "2026-06-07"
-    [item] = due_list(world, "2026-06-01", "sw-conversation")
-    assert (item["due"], item["rule"]) == ("2026-06-07", "R-PRE-4")
+    assert dues(world, review_id)["sw-conversation"] == "2026-06-01"
+    [item] = due_list(world, "2026-05-26", "sw-conversation")
+    assert (item["due"], item["rule"]) == ("2026-06-01", "R-PRE-4")
+    world.ok("review", "done", review_id, "sw-conversation", "--date", "2026-05-29")
+    assert due_list(world, "2026-05-29", "sw-conversation") == []
+    # A local procedure's number of working days; it cannot be turned off.
+    world.ok("policy", "set", "social-worker-conversation", "20")
+    other = world.json("policy", "show")
+    assert {r["key"]: r["value"] for r in other}["social-worker-conversation"] == 20
+    message = world.refused("policy", "set", "social-worker-conversation", "off")
+    assert "duty of the IRO Handbook (3.9)" in message
 
 
 def test_later_review_preparation_steps_across_bank_holidays(world, new_child):
@@ -139,8 +150,10 @@ def test_later_review_preparation_steps_across_bank_holidays(world, new_child):
     # Wed 13 May; Tue 12 (11), Mon 11 (12), 8-5 May (13-16), [Mon 4 May], Fri 1 May (17),
     # Thu 30 Apr (18), Wed 29 Apr (19), Tue 28 Apr (20) -> consultation Tue 28 Apr.
     second = book(world, "C003", "2026-05-28", today="2026-04-01")
+    # The 15th working day back, Wed 6 May -> sw-conversation.
     assert dues(world, second) == {
         "consultation": "2026-04-28",
+        "sw-conversation": "2026-05-06",
         "invitations": "2026-05-13",
         "reports": "2026-05-20",
         "iro-visit": "2026-05-28",
@@ -161,12 +174,12 @@ def test_reschedule_moves_open_steps_and_keeps_done_ones(world):
     # 12-8 Jun (4-8), 5-1 Jun (9-13), 29-26 May (14-17), [Mon 25 May], Fri 22 (18),
     # Thu 21 (19), Wed 20 May (20) -> consultation Wed 20 May, before C001 came into care on
     # Fri 22 May, so it is due on 22 May (nothing falls due before the period began).
-    # sw-conversation: 18 Jun - 15 days = Wed 3 Jun. The invitations were done on 5 Jun: that
-    # step keeps its date, 8 Jun.
+    # sw-conversation, 15 working days back: 12-8 Jun (4-8), 5-1 Jun (9-13), Fri 29 (14),
+    # Thu 28 May (15). The invitations were done on 5 Jun: that step keeps its date, 8 Jun.
     rows = steps(world, review_id, today="2026-06-05")
     assert {name: (r["due"], r["status"]) for name, r in rows.items()} == {
         "consultation": ("2026-05-22", "open"),
-        "sw-conversation": ("2026-06-03", "open"),
+        "sw-conversation": ("2026-05-28", "open"),
         "invitations": ("2026-06-08", "done"),
         "reports": ("2026-06-15", "open"),
         "iro-visit": ("2026-06-18", "open"),
@@ -176,19 +189,21 @@ def test_reschedule_moves_open_steps_and_keeps_done_ones(world):
     items = due_list(world, "2026-06-05", *PRE)
     assert [(i["kind"], i["due"]) for i in items] == [
         ("consultation", "2026-05-22"),
+        ("sw-conversation", "2026-05-28"),
         ("reports", "2026-06-15"),
         ("iro-visit", "2026-06-18"),
     ]
 
 
-def test_reschedule_after_the_setting_is_turned_off_leaves_no_stale_step(world):
-    world.ok("policy", "set", "social-worker-conversation", "on")
-    review_id = book_c001(world)  # sw-conversation: 22 Jun - 15 days = Sun 7 Jun 2026
-    world.ok("policy", "set", "social-worker-conversation", "off")
+def test_reschedule_after_the_setting_changes_leaves_no_stale_step(world):
+    world.ok("policy", "set", "social-worker-conversation", "20")
+    review_id = book_c001(world)  # 20 working days before 22 Jun 2026: Fri 22 May
+    assert dues(world, review_id)["sw-conversation"] == "2026-05-22"
+    world.ok("policy", "set", "social-worker-conversation", "15")
     world.ok("review", "reschedule", review_id, "--date", "2026-06-18", today="2026-06-01")
-    # Either the step goes with the setting, or it moves with the review: 18 Jun - 15 days
-    # = Wed 3 Jun 2026. It must not stay on 7 Jun, tied to a booking that no longer exists.
-    assert dues(world, review_id).get("sw-conversation") in (None, "2026-06-03")
+    # The step moves with the review and the setting: 15 working days before Thu 18 Jun
+    # 2026 = Thu 28 May (see above).
+    assert dues(world, review_id)["sw-conversation"] == "2026-05-28"
 
 
 def test_hold_marks_open_preparation_steps_missed(world):
@@ -199,6 +214,7 @@ def test_hold_marks_open_preparation_steps_missed(world):
     world.ok("review", "hold", review_id, "--participation", "PN1")
     assert statuses(world, review_id) == {
         "consultation": "done",
+        "sw-conversation": "missed",
         "invitations": "missed",
         "reports": "missed",
         "iro-visit": "missed",
@@ -231,6 +247,7 @@ def test_cancel_marks_open_preparation_steps_cancelled(world):
     world.ok("review", "cancel", review_id, "--reason", "Carer unwell", today="2026-06-10")
     assert statuses(world, review_id) == {
         "consultation": "cancelled",
+        "sw-conversation": "cancelled",
         "invitations": "done",
         "reports": "cancelled",
         "iro-visit": "cancelled",
@@ -285,7 +302,7 @@ def test_monitoring_form_with_the_policy(world, new_child):
     assert (item["due"], item["rule"], item["overdue"]) == ("2026-05-26", "R-POST-1", False)
 
 
-def test_adjourned_review_counts_from_the_original_date(world, new_child):
+def test_adjourned_review_records_from_the_reconvened_meeting(world, new_child):
     new_child("C002", "2012-06-15", start="2026-05-01", iro="IRO1")
     review_id = book(world, "C002", "2026-05-22", today="2026-05-01")
     world.ok(
@@ -298,14 +315,28 @@ def test_adjourned_review_counts_from_the_original_date(world, new_child):
     world.ok("review", "hold", review_id, "--participation", "PN1", today="2026-05-28")
     [review] = world.json("review", "list", "--child", "C002")
     assert (review["recording_date"], review["held_date"]) == ("2026-05-22", "2026-05-28")
-    # Recording steps from the original date, Fri 22 May, exactly as if held that day.
+    # The recording date stays Fri 22 May (IRO Handbook 3.27), but the recording steps count
+    # from the completion of the review, Thu 28 May (IRO Handbook 3.69): Fri 29 (1),
+    # 1-4 Jun (2-5) -> decisions Thu 4 Jun; Fri 5 (6), 8-11 Jun (7-10) -> care plan Thu
+    # 11 Jun; Fri 12 (11), 15-18 (12-15) -> record Thu 18 Jun; Fri 19 (16), 22-25 (17-20)
+    # -> distribution Thu 25 Jun.
     got = {n: d for n, d in dues(world, review_id, today="2026-05-28").items() if n not in PRE}
     assert got == {
-        "decisions": "2026-06-01",
-        "care-plan": "2026-06-08",
-        "record": "2026-06-15",
-        "distribution": "2026-06-22",
+        "decisions": "2026-06-04",
+        "care-plan": "2026-06-11",
+        "record": "2026-06-18",
+        "distribution": "2026-06-25",
     }
+    # Nothing is overdue the moment it is held (the bug of counting from 22 May would have
+    # made the decisions due Mon 1 Jun, three working days after the meeting).
+    assert [i for i in due_list(world, "2026-05-28", "decisions") if i["overdue"]] == []
+    # A recording step cannot be done before the review was completed.
+    assert (
+        world.refused(
+            "review", "done", review_id, "decisions", "--date", "2026-05-27", today="2026-05-28"
+        )
+        == "Error: 2026-05-27 is before the review was completed (2026-05-28)"
+    )
 
 
 # --- R-POST-3: the manager's response ----------------------------------------------------------
@@ -398,10 +429,6 @@ def test_review_done_refusals(world):
         assert world.refused("review", "done", review_id, step, **at) == (
             f"Error: review {review_id} is booked; the {step} step follows a held review"
         )
-    assert world.refused("review", "done", review_id, "sw-conversation", **at) == (
-        f"Error: review {review_id} has no sw-conversation step (it is not required by the "
-        "current policy)"
-    )
     assert world.refused("review", "done", review_id, "reports", "--disagree", "No", **at) == (
         "Error: --disagree belongs to the manager-response step"
     )
@@ -413,7 +440,7 @@ def test_review_done_refusals(world):
     # Held on Mon 22 Jun: a recording step cannot be done before that day.
     world.ok("review", "hold", review_id, "--participation", "PN1")
     assert world.refused("review", "done", review_id, "decisions", "--date", "2026-06-19") == (
-        "Error: 2026-06-19 is before the review was recorded (2026-06-22)"
+        "Error: 2026-06-19 is before the review was completed (2026-06-22)"
     )
     assert world.refused("review", "done", review_id, "invitations") == (
         f"Error: the invitations step of review {review_id} was done on 2026-05-26"

@@ -34,6 +34,7 @@ from reviewcli.rules import (
     HeldReview,
     Period,
     Policy,
+    Stay,
     adjournment_limit,
     allocation_due,
     candidates,
@@ -44,6 +45,7 @@ from reviewcli.rules import (
     next_review,
     ordinal,
     pathway_plan_due,
+    short_break_series,
 )
 
 d = date.fromisoformat
@@ -449,6 +451,136 @@ def test_r_sch_5_switch_into_short_breaks_starts_a_short_breaks_sequence():
     assert (nxt.number, nxt.due, nxt.rule) == (2, d("2026-06-02"), SHORT_BREAKS)
 
 
+# R-SCH-5: a series of short breaks is one plan (IRO Handbook 4.1) -------------------------
+
+
+def stay(start: str, end: str, *reviews: str, status: str = "V3", then=()) -> Stay:
+    """An earlier stay: its own period of care, ended, in short breaks unless ``then``."""
+    return Stay(d(start), d(end), (short_breaks(start, status), *then), held(*reviews))
+
+
+def test_r_sch_5_a_new_stay_does_not_restart_the_first_review_clock():
+    # Stays Mon 5-Wed 7 Jan 2026 and, now, from Mon 2 Feb 2026. The series began on
+    # 5 Jan: first review by 5 Jan + 3 months = Sun 5 Apr 2026 (not 2 Feb + 3 months).
+    period = Period(
+        start=d("2026-02-02"),
+        episodes=(short_breaks("2026-02-02"),),
+        earlier=(stay("2026-01-05", "2026-01-07"),),
+    )
+    nxt = next_review(period, CAL)
+    assert (nxt.number, nxt.due, nxt.rule) == (1, d("2026-04-05"), SHORT_BREAKS)
+    assert "of the series, 2026-01-05" in nxt.detail
+    assert short_break_series(period) == (d("2026-01-05"), ())
+
+
+def test_r_sch_5_monthly_stays_leave_the_first_review_overdue():
+    # Stays 5-7 Jan, 2-4 Feb, 2-4 Mar 2026; the fourth begins Mon 6 Apr (Easter Monday).
+    # Still due Sun 5 Apr 2026: overdue on the day the fourth stay starts.
+    period = Period(
+        start=d("2026-04-06"),
+        episodes=(short_breaks("2026-04-06"),),
+        earlier=(
+            stay("2026-03-02", "2026-03-04"),
+            stay("2026-01-05", "2026-01-07"),
+            stay("2026-02-02", "2026-02-04"),
+        ),
+    )
+    nxt = next_review(period, CAL)
+    assert (nxt.due, nxt.rule) == (d("2026-04-05"), SHORT_BREAKS)
+    assert nxt.due < period.start
+
+
+def test_r_sch_5_review_in_an_earlier_stay_counts():
+    # Reviewed Wed 1 Apr 2026 during the stay of 30 Mar-2 Apr; the next stay begins
+    # Mon 4 May (Early May bank holiday). Next: 1 Apr + 6 months = Thu 1 Oct 2026.
+    period = Period(
+        start=d("2026-05-04"),
+        episodes=(short_breaks("2026-05-04", "V4"),),
+        earlier=(
+            stay("2026-01-05", "2026-01-07", status="V4"),
+            stay("2026-03-30", "2026-04-02", "2026-04-01", status="V4"),
+        ),
+    )
+    nxt = next_review(period, CAL)
+    assert (nxt.number, nxt.due, nxt.rule) == (1, d("2026-10-01"), SHORT_BREAKS)
+    assert short_break_series(period) == (d("2026-01-05"), held("2026-04-01"))
+
+
+def test_r_sch_5_a_stay_after_the_arrangement_ended_starts_a_new_series():
+    # Stay 5-7 Jan 2026; the arrangement recorded as ended Fri 30 Jan; a new stay from
+    # Mon 2 Mar 2026 starts a new series: 2 Mar + 3 months = Tue 2 Jun 2026.
+    period = Period(
+        start=d("2026-03-02"),
+        episodes=(short_breaks("2026-03-02"),),
+        earlier=(stay("2026-01-05", "2026-01-07"),),
+        breaks_ended=(d("2026-01-30"),),
+    )
+    assert next_review(period, CAL).due == d("2026-06-02")
+    # An end recorded before the earlier stay does not part them.
+    before = Period(
+        start=d("2026-03-02"),
+        episodes=(short_breaks("2026-03-02"),),
+        earlier=(stay("2026-01-05", "2026-01-07"),),
+        breaks_ended=(d("2025-12-31"),),
+    )
+    assert next_review(before, CAL).due == d("2026-04-05")
+
+
+def test_r_sch_5_full_care_ends_the_series():
+    # Short breaks from Mon 5 Jan 2026, full care order (C2) from Mon 2 Feb, care ended
+    # Fri 27 Feb. A short-break stay from Mon 6 Apr 2026 is a new series:
+    # 6 Apr + 3 months = Mon 6 Jul 2026.
+    full_care = Episode(d("2026-02-02"), legal_status="C2", placement="U6", rne="L")
+    period = Period(
+        start=d("2026-04-06"),
+        episodes=(short_breaks("2026-04-06"),),
+        earlier=(stay("2026-01-05", "2026-02-27", then=(full_care,)),),
+    )
+    assert next_review(period, CAL).due == d("2026-07-06")
+
+
+def test_r_sch_5_series_begun_within_an_earlier_period():
+    # Accommodated (V2) from Mon 5 Jan 2026, reviewed Mon 2 Feb; short breaks from Mon
+    # 2 Mar; care ended Tue 10 Mar. Next stay from Mon 13 Apr: the series began on 2 Mar,
+    # so the first short-breaks review is due 2 Mar + 3 months = Tue 2 Jun 2026, and the
+    # review of 2 Feb (before the series) does not count.
+    earlier = Stay(
+        d("2026-01-05"),
+        d("2026-03-10"),
+        (
+            Episode(d("2026-01-05"), legal_status="V2", placement="U6", rne="S"),
+            Episode(d("2026-03-02"), legal_status="V3", placement="U6", rne="L"),
+        ),
+        held("2026-02-02"),
+    )
+    period = Period(
+        start=d("2026-04-13"), episodes=(short_breaks("2026-04-13"),), earlier=(earlier,)
+    )
+    assert next_review(period, CAL).due == d("2026-06-02")
+    assert short_break_series(period) == (d("2026-03-02"), ())
+
+
+def test_r_sch_5_series_across_a_leap_day():
+    # Series began Tue 30 Nov 2027 (stay 30 Nov-2 Dec, V4); the next stay from Mon 10 Jan
+    # 2028. 30 Nov + 3 months = 30 Feb, clamped to Tue 29 Feb 2028 (a leap year).
+    period = Period(
+        start=d("2028-01-10"),
+        episodes=(short_breaks("2028-01-10", "V4"),),
+        earlier=(stay("2027-11-30", "2027-12-02", status="V4"),),
+    )
+    assert next_review(period, CAL).due == d("2028-02-29")
+
+
+def test_r_sch_5_ordinary_period_after_short_breaks_is_not_a_series():
+    # A period that begins in full care follows R-SCH-1 whatever came before:
+    # Mon 2 Feb 2026 + 20 working days = Mon 2 Mar 2026.
+    period = care("2026-02-02", earlier=(stay("2026-01-05", "2026-01-07"),))
+    assert (next_review(period, CAL).due, next_review(period, CAL).rule) == (
+        d("2026-03-02"),
+        FIRST,
+    )
+
+
 def test_r_sch_10_direction_beats_short_breaks_sequence():
     # Short-breaks review due Sun 5 Apr 2026; IRO directs one by Fri 20 Feb.
     period = Period(
@@ -514,6 +646,67 @@ def test_r_sch_10_routine_second_review_earlier_than_authorisation_rule():
     nxt = next_review(period, CAL)
     assert (nxt.due, nxt.rule) == (d("2026-05-02"), SECOND)
     assert {c.rule: c.due for c in candidates(period, CAL)}[AUTHORISED] == d("2026-05-16")
+
+
+def test_r_sch_6_parental_consent_authorises_like_a_placement_order():
+    # Care order from Mon 5 Jan 2026, reviews Mon 2 Feb and Thu 30 Apr (routine third by
+    # Fri 30 Oct). Parents consent to placement for adoption Mon 18 May: review by
+    # 18 May + 3 months = Tue 18 Aug 2026.
+    period = adoption(reviews=("2026-02-02", "2026-04-30"))
+    consented = Period(
+        start=period.start,
+        episodes=period.episodes,
+        reviews=period.reviews,
+        consent_on=d("2026-05-18"),
+    )
+    nxt = next_review(consented, CAL)
+    assert (nxt.number, nxt.due, nxt.rule) == (3, d("2026-08-18"), AUTHORISED)
+    assert "parental consent" in nxt.detail
+    assert next_review(period, CAL).rule == LATER
+
+
+def test_r_sch_6_consent_before_a_placement_order_counts_from_the_consent():
+    # Consent Mon 18 May 2026, placement order (E1) Mon 7 Sep. Authorised since 18 May;
+    # a review Tue 11 Aug after it → next by Thu 11 Feb 2027 (6 months).
+    e1 = Episode(d("2026-09-07"), legal_status="E1", placement="U6", rne="L")
+    period = Period(
+        start=d("2026-01-05"),
+        episodes=(START, e1),
+        reviews=held("2026-02-02", "2026-04-30", "2026-08-11"),
+        consent_on=d("2026-05-18"),
+    )
+    nxt = next_review(period, CAL)
+    assert (nxt.number, nxt.due, nxt.rule) == (4, d("2027-02-11"), AUTHORISED)
+
+
+def test_r_sch_6_consent_over_a_leap_day():
+    # Care order from Mon 7 Jun 2027; reviews Mon 5 Jul and Mon 4 Oct 2027 (routine third
+    # by Tue 4 Apr 2028). Consent Tue 30 Nov 2027: + 3 months = 30 Feb, clamped to
+    # Tue 29 Feb 2028 (a leap year).
+    period = Period(
+        start=d("2027-06-07"),
+        episodes=(Episode(d("2027-06-07"), legal_status="C2", placement="U6", rne="S"),),
+        reviews=held("2027-07-05", "2027-10-04"),
+        consent_on=d("2027-11-30"),
+    )
+    nxt = next_review(period, CAL)
+    assert (nxt.due, nxt.rule) == (d("2028-02-29"), AUTHORISED)
+
+
+def test_r_sch_6_consent_then_placement_follows_r_sch_7():
+    # Consent Mon 18 May 2026, placed for adoption (A3, with consent) Mon 7 Sep: R-SCH-7,
+    # 7 Sep + 28 days = Mon 5 Oct 2026.
+    placed = Episode(d("2026-09-07"), legal_status="C2", placement="A3", rne="P")
+    period = Period(
+        start=d("2026-01-05"),
+        episodes=(START, placed),
+        reviews=held("2026-02-02", "2026-04-30", "2026-08-11"),
+        consent_on=d("2026-05-18"),
+    )
+    assert (next_review(period, CAL).due, next_review(period, CAL).rule) == (
+        d("2026-10-05"),
+        PLACED,
+    )
 
 
 def test_r_sch_7_first_review_within_4_weeks_of_placement_for_adoption():
@@ -592,13 +785,65 @@ def test_r_sch_8_no_window_when_a_rule_before_it_wins():
     assert (nxt.due, nxt.rule, nxt.earliest) == (d("2026-11-16"), DIRECTION, None)
 
 
-def test_r_sch_8_window_cleared_by_any_review_after_the_disruption():
-    # R-SCH-10 reads "satisfied by any review recorded on or after that event": a review
-    # held Mon 9 Nov 2026, one week after the disruption and before the 4-week window
-    # opens, clears the window. Next: Sun 9 May 2027 (R-SCH-6, 6 months).
+def test_r_sch_8_review_before_the_window_opens_does_not_satisfy_it():
+    # Handbook 3.56: "between four weeks and six weeks after the disruption". A review held
+    # Mon 9 Nov 2026, one week after the disruption on Mon 2 Nov, is an additional review:
+    # the window (earliest Mon 30 Nov, deadline Mon 14 Dec) stays due, and it is earlier
+    # than the 6-monthly R-SCH-6 date counted from 9 Nov (Sun 9 May 2027).
     reviews = ("2026-02-02", "2026-04-30", "2026-08-11", "2026-10-01", "2026-11-09")
     nxt = next_review(adoption(AUTHORISED_E1, PLACED_A5, DISRUPTED, reviews=reviews), CAL)
-    assert (nxt.due, nxt.rule, nxt.earliest) == (d("2027-05-09"), AUTHORISED, None)
+    assert (nxt.number, nxt.due, nxt.rule, nxt.earliest) == (
+        6,
+        d("2026-12-14"),
+        DISRUPTION,
+        d("2026-11-30"),
+    )
+    assert "did not satisfy it" in nxt.detail
+    found = {
+        c.rule: c.due
+        for c in candidates(adoption(AUTHORISED_E1, PLACED_A5, DISRUPTED, reviews=reviews), CAL)
+    }
+    assert found[AUTHORISED] == d("2027-05-09")
+
+
+def test_r_sch_8_review_on_the_day_the_window_opens_satisfies_it():
+    # Recorded Mon 30 Nov 2026 = 2 Nov + 28 days, the first day of the window: satisfied.
+    # Next: 30 Nov + 6 months = Sun 30 May 2027 (R-SCH-6, still authorised, not placed).
+    reviews = ("2026-02-02", "2026-04-30", "2026-08-11", "2026-10-01", "2026-11-30")
+    nxt = next_review(adoption(AUTHORISED_E1, PLACED_A5, DISRUPTED, reviews=reviews), CAL)
+    assert (nxt.due, nxt.rule, nxt.earliest) == (d("2027-05-30"), AUTHORISED, None)
+
+
+def test_r_sch_8_review_the_day_before_the_window_opens_does_not():
+    # Sun 29 Nov 2026 is day 27: one day early, so the window stays due.
+    reviews = ("2026-02-02", "2026-04-30", "2026-08-11", "2026-10-01", "2026-11-29")
+    nxt = next_review(adoption(AUTHORISED_E1, PLACED_A5, DISRUPTED, reviews=reviews), CAL)
+    assert (nxt.due, nxt.rule, nxt.earliest) == (d("2026-12-14"), DISRUPTION, d("2026-11-30"))
+
+
+def test_r_sch_8_review_after_the_window_closes_is_out_of_time_and_closes_it():
+    # Recorded Tue 15 Dec 2026, a day after the deadline of Mon 14 Dec: out of time
+    # (R-SCH-15), and the window is no longer due. Next: Tue 15 Jun 2027 (R-SCH-6).
+    reviews = ("2026-02-02", "2026-04-30", "2026-08-11", "2026-10-01", "2026-12-15")
+    nxt = next_review(adoption(AUTHORISED_E1, PLACED_A5, DISRUPTED, reviews=reviews), CAL)
+    assert (nxt.due, nxt.rule, nxt.earliest) == (d("2027-06-15"), AUTHORISED, None)
+
+
+def test_r_sch_8_window_over_a_leap_day():
+    # Placed for adoption (A4) Mon 3 Jan 2028, back to foster care Mon 31 Jan 2028:
+    # 31 Jan + 28 days = Mon 28 Feb 2028 (earliest); + 42 days = Mon 13 Mar 2028
+    # (February 2028 has 29 days: 31 Jan + 29 = 29 Feb, + 13 more = 13 Mar).
+    period = Period(
+        start=d("2027-06-07"),
+        episodes=(
+            Episode(d("2027-06-07"), legal_status="E1", placement="U6", rne="S"),
+            Episode(d("2028-01-03"), legal_status="E1", placement="A4", rne="P"),
+            Episode(d("2028-01-31"), legal_status="E1", placement="U6", rne="P"),
+        ),
+        reviews=held("2027-07-05", "2027-10-04", "2028-01-28"),
+    )
+    nxt = next_review(period, CAL)
+    assert (nxt.due, nxt.rule, nxt.earliest) == (d("2028-03-13"), DISRUPTION, d("2028-02-28"))
 
 
 def test_r_sch_8_disruption_then_another_move_still_counts_from_disruption():
@@ -1011,3 +1256,29 @@ def test_r_sch_10_property_a_direction_never_makes_the_deadline_later(start, day
     nxt = next_review(directed, CAL)
     assert nxt.due == min(plain.due, start + timedelta(days=days))
     assert nxt.due == min(c.due for c in candidates(directed, CAL))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    first=st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)),
+    gaps=st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=8),
+)
+def test_r_sch_5_any_number_of_stays_keeps_the_series_first_review(first, gaps):
+    # However many stays follow, with no review and no end of the arrangement recorded,
+    # the first review stays due 3 months after the series' first placement day.
+    stays, start = [], first
+    for gap in gaps:
+        end = start + timedelta(days=2)
+        stays.append(Stay(start, end, (short_breaks(start.isoformat()),)))
+        start = end + timedelta(days=gap)
+    period = Period(start=start, episodes=(short_breaks(start.isoformat()),), earlier=tuple(stays))
+    nxt = next_review(period, CAL)
+    assert (nxt.due, nxt.rule) == (CAL.add_months(first, 3), SHORT_BREAKS)
+    # An end recorded between the last two stays starts a new series with the current stay.
+    ended = Period(
+        start=start,
+        episodes=period.episodes,
+        earlier=period.earlier,
+        breaks_ended=(stays[-1].end,),
+    )
+    assert next_review(ended, CAL).due == CAL.add_months(start, 3)

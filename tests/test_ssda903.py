@@ -222,7 +222,14 @@ def imported(db: Path) -> dict[str, list[tuple]]:
 def _held(s, child, day, pn, late=None):
     d = date.fromisoformat(day)
     review = records.schedule_review(s, child, on=d, today=d).obj
-    records.hold_review(s, review["id"], today=d, participation=pn, late_reason=late)
+    records.hold_review(
+        s,
+        review["id"],
+        today=d,
+        participation=pn,
+        late_reason=late,
+        no_iro_reason="no IRO in the test",
+    )
 
 
 def _build_hand(path: Path) -> None:

@@ -31,7 +31,6 @@ from reviewcli.steps import (
 
 CAL = WorkingCalendar()
 OFF: dict = {}
-SW_ON = {"social-worker-conversation": True}
 QMF_ON = {"quality-monitoring-form": True}
 
 
@@ -68,9 +67,11 @@ def test_first_review_on_monday_22_june_2026():
     # Mon 15 (5), 12-8 Jun (6-10), 5-1 Jun (11-15), Fri 29 May (16), Thu 28 (17), Wed 27 (18),
     # Tue 26 (19), [Mon 25 May Spring bank holiday], Fri 22 May (20).
     # R-PRE-1 consultation, 20th: Fri 22 May.  R-PRE-2 invitations, 10th: Mon 8 Jun.
-    # R-PRE-3 reports, first review so 3rd: Wed 17 Jun.  R-PRE-4 iro-visit: the booked day.
+    # R-PRE-3 reports, first review so 3rd: Wed 17 Jun.  R-PRE-4 iro-visit: the booked day;
+    # sw-conversation, 15th working day back: Mon 1 Jun.
     assert pre_steps(d("2026-06-22"), True, CAL, OFF) == {
         "consultation": d("2026-05-22"),
+        "sw-conversation": d("2026-06-01"),
         "invitations": d("2026-06-08"),
         "reports": d("2026-06-17"),
         "iro-visit": d("2026-06-22"),
@@ -91,9 +92,11 @@ def test_later_review_across_the_spring_and_early_may_bank_holidays():
     # Thu 21 (4), Wed 20 (5) -> reports Wed 20 May;
     # Tue 19 (6), Mon 18 (7), Fri 15 (8), Thu 14 (9), Wed 13 (10) -> invitations Wed 13 May;
     # Tue 12 (11), Mon 11 (12), 8-5 May (13-16), [Mon 4 May bank holiday], Fri 1 May (17),
-    # Thu 30 Apr (18), Wed 29 Apr (19), Tue 28 Apr (20) -> consultation Tue 28 Apr.
+    # Thu 30 Apr (18), Wed 29 Apr (19), Tue 28 Apr (20) -> consultation Tue 28 Apr;
+    # the 15th, Wed 6 May -> sw-conversation.
     assert pre_steps(d("2026-05-28"), False, CAL, OFF) == {
         "consultation": d("2026-04-28"),
+        "sw-conversation": d("2026-05-06"),
         "invitations": d("2026-05-13"),
         "reports": d("2026-05-20"),
         "iro-visit": d("2026-05-28"),
@@ -109,14 +112,14 @@ def test_later_review_across_easter():
     # Mon 30 (6), Fri 27 (7), Thu 26 (8), Wed 25 (9), Tue 24 (10) -> invitations Tue 24 Mar;
     # Mon 23 (11), Fri 20 (12) … Mon 16 (16), Fri 13 (17), Thu 12 (18), Wed 11 (19),
     # Tue 10 (20) -> consultation Tue 10 Mar.
-    # With the West Sussex setting, the social worker conversation is 15 calendar days
-    # before: 9 Apr - 15 days = Wed 25 Mar.
-    assert pre_steps(d("2026-04-09"), False, CAL, SW_ON) == {
+    # The IRO's conversation with the social worker, 15 working days before (IRO Handbook
+    # 3.9): Mon 16 (16), so Tue 17 Mar (15).
+    assert pre_steps(d("2026-04-09"), False, CAL, OFF) == {
         "consultation": d("2026-03-10"),
         "invitations": d("2026-03-24"),
         "reports": d("2026-03-31"),
         "iro-visit": d("2026-04-09"),
-        "sw-conversation": d("2026-03-25"),
+        "sw-conversation": d("2026-03-17"),
     }
 
 
@@ -128,23 +131,29 @@ def test_later_review_across_christmas_and_new_year():
     # Tue 22 (6), Mon 21 (7), Fri 18 (8), Thu 17 (9), Wed 16 (10) -> invitations Wed 16 Dec;
     # Tue 15 (11), Mon 14 (12), 11-7 Dec (13-17), Fri 4 (18), Thu 3 (19), Wed 2 Dec (20)
     # -> consultation Wed 2 Dec.
-    # Social worker conversation: 4 Jan 2027 - 15 days = Sun 20 Dec 2026 (calendar days, so
-    # a weekend date is kept as it is).
-    assert pre_steps(d("2027-01-04"), False, CAL, SW_ON) == {
+    # Social worker conversation, the 15th working day back: Tue 15 (11), Mon 14 (12),
+    # Fri 11 (13), Thu 10 (14), Wed 9 Dec 2026 (15).
+    assert pre_steps(d("2027-01-04"), False, CAL, OFF) == {
         "consultation": d("2026-12-02"),
         "invitations": d("2026-12-16"),
         "reports": d("2026-12-23"),
         "iro-visit": d("2027-01-04"),
-        "sw-conversation": d("2026-12-20"),
+        "sw-conversation": d("2026-12-09"),
     }
 
 
-def test_social_worker_conversation_only_with_the_policy_setting():
-    # 22 Jun 2026 - 15 calendar days = Sun 7 Jun 2026.
-    assert "sw-conversation" not in pre_steps(d("2026-06-22"), True, CAL, OFF)
-    off = {"social-worker-conversation": False}
-    assert "sw-conversation" not in pre_steps(d("2026-06-22"), True, CAL, off)
-    assert pre_steps(d("2026-06-22"), True, CAL, SW_ON)["sw-conversation"] == d("2026-06-07")
+def test_social_worker_conversation_is_a_handbook_duty_with_a_local_number_of_days():
+    # Statutory default (IRO Handbook 3.9): 15 working days before, always a step.
+    # Booked Mon 22 Jun 2026: 19-15 Jun (1-5), 12-8 Jun (6-10), 5-1 Jun (11-15) -> Mon 1 Jun.
+    assert pre_steps(d("2026-06-22"), True, CAL, OFF)["sw-conversation"] == d("2026-06-01")
+    # A stored on/off from an older release reads as the default.
+    for legacy in (True, False):
+        dues = pre_steps(d("2026-06-22"), True, CAL, {"social-worker-conversation": legacy})
+        assert dues["sw-conversation"] == d("2026-06-01")
+    # A local procedure's own number: 20 working days -> Fri 29 May (16), Thu 28 (17),
+    # Wed 27 (18), Tue 26 (19), [Mon 25 May], Fri 22 May (20).
+    local = {"social-worker-conversation": 20}
+    assert pre_steps(d("2026-06-22"), True, CAL, local)["sw-conversation"] == d("2026-05-22")
 
 
 def test_review_booked_on_a_bank_holiday():
@@ -165,7 +174,7 @@ def test_local_closure_days_move_the_preparation_steps():
     assert pre_steps(d("2026-06-22"), True, cal, OFF)["invitations"] == d("2026-06-05")
 
 
-# --- after the meeting: counted forward from the recording date ------------------------------
+# --- after the meeting: counted forward from the day the review was completed -------------------
 
 
 def test_review_recorded_on_friday_22_may_2026_before_the_spring_bank_holiday():
@@ -273,20 +282,17 @@ def _working_days_strictly_between(a: date, b: date) -> int:
 
 
 @settings(max_examples=60, deadline=None)
-@given(booked=DAYS, first=st.booleans(), sw=st.booleans())
+@given(booked=DAYS, first=st.booleans(), sw=st.integers(min_value=1, max_value=40))
 def test_preparation_steps_are_the_nth_working_day_before(booked, first, sw):
-    policy = {"social-worker-conversation": sw}
-    dues = pre_steps(booked, first, CAL, policy)
+    dues = pre_steps(booked, first, CAL, {"social-worker-conversation": sw})
     counts = {"consultation": 20, "invitations": 10, "reports": 3 if first else 5}
+    counts["sw-conversation"] = sw
     for name, n in counts.items():
         assert CAL.is_working_day(dues[name])
         assert dues[name] < booked
         assert _working_days_strictly_between(dues[name], booked) == n - 1
     assert dues["consultation"] < dues["invitations"] < dues["reports"] < booked
     assert dues["iro-visit"] == booked
-    assert ("sw-conversation" in dues) == sw
-    if sw:
-        assert dues["sw-conversation"] == booked - timedelta(days=15)
 
 
 @settings(max_examples=60, deadline=None)

@@ -48,6 +48,7 @@ EXPECTED = {
         "allocation_due",
         "pathway_due",
         "pathway_plan_received",
+        "adoption_consent",
     ],
     "episodes": [
         "id",
@@ -98,6 +99,7 @@ EXPECTED = {
         "updated_at",
         "manager_response",
         "manager_disagreement",
+        "no_iro_reason",
     ],
     "review_changes": ["id", "review_id", "at", "action", "from_date", "to_date", "reason"],
     "review_steps": [
@@ -188,6 +190,7 @@ EXPECTED = {
         "wishes",
         "letter_sent_on",
     ],
+    "short_break_ends": ["id", "child_id", "end_date", "reason", "created_at"],
     "_context": ["key", "value"],
     "audit": [
         "id",
@@ -279,6 +282,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m005_step_indexes",
             "m006_work_list_indexes",
             "m007_work_items",
+            "m009_corrected_rules",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():

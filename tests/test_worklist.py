@@ -54,8 +54,8 @@ def _cases(an_iro):
 
 def test_the_demo_list_has_every_kind(store):
     kinds = {i["kind"] for i in worklist.due_items(store, TODAY, 400)}
-    # The two policy-optional steps are off by default.
-    assert kinds == set(worklist.KINDS) - {"sw-conversation", "monitoring-form"}
+    # The quality monitoring form is a local procedure, off by default.
+    assert kinds == set(worklist.KINDS) - {"monitoring-form"}
 
 
 @pytest.mark.parametrize("on, within", [(TODAY, 30), (TODAY, 400), (date(2028, 2, 29), 60)])

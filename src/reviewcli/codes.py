@@ -169,7 +169,7 @@ REPORTABLE = {
 # R-EVT-2: a review must be held before the change is implemented.
 REVIEW_FIRST = {
     "leaving-care-before-18": "leaving care before 18",
-    "unregulated-accommodation": "move to unregulated semi-independent or independent living "
+    "supported-accommodation": "move to supported accommodation (K3) or independent living "
     "before 18",
     "custody-discharge": "discharge from custody of a child on a care order",
     "education-disrupting-move": "unplanned move that disrupts education",
@@ -177,3 +177,5 @@ REVIEW_FIRST = {
     "settled-carer-move": "move of a child long settled with the same carer",
 }
 EVENT_KINDS = {**REPORTABLE, **REVIEW_FIRST}
+# Kinds renamed since: still read when typed (R-EVT-2 wording, DOMAIN.md §5).
+EVENT_KIND_ALIASES = {"unregulated-accommodation": "supported-accommodation"}

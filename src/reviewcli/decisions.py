@@ -55,7 +55,9 @@ def add_decision(
                 f"unknown star category {star_category!r}; use {', '.join(STAR_CATEGORIES)}"
             )
         starred = True
-    forward_due = starred_forward_due(recording).isoformat() if starred else None
+    # R-POST-7 counts from the review's completion (its reconvened meeting if adjourned).
+    completed = date.fromisoformat(review["held_date"] or review["recording_date"])
+    forward_due = starred_forward_due(completed).isoformat() if starred else None
     stamp = now_iso()
     with store.write():
         decision_id = (

@@ -1554,7 +1554,7 @@ EVENTS_DECIDED = [
     "complaint",
     "family-event",
 ]
-EVENTS_REVIEW_FIRST = ["key-stage-4-move", "settled-carer-move", "unregulated-accommodation"]
+EVENTS_REVIEW_FIRST = ["key-stage-4-move", "settled-carer-move", "supported-accommodation"]
 DISPUTE_ISSUES = [
     "Care plan not updated after the last review",
     "Starred decision on tutoring funding not carried out",
@@ -1790,6 +1790,9 @@ class _Casework:
             rng.sample(children, k=min(len(children), max(2, len(children) // 30)))
         ):
             opened = today - timedelta(days=rng.randint(2, 70))
+            ran_its_course = n % 8 == 1  # one dispute in eight is resolved, whatever the draw
+            if ran_its_course:
+                opened = min(opened, today - timedelta(days=20))
             d = disputes.open_dispute(
                 store,
                 child_id,
@@ -1803,7 +1806,7 @@ class _Casework:
                 day = day + timedelta(days=rng.randint(3, 9))
                 if day > today:
                     break
-                if rng.random() < 0.5:
+                if rng.random() < 0.5 or ran_its_course:
                     disputes.respond(
                         store,
                         did,
@@ -1811,7 +1814,7 @@ class _Casework:
                         today=day,
                         on=day.isoformat(),
                     )
-                    if rng.random() < 0.6:
+                    if rng.random() < 0.6 or ran_its_course:
                         disputes.resolve(
                             store, did, outcome="agreed action plan", today=day, on=day.isoformat()
                         )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from .codes import EVENT_KIND_ALIASES, REPORTABLE, REVIEW_FIRST  # noqa: F401 (listed by 'event kinds')
 from .codes import EVENT_KINDS as KINDS
-from .codes import REPORTABLE, REVIEW_FIRST  # noqa: F401 (listed by 'event kinds')
 from .errors import ReviewError
 from .migrations import now_iso
 from .records import (
@@ -23,6 +23,7 @@ from .records import (
     parse_date,
     require_open_period,
 )
+from .rules import event_decision_due
 
 
 def get_event(store, event_id) -> dict:
@@ -32,6 +33,7 @@ def get_event(store, event_id) -> dict:
 def add_event(store, child_id, kind, *, on, today, note=None) -> Outcome:
     get_child(store, child_id)
     kind = (kind or "").strip().lower()
+    kind = EVENT_KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
         raise ReviewError(f"unknown event kind {kind!r}; kinds: {', '.join(KINDS)}")
     day = parse_date(on)
@@ -60,8 +62,8 @@ def add_event(store, child_id, kind, *, on, today, note=None) -> Outcome:
                     "reviews_before": held,
                     "decision_due": None
                     if review_first
-                    else store.calendar.add_working_days(
-                        today, store.policy_values["event-decision-days"]
+                    else event_decision_due(
+                        today, store.policy_values["event-decision-days"], store.calendar
                     ).isoformat(),
                     "created_at": now_iso(),
                 }

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 MIGRATIONS: list[tuple[str, Callable]] = []
 # Migrations after which the stored deadlines must be recomputed (they change what the
 # schedule rules read).
-REFRESH_AFTER = {"m002_review_process"}
+REFRESH_AFTER = {"m002_review_process", "m009_corrected_rules"}
 
 
 def migration(fn: Callable) -> Callable:
@@ -482,6 +482,34 @@ def m007_work_items(db) -> None:
     from . import workitems
 
     workitems.install(db)
+
+
+@migration
+def m009_corrected_rules(db) -> None:
+    """Facts the corrected rules read (DOMAIN.md, corrected): the parents' formal consent
+    to placement for adoption (R-SCH-6), the reason a review was recorded with no named
+    IRO (R-IRO-2), and the end of a short-break arrangement (R-SCH-5). The R-EVT-2 kind
+    for supported accommodation (K3) replaces "unregulated semi-independent", and the
+    IRO's conversation with the social worker (R-PRE-4) is a Handbook duty with a number
+    of working days, no longer an on/off setting."""
+    _run(
+        db,
+        """
+ALTER TABLE periods ADD COLUMN adoption_consent TEXT;
+ALTER TABLE reviews ADD COLUMN no_iro_reason TEXT;
+CREATE TABLE short_break_ends (
+    id INTEGER PRIMARY KEY,
+    child_id TEXT NOT NULL REFERENCES children(id),
+    end_date TEXT NOT NULL,
+    reason TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX short_break_ends_child ON short_break_ends(child_id, end_date);
+UPDATE events SET kind = 'supported-accommodation' WHERE kind = 'unregulated-accommodation';
+DELETE FROM policy WHERE key = 'social-worker-conversation' AND value IN ('true', 'false')
+""",
+    )
+    install_audit_triggers(db)
 
 
 def now_iso() -> str:

@@ -72,6 +72,25 @@ def _days(value: str) -> int:
     return n
 
 
+def _conversation_days(value: str) -> int:
+    """R-PRE-4: working days before the review; 'on' is the statutory 15."""
+    v = value.strip().lower()
+    if v in ("on", "yes", "true", "default"):
+        return 15
+    if v in ("off", "no", "false", "0"):
+        raise ValueError(
+            "the IRO's conversation with the social worker is a duty of the IRO Handbook "
+            "(3.9) and cannot be turned off; give a number of working days (default 15)"
+        )
+    try:
+        n = int(v)
+    except ValueError:
+        raise ValueError("use a whole number of working days, 1 to 60") from None
+    if not 1 <= n <= 60:
+        raise ValueError("use a whole number of working days, 1 to 60")
+    return n
+
+
 def _names(value: str) -> list[str]:
     names = [part.strip() for part in value.split(",") if part.strip()]
     if not names:
@@ -158,7 +177,7 @@ SETTINGS: dict[str, Setting] = {
             "months",
             _choice("months", "days"),
             "'months': calendar months with end-of-month clamping (statutory); "
-            "'days': fixed days, 3 months = 91 days, 6 months = 183 (Coventry LAR)",
+            "'days': fixed days, 3 months = 91 days, 6 months = 183 (a local procedure)",
             "R-CAL-4",
             affects_schedule=True,
         ),
@@ -175,7 +194,7 @@ SETTINGS: dict[str, Setting] = {
             False,
             _bool,
             "on: a review within 20 working days of a new placement for a listed reason "
-            "(Walsall IRO)",
+            "(a local procedure)",
             "R-SCH-9",
             affects_schedule=True,
         ),
@@ -192,22 +211,24 @@ SETTINGS: dict[str, Setting] = {
             "six-monthly",
             _choice("six-monthly", "annual"),
             "long-term foster placements over 12 months: 'six-monthly' reviews with a "
-            "meeting at least yearly (statutory), or 'annual' reviews (West Sussex)",
+            "meeting at least yearly (statutory), or 'annual' reviews (a local procedure)",
             "R-SCH-12",
             affects_schedule=True,
         ),
         Setting(
             "social-worker-conversation",
-            False,
-            _bool,
-            "on: the IRO speaks with the social worker 15 days before each review (West Sussex)",
+            15,
+            _conversation_days,
+            "working days before each review by which the IRO speaks with the social worker: "
+            "15 (IRO Handbook 3.9); a local procedure may set another number",
             "R-PRE-4",
         ),
         Setting(
             "quality-monitoring-form",
             False,
             _bool,
-            "on: the IRO completes a quality monitoring form within 1 working day (West Sussex)",
+            "on: the IRO completes a quality monitoring form within 1 working day "
+            "(a local procedure)",
             "R-POST-1",
         ),
         Setting(
@@ -229,7 +250,8 @@ SETTINGS: dict[str, Setting] = {
             "dispute-stages",
             DEFAULT_DISPUTE_STAGES,
             _names,
-            "names of the escalation stages, in order, comma-separated (Coventry LAR)",
+            "names of the escalation stages, in order, comma-separated (default: a local "
+            "procedure's six stages)",
             "§6",
         ),
         Setting(

@@ -439,6 +439,12 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
     msg = f"Child {child_id} ceased to be looked after on {day} ({rec})."
     if cancelled:
         msg += f" Review {cancelled} cancelled (R-SCH-11)."
+    if current["legal_status"] in codes.SHORT_BREAK_STATUSES:
+        warnings.append(
+            "a short-break stay: the next stay continues the series and its review dates "
+            f"(R-SCH-5); when the arrangement ends, record 'reviewcli episode short-breaks-end "
+            f"{child_id} --date D'"
+        )
     return Outcome(
         {
             "id": period["id"],
@@ -565,16 +571,17 @@ def _set_pre_steps(store, review_id: int, child_id: str, booked: date, number: i
     """Create or move the open preparation steps of a booked review."""
     from .steps import STEPS, pre_steps
 
-    dues = pre_steps(booked, number == 1, store.calendar, store.policy_values)
-    # Nothing can be due before the period of care began (a first review comes within
-    # 20 working days of it, so R-PRE-1 would otherwise fall before the child was in care).
     began = store.value(
         "SELECT p.start_date FROM reviews r JOIN periods p ON p.id = r.period_id WHERE r.id = ?",
         [review_id],
     )
-    if began:
-        floor = date.fromisoformat(began)
-        dues = {name: max(due, floor) for name, due in dues.items()}
+    dues = pre_steps(
+        booked,
+        number == 1,
+        store.calendar,
+        store.policy_values,
+        date.fromisoformat(began) if began else None,
+    )
     # A step the policy no longer asks for is dropped while still open.
     marks = ",".join("?" * len(dues))
     store.conn.execute(
@@ -600,10 +607,10 @@ def _close_pre_steps(store, review_id: int, status: str) -> None:
     )
 
 
-def _add_post_steps(store, review_id: int, child_id: str, recording: date) -> None:
+def _add_post_steps(store, review_id: int, child_id: str, completed: date) -> None:
     from .steps import STEPS, post_steps
 
-    for name, due in post_steps(recording, store.calendar, store.policy_values).items():
+    for name, due in post_steps(completed, store.calendar, store.policy_values).items():
         store.conn.execute(
             "INSERT OR IGNORE INTO review_steps (review_id, child_id, step, rule, due) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -645,8 +652,9 @@ def complete_step(store, review_id, step, *, on=None, today, disagree=None, note
         raise ReviewError(f"the {step} step of review {review['id']} was done on {row['done_on']}")
     if row["status"] not in ("open", "missed"):  # a missed step may still be recorded late
         raise ReviewError(f"the {step} step of review {review['id']} is {row['status']}")
-    if STEPS[step].phase == "post" and day < date.fromisoformat(review["recording_date"]):
-        raise ReviewError(f"{day} is before the review was recorded ({review['recording_date']})")
+    completed = review["held_date"] or review["recording_date"]
+    if STEPS[step].phase == "post" and day < date.fromisoformat(completed):
+        raise ReviewError(f"{day} is before the review was completed ({completed})")
     due = date.fromisoformat(row["due"])
     late = day > due
     with store.write():
@@ -741,6 +749,13 @@ def schedule_review(store, child_id, *, on, today, time=None, venue=None) -> Out
             f"{day} is not after the last review, recorded on {held['recording_date']}"
         )
     warnings = _working_day_warning(store, day)
+    if not store.value(
+        "SELECT 1 FROM allocations WHERE child_id = ? AND end_date IS NULL", [child_id]
+    ):
+        warnings.append(
+            f"child {child_id} has no named IRO: name one before the review (R-IRO-2); "
+            "a review cannot be recorded without one unless the reason is recorded"
+        )
     due = date.fromisoformat(period["next_due"])
     if day > due:
         warnings.append(
@@ -846,13 +861,31 @@ def reschedule_review(store, review_id, *, on, today, reason=None, time=None, ve
     )
 
 
+def named_iro_on(store, child_id: str, day: date) -> str | None:
+    """The child's named IRO on ``day`` (R-IRO-2), or None."""
+    return store.value(
+        "SELECT iro_id FROM allocations WHERE child_id = ? AND start_date <= ? "
+        "AND (end_date IS NULL OR end_date > ?) ORDER BY start_date DESC LIMIT 1",
+        [child_id, day.isoformat(), day.isoformat()],
+    )
+
+
 def hold_review(
-    store, review_id, *, on=None, today, participation=None, late_reason=None, no_meeting=False
+    store,
+    review_id,
+    *,
+    on=None,
+    today,
+    participation=None,
+    late_reason=None,
+    no_meeting=False,
+    no_iro_reason=None,
 ) -> Outcome:
     review = _pending(store, review_id)
     held_on = parse_date(on) or date.fromisoformat(review["booked_date"])
     pn = codes.check_code("participation", participation)
     late_reason = _text(late_reason, "late reason", limit=1000)
+    no_iro_reason = _text(no_iro_reason, "reason for no named IRO", limit=1000)
     if held_on > today:
         raise ReviewError(f"{held_on} is in the future; record the review once it has been held")
     period = store.row("SELECT * FROM periods WHERE id = ?", [review["period_id"]])
@@ -892,19 +925,43 @@ def hold_review(
         why = rules.check_no_meeting(info.episodes, info.reviews, recording, store.calendar)
         if why:
             raise RuleViolation(rules.LONG_TERM, why)
+    # R-IRO-2 (IRO Handbook 7.2): the IRO is appointed before the first review, and a
+    # review is never recorded without a named IRO unless the reason is recorded.
+    iro = named_iro_on(store, review["child_id"], recording)
+    if iro is None and not no_iro_reason:
+        raise RuleViolation(
+            rules.ALLOCATION,
+            f"child {review['child_id']} had no named IRO on {recording}; name one with "
+            f"'reviewcli allocate {review['child_id']} IRO_ID --date D', or record why with "
+            "--no-iro-reason",
+        )
+    if iro is not None and no_iro_reason:
+        raise ReviewError(
+            f"{iro} was the named IRO on {recording}; --no-iro-reason is only for a review "
+            "held with no named IRO"
+        )
     warnings = []
     if pn is None:
         warnings.append("no participation code recorded (PN0–PN7); the 903 return needs one")
+    early = review["rule"] == rules.DISRUPTION and review["earliest"]
+    if early and recording < date.fromisoformat(review["earliest"]):
+        warnings.append(
+            f"recorded before the window opens on {review['earliest']} (R-SCH-8): an "
+            "additional review; the review between 4 and 6 weeks after the disruption is "
+            "still due"
+        )
     with store.write():
         store.conn.execute(
             "UPDATE reviews SET status = 'held', recording_date = ?, held_date = ?, "
-            "participation = ?, meeting = ?, late_reason = ?, updated_at = ? WHERE id = ?",
+            "participation = ?, meeting = ?, late_reason = ?, no_iro_reason = ?, "
+            "updated_at = ? WHERE id = ?",
             [
                 recording.isoformat(),
                 held_on.isoformat(),
                 pn,
                 0 if no_meeting else 1,
                 late_reason,
+                no_iro_reason,
                 now_iso(),
                 review["id"],
             ],
@@ -914,7 +971,9 @@ def hold_review(
         )
         store.refresh_period(period["id"])
         _close_pre_steps(store, review["id"], "missed")
-        _add_post_steps(store, review["id"], review["child_id"], recording)
+        # The recording steps count from the day the review was completed: the reconvened
+        # meeting of an adjourned review (IRO Handbook 3.69).
+        _add_post_steps(store, review["id"], review["child_id"], held_on)
     nxt = store.row("SELECT * FROM periods WHERE id = ?", [period["id"]])
     on_time = "on time" if recording <= deadline else "out of time (R-SCH-15)"
     return Outcome(
@@ -1063,6 +1122,104 @@ def record_pathway_plan(store, child_id, *, on, today) -> Outcome:
         },
         f"Final pathway plan for {child_id} received {day}"
         f"{' (late: due ' + period['pathway_due'] + ')' if late else ''}.",
+    )
+
+
+def record_consent(store, child_id, *, on, today) -> Outcome:
+    """R-SCH-6: the parents' formal consent to placement for adoption (no SSDA903 code
+    carries it), which authorises the agency to place the child for adoption."""
+    get_child(store, child_id)
+    day = parse_date(on)
+    period = require_open_period(store, child_id)
+    if day > today:
+        raise ReviewError(f"{day} is in the future; record the consent once it has been given")
+    if day < date.fromisoformat(period["start_date"]):
+        raise ReviewError(f"{day} is before the period of care began ({period['start_date']})")
+    if period.get("adoption_consent"):
+        raise ReviewError(
+            f"consent to placement for adoption was already recorded for {child_id} on "
+            f"{period['adoption_consent']}"
+        )
+    held = last_held(store, period["id"])
+    warnings = []
+    if held and day < date.fromisoformat(held["recording_date"]):
+        warnings.append(
+            f"consent dated before the last review ({held['recording_date']}): that review "
+            "counts as the first after authorisation (R-SCH-6)"
+        )
+    with store.write():
+        store.conn.execute(
+            "UPDATE periods SET adoption_consent = ? WHERE id = ?", [day.isoformat(), period["id"]]
+        )
+        store.refresh_period(period["id"])
+    nxt = store.row("SELECT * FROM periods WHERE id = ?", [period["id"]])
+    return Outcome(
+        {
+            "id": period["id"],
+            "child_id": child_id,
+            "consent_date": day.isoformat(),
+            "next_review": nxt["next_due"],
+            "rule": nxt["next_rule"],
+        },
+        f"Consent to placement for adoption recorded for {child_id} on {day}; next review due "
+        f"by {nxt['next_due']} ({nxt['next_rule']}).",
+        warnings,
+    )
+
+
+def end_short_breaks(store, child_id, *, on, today, reason=None) -> Outcome:
+    """R-SCH-5: the child's short-break arrangement has ended. A stay that begins after it
+    starts a new series, with its own first review within 3 months."""
+    from .codes import SHORT_BREAK_STATUSES
+
+    get_child(store, child_id)
+    day = parse_date(on)
+    reason = _text(reason, "reason", limit=1000)
+    if day > today:
+        raise ReviewError(f"{day} is in the future; record the end once the arrangement ended")
+    marks = ",".join("?" * len(SHORT_BREAK_STATUSES))
+    last = store.row(
+        "SELECT p.id, p.start_date, p.end_date FROM periods p WHERE p.child_id = ? AND "
+        f"EXISTS (SELECT 1 FROM episodes e WHERE e.period_id = p.id AND e.legal_status IN "
+        f"({marks})) ORDER BY p.start_date DESC LIMIT 1",
+        [child_id, *sorted(SHORT_BREAK_STATUSES)],
+    )
+    if last is None:
+        raise ReviewError(f"child {child_id} has had no short breaks (legal status V3/V4)")
+    if last["end_date"] is None:
+        raise ReviewError(
+            f"child {child_id} is in a short-break stay that began on {last['start_date']}; "
+            f"end the stay first with 'reviewcli episode end {child_id} --date D'"
+        )
+    if day < date.fromisoformat(last["end_date"]):
+        raise ReviewError(
+            f"{day} is before the last short-break stay ended ({last['end_date']}); the "
+            "arrangement ends on or after it"
+        )
+    already = store.value(
+        "SELECT MAX(end_date) FROM short_break_ends WHERE child_id = ?", [child_id]
+    )
+    if already and already >= last["end_date"]:
+        raise ReviewError(
+            f"the short-break arrangement of {child_id} was already recorded as ended on {already}"
+        )
+    with store.write():
+        end_id = (
+            store.db["short_break_ends"]
+            .insert(
+                {
+                    "child_id": child_id,
+                    "end_date": day.isoformat(),
+                    "reason": reason,
+                    "created_at": now_iso(),
+                }
+            )
+            .last_pk
+        )
+    return Outcome(
+        {"id": end_id, "child_id": child_id, "end_date": day.isoformat(), "reason": reason},
+        f"Short-break arrangement of {child_id} ended on {day}; a later stay starts a new "
+        "series (R-SCH-5).",
     )
 
 

@@ -8,8 +8,9 @@ deadline can always say why.
 How the next deadline is found (R-SCH-10, "earliest wins"): each rule that applies to
 the period proposes a candidate ``Deadline``; the earliest candidate is the next
 deadline. A rule anchored on an event (an IRO direction, a placement for adoption, a
-disruption, a local placement trigger) is satisfied by any review recorded on or after
-that event. All "after the previous review" rules count from that review's *recording
+local placement trigger) is satisfied by any review recorded on or after that event; the
+window rule (R-SCH-8, an adoption disruption) only by one recorded once its window has
+opened. All "after the previous review" rules count from that review's *recording
 date* — the date of its first meeting, or the originally scheduled date when the IRO
 adjourned it (IRO Handbook 3.24, 3.27).
 """
@@ -119,8 +120,25 @@ class Direction:
 
 
 @dataclass(frozen=True)
+class Stay:
+    """An earlier period of care of the same child: a stay of a series of short breaks
+    (R-SCH-5) when its episodes were V3/V4."""
+
+    start: date
+    end: date
+    episodes: tuple[Episode, ...] = ()
+    reviews: tuple[HeldReview, ...] = ()
+
+
+@dataclass(frozen=True)
 class Period:
-    """A period of care with what the schedule needs to know about it."""
+    """A period of care with what the schedule needs to know about it.
+
+    ``consent_on``: the date the parents formally consented to placement for adoption
+    (R-SCH-6; no SSDA903 code carries it). ``earlier``: the child's earlier periods of
+    care, which a series of short breaks may continue (R-SCH-5); ``breaks_ended``: the
+    dates the admin recorded that a short-break arrangement ended.
+    """
 
     start: date
     end: date | None = None
@@ -128,12 +146,16 @@ class Period:
     reviews: tuple[HeldReview, ...] = ()
     directions: tuple[Direction, ...] = ()
     adjourned_on: date | None = None  # original date of an adjourned review not yet held
+    consent_on: date | None = None
+    earlier: tuple[Stay, ...] = ()
+    breaks_ended: tuple[date, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "episodes", tuple(sorted(self.episodes, key=lambda e: e.start)))
         object.__setattr__(
             self, "reviews", tuple(sorted(self.reviews, key=lambda r: r.recording_date))
         )
+        object.__setattr__(self, "earlier", tuple(sorted(self.earlier, key=lambda s: s.start)))
 
 
 # When set (by ``explain``), called with every ``Deadline`` as it is made, so the date
@@ -193,6 +215,41 @@ def _run_start(episodes: tuple[Episode, ...], test) -> date | None:
     return start
 
 
+def _short_break(episode: Episode) -> bool:
+    return episode.legal_status in SHORT_BREAK_STATUSES
+
+
+def short_break_start(episodes: tuple[Episode, ...]) -> bool:
+    """Whether a period of care begins in short breaks (V3/V4): a stay that may continue
+    a series (R-SCH-5)."""
+    return bool(episodes) and _short_break(min(episodes, key=lambda e: e.start))
+
+
+def short_break_series(period: Period) -> tuple[date, tuple[HeldReview, ...]]:
+    """R-SCH-5: the first placement day of the series of short breaks the period's opening
+    run of V3/V4 episodes belongs to, and the reviews held in the series' earlier stays.
+
+    Each stay is its own period of care, with gaps between them; the gaps do not start a
+    new series. An earlier stay continues the series when it ended in short breaks and no
+    end of the arrangement was recorded between it and the next stay. A stay that ended
+    in full care, or began after the arrangement ended, starts a new series.
+    """
+    start = period.start
+    earlier: list[HeldReview] = []
+    for stay in reversed(period.earlier):
+        if stay.start >= start or any(stay.start <= e < start for e in period.breaks_ended):
+            break
+        episodes = stay.episodes or (Episode(stay.start),)
+        run = _run_start(episodes, _short_break)
+        if run is None:
+            break
+        earlier = [r for r in stay.reviews if r.recording_date >= run] + earlier
+        start = run
+        if run != episodes[0].start:
+            break  # the series began within that stay, when it switched to short breaks
+    return start, tuple(earlier)
+
+
 def _sequence(
     anchor: date,
     reviews: list[HeldReview],
@@ -234,12 +291,14 @@ def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) 
     # The routine sequence: short breaks (R-SCH-5) or the ordinary one (R-SCH-1..3),
     # counted from the start of the current regime (a switch between the two is a new
     # regime within the same period of care).
-    short_break = current.legal_status in SHORT_BREAK_STATUSES
-    regime_start = _run_start(
-        episodes, lambda e: (e.legal_status in SHORT_BREAK_STATUSES) == short_break
-    )
+    short_break = _short_break(current)
+    regime_start = _run_start(episodes, lambda e: _short_break(e) == short_break)
     regime_start = period.start if regime_start == episodes[0].start else regime_start
     since = _since(period.reviews, regime_start)
+    if short_break and regime_start == period.start:
+        # A stay of a series of short breaks: the clock runs from the series' first day.
+        regime_start, before = short_break_series(period)
+        since = [*before, *since]
     if short_break:
         rule, due, step = _sequence(
             regime_start,
@@ -251,7 +310,10 @@ def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) 
             SHORT_BREAKS,
         )
         what = {
-            "first": "first short-breaks review: within 3 months of the first placement day",
+            "first": "first short-breaks review: within 3 months of the first placement day"
+            + (
+                f" of the series, {regime_start.isoformat()}" if regime_start < period.start else ""
+            ),
             "second": "short-breaks review: no more than 6 months after the previous one",
             "later": "short-breaks review: no more than 6 months after the previous one",
         }[step]
@@ -313,33 +375,59 @@ def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) 
         }[step]
         out.append(Deadline(number, due, rule, f"{label}: {what}"))
     else:
-        # R-SCH-6: authorised for adoption (E1/D1) but not placed.
+        # R-SCH-6: authorised for adoption (E1/D1, or the parents' formal consent) but not
+        # placed.
         authorised_since = _run_start(
             episodes, lambda e: e.legal_status in AUTHORISED_FOR_ADOPTION_STATUSES
         )
+        how = "placement order" if authorised_since is not None else ""
+        if authorised_since is not None and current.legal_status == "D1":
+            how = "freeing order"
+        consent = period.consent_on
+        if (
+            consent is not None
+            and consent >= period.start
+            and (authorised_since is None or consent < authorised_since)
+        ):
+            authorised_since, how = consent, "parental consent"
         if authorised_since is not None:
             since_auth = _since(period.reviews, authorised_since)
             if not since_auth:
                 due = cal.add_months(authorised_since, 3)
-                what = f"within 3 months of authorisation for adoption on {authorised_since}"
+                what = (
+                    f"within 3 months of authorisation for adoption ({how}) on "
+                    f"{authorised_since.isoformat()}"
+                )
             else:
                 due = cal.add_months(since_auth[-1].recording_date, 6)
                 what = "authorised for adoption: no more than 6 months after the previous one"
             out.append(Deadline(number, due, AUTHORISED, f"{label}: {what}"))
 
         # R-SCH-8: a placement for adoption that ended with the child still looked after.
+        # Only a review recorded once the window has opened satisfies it (one after the
+        # window has closed is out of time, R-SCH-15); one held earlier is an additional
+        # review and the window stays due.
         disrupted_on = _disruption(episodes)
-        if disrupted_on is not None and not _since(period.reviews, disrupted_on):
-            out.append(
-                Deadline(
-                    number,
-                    cal.add_weeks(disrupted_on, 6),
-                    DISRUPTION,
-                    f"{label}: between 4 and 6 weeks after the adoptive placement ended on "
-                    f"{disrupted_on.isoformat()}",
-                    earliest=cal.add_weeks(disrupted_on, 4),
+        if disrupted_on is not None:
+            opens = cal.add_weeks(disrupted_on, 4)
+            if not _since(period.reviews, opens):
+                early = len(_since(period.reviews, disrupted_on))
+                note = (
+                    f" (the review{'s' if early > 1 else ''} held since, before the window "
+                    "opened, did not satisfy it)"
+                    if early
+                    else ""
                 )
-            )
+                out.append(
+                    Deadline(
+                        number,
+                        cal.add_weeks(disrupted_on, 6),
+                        DISRUPTION,
+                        f"{label}: between 4 and 6 weeks after the adoptive placement ended on "
+                        f"{disrupted_on.isoformat()}{note}",
+                        earliest=opens,
+                    )
+                )
 
     # R-SCH-9: the local placement rule, when the authority has turned it on.
     if policy.local_placement_rule:
@@ -478,6 +566,12 @@ def period_schedule(
         "allocation_due": allocation_due(start, cal, first_booked).isoformat(),
         "pathway_due": pathway or pathway_plan_due(dob, cal).isoformat(),
     }
+
+
+def event_decision_due(recorded_on: date, days: int, cal: WorkingCalendar) -> date:
+    """R-EVT-1: the IRO decides whether a reported event needs a review within ``days``
+    working days of its being recorded (a local setting; the Handbook sets no day)."""
+    return cal.add_working_days(recorded_on, days)
 
 
 def adjournment_limit(original: date, cal: WorkingCalendar) -> date:

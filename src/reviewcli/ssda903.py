@@ -892,6 +892,7 @@ class _Writer:
         dob = head["dob"]
         rows = []
         pathway = None
+        stays: list[rules.Stay] = []  # the child's earlier periods (a short-break series)
         for eps, period_reviews in zip(periods, placed, strict=True):
             start = eps[0].start
             last = eps[-1]
@@ -914,7 +915,12 @@ class _Writer:
                 while known < len(steps) and steps[known].start < day:
                     known += 1
                 nxt = rules.next_review(
-                    rules.Period(start=start, episodes=steps[:known], reviews=tuple(held)),
+                    rules.Period(
+                        start=start,
+                        episodes=steps[:known],
+                        reviews=tuple(held),
+                        earlier=tuple(stays),
+                    ),
                     cal,
                     policy,
                 )
@@ -936,9 +942,15 @@ class _Writer:
                 None
                 if end
                 else rules.next_review(
-                    rules.Period(start=start, episodes=steps, reviews=tuple(held)), cal, policy
+                    rules.Period(
+                        start=start, episodes=steps, reviews=tuple(held), earlier=tuple(stays)
+                    ),
+                    cal,
+                    policy,
                 )
             )
+            if end:
+                stays.append(rules.Stay(start, end, steps, tuple(held)))
             schedule = rules.period_schedule(nxt, start, dob, cal, pathway=pathway)
             pathway = schedule["pathway_due"]  # the same for each of the child's periods
             period_row = (
@@ -1264,6 +1276,9 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             # same day as the review came after it).
             episodes=tuple(e for k, e in enumerate(all_eps) if k == 0 or e.start < day),
             reviews=tuple(r for r in held if r.recording_date < day),
+            consent_on=info.consent_on if info.consent_on and info.consent_on < day else None,
+            earlier=info.earlier,
+            breaks_ended=tuple(e for e in info.breaks_ended if e < day),
         )
         nxt = rules.next_review(at_the_time, cal, policy)
         conn.execute(

@@ -239,6 +239,25 @@ class Store:
             "SELECT original_date FROM reviews WHERE period_id = ? AND status = 'adjourned'",
             [period_id],
         )
+        earlier: tuple = ()
+        ended: tuple = ()
+        if episodes and rules.short_break_start(episodes):
+            # R-SCH-5: a stay of short breaks may continue a series of earlier stays.
+            earlier = tuple(
+                self._stay(row)
+                for row in self.rows(
+                    "SELECT id, start_date, end_date FROM periods WHERE child_id = ? "
+                    "AND end_date IS NOT NULL AND start_date < ? ORDER BY start_date",
+                    [p["child_id"], p["start_date"]],
+                )
+            )
+            ended = tuple(
+                date.fromisoformat(r[0])
+                for r in self.conn.execute(
+                    "SELECT end_date FROM short_break_ends WHERE child_id = ?", [p["child_id"]]
+                )
+            )
+        consent = p.get("adoption_consent")
         return rules.Period(
             start=date.fromisoformat(p["start_date"]),
             end=date.fromisoformat(p["end_date"]) if p["end_date"] else None,
@@ -246,6 +265,34 @@ class Store:
             reviews=held,
             directions=directions,
             adjourned_on=date.fromisoformat(adjourned) if adjourned else None,
+            consent_on=date.fromisoformat(consent) if consent else None,
+            earlier=earlier,
+            breaks_ended=ended,
+        )
+
+    def _stay(self, period: dict):
+        """An earlier period of care, as the short-breaks rule reads it (R-SCH-5)."""
+        from . import rules
+
+        return rules.Stay(
+            start=date.fromisoformat(period["start_date"]),
+            end=date.fromisoformat(period["end_date"]),
+            episodes=tuple(
+                rules.Episode(date.fromisoformat(e[0]), legal_status=e[1])
+                for e in self.conn.execute(
+                    "SELECT start_date, legal_status FROM episodes WHERE period_id = ? "
+                    "ORDER BY start_date, id",
+                    [period["id"]],
+                )
+            ),
+            reviews=tuple(
+                rules.HeldReview(date.fromisoformat(r[0]), bool(r[1]))
+                for r in self.conn.execute(
+                    "SELECT recording_date, meeting FROM reviews "
+                    "WHERE period_id = ? AND status = 'held' ORDER BY recording_date",
+                    [period["id"]],
+                )
+            ),
         )
 
     def next_review(self, period_id: int):

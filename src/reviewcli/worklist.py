@@ -712,8 +712,13 @@ def child_summary(store: Store, child_id: str, on: date) -> dict:
         "iro_name": iro["name"] if iro else None,
         "next_review": next_review,
         "periods": store.rows(
-            "SELECT id, start_date, end_date, reason_ceased FROM periods WHERE child_id = ? "
-            "ORDER BY start_date",
+            "SELECT id, start_date, end_date, reason_ceased, adoption_consent FROM periods "
+            "WHERE child_id = ? ORDER BY start_date",
+            [child_id],
+        ),
+        # R-SCH-5: the recorded ends of short-break arrangements.
+        "short_break_ends": store.rows(
+            "SELECT end_date, reason FROM short_break_ends WHERE child_id = ? ORDER BY end_date",
             [child_id],
         ),
         "episodes": store.rows(

@@ -55,7 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "iro": ("children", "Independent Reviewing Officers."),
     "child": ("children", "Children: register, list, show."),
     "episode": (
-        "children",
+        "children episode_facts",
         "Periods of care and their episodes (SSDA903): start, change, end.",
     ),
     "contact": (

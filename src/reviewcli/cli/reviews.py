@@ -83,9 +83,16 @@ def hold(
         bool,
         typer.Option("--no-meeting", help="Held without a meeting (R-SCH-12)."),
     ] = False,
+    no_iro_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--no-iro-reason",
+            help="Why the review was held with no named IRO (R-IRO-2); refused without it.",
+        ),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
-    """Record a review as held."""
+    """Record a review as held (an adjourned one: --date is the day it reconvened)."""
     from ..records import hold_review
 
     with writing() as s:
@@ -98,6 +105,7 @@ def hold(
                 participation=participation,
                 late_reason=late_reason,
                 no_meeting=no_meeting,
+                no_iro_reason=no_iro_reason,
             ),
             fmt,
         )
