@@ -600,7 +600,11 @@ def test_review_list(world, new_child):
     assert "2026-06-18" in table and "R-SCH-1" in table
     header = world.ok("review", "list", "--format", "csv").stdout.splitlines()[0]
     assert header.startswith("id,child_id,")
-    assert "No reviews." in world.ok("review", "list", "--child", "C999").stdout
+    assert "no child with id 'C999'" in world.refused("review", "list", "--child", "C999")
+    assert (
+        "No held reviews for child C002."
+        in world.ok("review", "list", "--child", "c002", "--status", "held").stdout
+    )
 
 
 def test_review_list_unknown_status_is_refused(world):

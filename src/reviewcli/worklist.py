@@ -93,7 +93,7 @@ def _case(expr: str, mapping: dict, default: str) -> str:
 
 
 def _ordinal_sql(n: str) -> str:
-    """SQL for ``rules.ordinal(n)``: 'first' … 'sixth', then '7th', '11th', '22nd'."""
+    """SQL for ``rules.ordinal(n)``: 'first' … 'ninety-ninth', then '100th', '101st'."""
     suffix = (
         f"CASE WHEN {n} % 100 BETWEEN 10 AND 20 THEN 'th' WHEN {n} % 10 = 1 THEN 'st' "
         f"WHEN {n} % 10 = 2 THEN 'nd' WHEN {n} % 10 = 3 THEN 'rd' ELSE 'th' END"

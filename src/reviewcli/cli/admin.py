@@ -36,13 +36,22 @@ def policy_show(fmt: FormatOption = ListFormat.table) -> None:
 
     with store() as s:
         values = s.policy_values
+
+    def shown(value):
+        # In the table a list reads "a, b, c", so it wraps between its items.
+        if fmt != ListFormat.table:
+            return value
+        return (
+            show_policy_value(value).replace(",", ", ")
+            if isinstance(value, list)
+            else (show_policy_value(value))
+        )
+
     rows = [
         {
             "key": key,
-            "value": values[key] if fmt != ListFormat.table else show_policy_value(values[key]),
-            "default": setting.default
-            if fmt != ListFormat.table
-            else show_policy_value(setting.default),
+            "value": shown(values[key]),
+            "default": shown(setting.default),
             "rule": setting.rule,
             "help": setting.help,
         }
@@ -53,10 +62,10 @@ def policy_show(fmt: FormatOption = ListFormat.table) -> None:
         fmt.value,
         [
             ("key", "Setting"),
-            ("value", "Value"),
-            ("default", "Default"),
+            ("value", "Value", "wrap"),
+            ("default", "Default", "wrap optional"),
             ("rule", "Rule"),
-            ("help", "Meaning"),
+            ("help", "Meaning", "wrap"),
         ],
         title="Policy",
     )
@@ -128,12 +137,14 @@ def audit(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """The audit trail: every write, when, by whom, which command, before and after."""
+    from .. import filters as check
     from ..maintenance import audit_rows
     from ..output import render
     from ..records import parse_date
 
     since_d = parse_date(since, "--since date") if since else None
     with store() as s:
+        child = check.child(s, child)
         rows = audit_rows(s, child=child, since=since_d, limit=limit)
     if fmt == ListFormat.table:
         for r in rows:
@@ -143,13 +154,13 @@ def audit(
         fmt.value,
         [
             ("at", "When (UTC)"),
-            ("user", "User"),
-            ("command", "Command"),
+            ("user", "User", "optional:2"),
+            ("command", "Command", "wrap optional"),
             ("table_name", "Table"),
-            ("row_key", "Row"),
+            ("row_key", "Row", "optional:3"),
             ("child_id", "Child"),
             ("action", "Action"),
-            ("what", "Changes"),
+            ("what", "Changes", "wrap"),
         ],
         title="Audit trail",
         empty="No audited writes match.",
@@ -219,7 +230,7 @@ def check(
         render(
             problems,
             "table",
-            [("check", "Check"), ("problem", "Problem")],
+            [("check", "Check"), ("problem", "Problem", "wrap")],
             title=f"{len(problems)} problems",
         )
     else:

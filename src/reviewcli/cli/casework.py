@@ -35,13 +35,13 @@ DateOpt = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default
 ACTION_COLUMNS = [
     ("id", "ID"),
     ("child_id", "Child"),
-    ("name", "Name"),
+    ("name", "Name", "wrap optional"),
     ("due", "Due"),
-    ("owner", "Owner"),
-    ("starred", "Starred"),
-    ("status", "Status"),
+    ("owner", "Owner", "wrap"),
+    ("starred", "Starred", "optional:2"),
+    ("status", "Status", "optional:3"),
     ("overdue", "Overdue"),
-    ("text", "Decision"),
+    ("text", "Decision", "wrap"),
 ]
 
 
@@ -97,6 +97,7 @@ def review_steps(
             ("status", "Status"),
             ("done_on", "Done"),
             ("late", "Late"),
+            ("note", "Note", "wrap optional"),
         ],
         title=f"Steps of review {review_id}",
         empty="No steps: the review is not booked.",
@@ -228,6 +229,7 @@ def actions(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """Decisions to carry out: the actions admins chase."""
+    from .. import filters as check
     from ..decisions import action_rows
     from ..errors import ReviewError
     from ..output import render
@@ -236,6 +238,10 @@ def actions(
         raise ReviewError(f"unknown status {status!r}; use open, done, cancelled or all")
     day = on_date(on)
     with store() as s:
+        child = check.child(s, child)
+        which = "" if status == "all" else status + " "
+        which = ("overdue " if overdue else "") + ("starred " if starred else "") + which
+        empty = f"No {which}actions{check.described(child=child, owner=owner)}."
         rows = action_rows(
             s, day, overdue=overdue, owner=owner, child=child, starred=starred, status=status
         )
@@ -244,7 +250,7 @@ def actions(
             fmt.value,
             ACTION_COLUMNS,
             title="Overdue actions" if overdue else "Actions",
-            empty="No actions.",
+            empty=empty,
         )
 
 
@@ -279,7 +285,7 @@ def event_kinds(fmt: FormatOption = ListFormat.table) -> None:
     render(
         rows,
         fmt.value,
-        [("kind", "Kind"), ("rule", "Rule"), ("meaning", "Meaning")],
+        [("kind", "Kind"), ("rule", "Rule"), ("meaning", "Meaning", "wrap")],
         title="Event kinds",
     )
 
@@ -310,10 +316,12 @@ def event_list(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """List significant events."""
+    from .. import filters as check
     from ..events import event_rows
     from ..output import render
 
     with store() as s:
+        child = check.child(s, child)
         rows = event_rows(s, child=child, open_only=open_only)
         render(
             rows,
@@ -324,12 +332,12 @@ def event_list(
                 ("event_date", "Date"),
                 ("kind", "Kind"),
                 ("rule", "Rule"),
-                ("decision", "Decision"),
-                ("open", "Open"),
-                ("note", "Note"),
+                ("decision", "Decision", "wrap"),
+                ("open", "Open", "optional"),
+                ("note", "Note", "wrap optional:2"),
             ],
             title="Significant events",
-            empty="No events.",
+            empty=f"No {'undecided ' if open_only else ''}events{check.described(child=child)}.",
         )
 
 
@@ -430,7 +438,10 @@ def dispute_list(
 
     if status not in (None, "open", "resolved"):
         raise ReviewError(f"unknown status {status!r}; use open or resolved")
+    from .. import filters as check
+
     with store() as s:
+        child = check.child(s, child)
         rows = dispute_rows(s, today(), status=status, child=child)
         render(
             rows,
@@ -439,14 +450,14 @@ def dispute_list(
                 ("id", "ID"),
                 ("child_id", "Child"),
                 ("stage", "Stage"),
-                ("stage_name", "With"),
+                ("stage_name", "With", "wrap optional"),
                 ("opened_on", "Opened"),
-                ("response_due", "Response due"),
-                ("working_days", "Working days"),
-                ("over_time", "Over 20 WD"),
-                ("status", "Status"),
-                ("issue", "Issue"),
+                ("response_due", "Reply by"),
+                ("working_days", "Working days", "optional:2"),
+                ("over_time", "Over 20 WD", "optional:2"),
+                ("status", "Status", "optional:3"),
+                ("issue", "Issue", "wrap"),
             ],
             title="Disputes",
-            empty="No disputes.",
+            empty=f"No {status + ' ' if status else ''}disputes{check.described(child=child)}.",
         )

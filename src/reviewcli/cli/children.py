@@ -70,17 +70,40 @@ def iro_list(fmt: FormatOption = ListFormat.table) -> None:
             fmt.value,
             [
                 ("id", "ID"),
-                ("name", "Name"),
-                ("team", "Team"),
+                ("name", "Name", "wrap"),
+                ("team", "Team", "wrap"),
                 ("fte", "FTE"),
                 ("caseload", "Caseload"),
-                ("per_fte", "Per FTE"),
-                ("over_caseload", "R-IRO-4"),
-                ("email", "Email"),
+                ("per_fte", "Per FTE", "optional"),
+                ("over_caseload", "R-IRO-4", "wrap"),
+                ("email", "Email", "optional:2"),
             ],
             title="IROs",
             empty="No IROs yet: add one with 'reviewcli iro add NAME --id ID'.",
         )
+
+
+# Every field of `child list` in CSV (the table joins the names).
+CHILD_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "dob",
+    "team",
+    "social_worker",
+    "iro",
+    "looked_after",
+    "looked_after_since",
+    "next_number",
+    "next_due",
+    "next_rule",
+    "overdue",
+)
+
+
+def _with_name(row: dict) -> dict:
+    row["name"] = f"{row['first_name']} {row['last_name']}"
+    return row
 
 
 def _caseload_note(row: dict) -> dict:
@@ -132,8 +155,10 @@ def child_add(
 @child_app.command("list")
 @handle_errors
 def child_list(
-    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
-    iro: Annotated[str | None, typer.Option(help="Only children of this IRO.")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this team (any case).")] = None,
+    iro: Annotated[
+        str | None, typer.Option(help="Only children of this IRO: an id or name (any case).")
+    ] = None,
     looked_after: Annotated[
         bool | None,
         typer.Option("--looked-after/--not-looked-after", help="Only children in / out of care."),
@@ -141,27 +166,35 @@ def child_list(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """List children with their next review deadline."""
+    from .. import filters as check
     from ..output import render
     from ..worklist import child_rows
 
     with store() as s:
+        team, iro = check.team(s, team), check.iro(s, iro)
+        empty = "No children yet: add one with 'reviewcli child add'."
+        if s.value("SELECT 1 FROM children LIMIT 1"):
+            care = {True: " in care", False: " not in care", None: ""}[looked_after]
+            empty = f"No children{care}{check.described(team=team, iro=iro)}."
         rows = child_rows(s, today(), team=team, iro=iro, looked_after=looked_after)
+        if fmt == ListFormat.table:
+            rows = rows.map(_with_name)
         render(
             rows,
             fmt.value,
             [
                 ("id", "ID"),
-                ("first_name", "First name"),
-                ("last_name", "Last name"),
-                ("dob", "DOB"),
-                ("team", "Team"),
+                ("name", "Name", "wrap"),
+                ("dob", "Born"),
+                ("team", "Team", "wrap optional"),
                 ("iro", "IRO"),
-                ("looked_after", "In care"),
-                ("next_due", "Next review by"),
+                ("looked_after", "In care", "optional:2"),
+                ("next_due", "Review by"),
                 ("next_rule", "Rule"),
             ],
             title="Children",
-            empty="No children yet: add one with 'reviewcli child add'.",
+            empty=empty,
+            fields=CHILD_FIELDS,
         )
 
 
