@@ -22,7 +22,7 @@ def suggest(
 ) -> str:
     """ "no team 'Sotuh' (did you mean South?); teams: East, North, South, West"."""
     folded = {c.casefold(): c for c in choices}
-    close = difflib.get_close_matches(value.casefold(), list(folded), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=3, cutoff=0.7)
     message = f"no {what} {value!r}"
     if close:
         names = [folded[c] for c in close]

@@ -133,7 +133,9 @@ def demo(
 def audit(
     child: Annotated[str | None, typer.Option("--child", help="Only this child.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="From this date.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N rows.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only the newest N rows.")
+    ] = None,
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """The audit trail: every write, when, by whom, which command, before and after."""
@@ -146,9 +148,8 @@ def audit(
     with store() as s:
         child = check.child(s, child)
         rows = audit_rows(s, child=child, since=since_d, limit=limit)
-    if fmt == ListFormat.table:
-        for r in rows:
-            r["what"] = _describe(r)
+    for r in rows:
+        r["what"] = _describe(r)
     render(
         rows,
         fmt.value,
@@ -220,7 +221,8 @@ def check(
         if repair:
             with progress_bar("Recomputing deadlines") as progress:
                 n = s.refresh_all(progress)
-            typer.echo(f"Recomputed the deadlines of {n} open periods of care.", err=True)
+            periods = "1 open period" if n == 1 else f"{n} open periods"
+            typer.echo(f"Recomputed the deadlines of {periods} of care.", err=True)
         with progress_bar("Checking") as progress:
             problems = do_check(s, today(), progress)
     if fmt == ListFormat.table:

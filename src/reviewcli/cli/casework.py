@@ -48,12 +48,15 @@ ACTION_COLUMNS = [
 @review_app.command("done")
 @handle_errors
 def review_done(
-    review_id: Annotated[int, typer.Argument(help="The review's id.")],
-    step: Annotated[
-        str,
+    review_id: Annotated[int, typer.Argument(help="The review's id.", metavar="REVIEW_ID")],
+    steps: Annotated[
+        list[str],
         typer.Argument(
-            help="consultation, invitations, reports, sw-conversation, iro-visit, "
-            "monitoring-form, decisions, manager-response, care-plan, record, distribution."
+            help="One or more of: consultation, invitations, reports, sw-conversation, "
+            "iro-visit, monitoring-form, decisions, manager-response, care-plan, record, "
+            "distribution; or all-recording / all-preparation for every open step of that "
+            "phase.",
+            metavar="STEP...",
         ),
     ],
     on: DateOpt = None,
@@ -64,12 +67,18 @@ def review_done(
     note: Annotated[str | None, typer.Option("--note", help="A short note.")] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
-    """Mark a step around a review done; done after its date is recorded as late."""
-    from ..records import complete_step
+    """Mark steps around a review done on one date; done after a step's date is recorded as late.
+
+    Several steps at once (all or none are recorded): 'review done 12 decisions care-plan
+    record --date 2026-03-04'. all-recording marks every open recording step of a held
+    review (R-POST-1, 2, 4, 5, 6; the manager's response stays apart); all-preparation
+    every open preparation step (R-PRE-1..4).
+    """
+    from ..catchup import complete_steps
 
     with writing() as s:
         report(
-            complete_step(s, review_id, step, on=on, today=today(), disagree=disagree, note=note),
+            complete_steps(s, review_id, steps, on=on, today=today(), disagree=disagree, note=note),
             fmt,
         )
 

@@ -44,7 +44,11 @@ def due(
     ] = None,
     kind: Annotated[
         list[str] | None,
-        typer.Option("--kind", help="Only these kinds (repeatable): " + ", ".join(KINDS) + "."),
+        typer.Option(
+            "--kind",
+            help="Only these kinds (repeatable): " + ", ".join(KINDS) + ".",
+            autocompletion=lambda incomplete: [k for k in KINDS if k.startswith(incomplete)],
+        ),
     ] = None,
     fmt: Annotated[
         DueFormat,
