@@ -32,7 +32,7 @@ MISTYPED = [
         "no team 'Sotuh' (did you mean South?); teams: East, North, South, West",
     ),
     (("due", "--iro", "IRO9"), "no IRO 'IRO9' (did you mean IRO2 or IRO1?); IROs: IRO1, IRO2"),
-    (("due", "--kind", "reveiw"), "no kind 'reveiw' (did you mean review?); kinds: review, "),
+    (("due", "--kind", "reveiw"), "unknown kind 'reveiw' (did you mean review?); kinds: review, "),
     (("child", "list", "--team", "Nroth"), "no team 'Nroth' (did you mean North?)"),
     (("child", "list", "--iro", "IR01"), "no IRO 'IR01'"),
     (("review", "list", "--child", "C101"), "no child with id 'C101' (did you mean C001?)"),
@@ -214,7 +214,7 @@ def test_audit_limit_shows_the_newest_rows_and_csv_says_what_changed(world):
     rows = list(csv.DictReader(io.StringIO(world.ok("audit", "--format", "csv").stdout)))
     assert len(rows) == len(every)
     assert all(r["what"] for r in rows if r["action"] != "delete")
-    assert any("first_name=Amy" in r["what"] for r in rows)
+    assert any("first_name: Amy" in r["what"] for r in rows)
 
 
 def test_ending_care_on_the_18th_birthday_is_no_warning(world, new_child):
@@ -288,3 +288,217 @@ def test_shell_completion_is_switched_on(world):
     assert "--install-completion" in text
     script = world.ok("--show-completion", "bash", env={"SHELL": "/bin/bash"}).stdout
     assert "_REVIEWCLI_COMPLETE" in script
+
+
+# --- child show: the one page about a child --------------------------------------------------
+
+
+def test_child_show_carries_every_part(world, new_child):
+    # A sibling in care with another IRO, a held review with its steps, an open action,
+    # an undecided event, an open dispute and a contact.
+    world.ok("iro", "add", "Raj Patel", "--id", "IRO2")
+    world.ok(
+        "child",
+        "add",
+        "C002",
+        "--first-name",
+        "Ben",
+        "--last-name",
+        "Ash",
+        "--dob",
+        "2013-01-09",
+        "--sibling-group",
+        "ASH",
+        "--social-worker",
+        "Sam Lee",
+    )
+    world.ok("episode", "start", "C002", "--date", "2026-06-01", today="2026-06-01")
+    world.ok("allocate", "C002", "IRO2", "--date", "2026-06-01", today="2026-06-01")
+    world.ok("review", "schedule", "C002", "--date", "2026-06-25", today="2026-06-01")
+    world.ok("review", "hold", "1", "--participation", "PN1", today="2026-06-25")
+    world.ok(
+        "decision",
+        "add",
+        "1",
+        "Arrange a dentist",
+        "--owner",
+        "Carer",
+        "--due",
+        "2026-07-20",
+        today="2026-06-25",
+    )
+    world.ok("event", "add", "C002", "exclusion", "--date", "2026-06-29", today="2026-06-30")
+    world.ok("dispute", "open", "C002", "--issue", "Contact plan", today="2026-06-30")
+    world.ok("contact", "add", "C002", "Kim Ash", "--role", "parent")
+    page = world.json("child", "show", "C002")
+    # The keys of CLI.md, then every part.
+    assert page["id"] == "C002" and page["dob"] == "2013-01-09" and page["looked_after"]
+    assert page["iro"] == "IRO2"
+    # Held Thu 25 Jun 2026 (second review of a period begun 1 Jun): by Fri 25 Sep (R-SCH-2).
+    assert {k: page["next_review"][k] for k in ("number", "due", "rule", "booked")} == {
+        "number": 2,
+        "due": "2026-09-25",
+        "rule": "R-SCH-2",
+        "booked": None,
+    }
+    assert page["next_review"]["why"].startswith("R-SCH-2: second review")
+    assert page["eighteenth_birthday"] == "2031-01-09" and page["age"] == 13
+    assert page["social_worker"] == "Sam Lee"
+    assert page["reviews"][0]["participation"] == "PN1"
+    assert [h["iro_id"] for h in page["iro_history"]] == ["IRO2"]
+    assert [(s["step"], s["due"]) for s in page["open_steps"]][:2] == [
+        ("decisions", "2026-07-02"),  # Thu 25 Jun + 5 working days (R-POST-2)
+        ("care-plan", "2026-07-09"),  # + 10 working days (R-POST-4)
+    ]
+    assert [a["text"] for a in page["open_actions"]] == ["Arrange a dentist"]
+    assert [e["kind"] for e in page["undecided_events"]] == ["exclusion"]
+    assert [d["issue"] for d in page["open_disputes"]] == ["Contact plan"]
+    assert [c["name"] for c in page["contacts"]] == ["Kim Ash"]
+    # Final pathway plan 20 working days before the 18th birthday (Thu 9 Jan 2031).
+    assert page["pathway_plan"]["rule"] == "R-SCH-16" and page["pathway_plan"]["received"] is None
+    assert page["siblings"] == []  # C001 has no sibling group yet
+    world.ok(
+        "child",
+        "add",
+        "C003",
+        "--first-name",
+        "Cat",
+        "--last-name",
+        "Ash",
+        "--dob",
+        "2016-02-02",
+        "--sibling-group",
+        "ASH",
+    )
+    siblings = world.json("child", "show", "C002")["siblings"]
+    assert [(s["id"], s["iro"], s["looked_after"]) for s in siblings] == [("C003", None, False)]
+    text = world.ok("child", "show", "C002", env={"COLUMNS": "80"}).stdout
+    for part in (
+        "Siblings (group ASH)",
+        "IRO history",
+        "Care history",
+        "Reviews",
+        "Open steps",
+        "Open actions",
+        "Undecided events",
+        "Open disputes",
+        "Contacts",
+        "Social worker: Sam Lee",
+        "18 on 2031-01-09",
+        "Why: R-SCH-2",
+    ):
+        assert part in text, part
+
+
+# --- every listing at 80, 100 and 160 columns ------------------------------------------------
+
+import re  # noqa: E402
+
+from conftest import Cli  # noqa: E402
+from reviewcli.output import cell_len  # noqa: E402
+
+_DATE_LIKE = re.compile(r"(?<![\w-])\d{4}-[\d-]*")
+_FRAGMENT = re.compile(r"(?:^|[\s│┃])(\d{1,2}-\d{1,2}|-\d{1,2})(?=[\s│┃]|$)")
+_RULE_CUT = re.compile(r"\bR-(?:[A-Z]+-?)?(?=[\s│┃]|$)")
+
+
+@pytest.fixture(scope="module")
+def busy(tmp_path_factory):
+    """A demo database of 40 children, with some audited writes and long text."""
+    path = tmp_path_factory.mktemp("widths") / "demo.db"
+    env = {
+        "REVIEWCLI_DB": str(path),
+        "REVIEWCLI_TODAY": "2026-07-01",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+    }
+    run = Cli(path)
+    assert run("demo", "--children", "40", env=env).exit_code == 0
+    long_name = ["--first-name", "Maximilian-Alexander", "--last-name", "Featherstonehaugh-Smythe"]
+    for args in (
+        ("child", "add", "LONGNAME01", *long_name, "--dob", "2012-02-29", "--team", "North"),
+        ("policy", "set", "authority-name", "The Royal Borough of Example upon Somewhere"),
+        (
+            "iro",
+            "add",
+            "Philippa Annabel Montgomery-Winterbottom",
+            "--id",
+            "IRO77",
+            "--email",
+            "philippa.montgomery-winterbottom@iru.example",
+            "--team",
+            "Leaving Care",
+        ),
+    ):
+        result = run(*args, env=env)
+        assert result.exit_code == 0, result.output
+    return run, env
+
+
+def _listings(run, env):
+    review = json_of(run, env, "review", "list", "--status", "held")[-1]["id"]
+    busiest = max(
+        json_of(run, env, "child", "list"),
+        key=lambda c: len(json_of(run, env, "review", "list", "--child", c["id"])),
+    )["id"]
+    return [
+        ("due",),
+        ("due", "--within", "400"),
+        ("actions", "--status", "all"),
+        ("review", "list"),
+        ("review", "steps", str(review)),
+        ("child", "list"),
+        ("child", "show", busiest),
+        ("child", "show", "LONGNAME01"),
+        ("policy", "show"),
+        ("iro", "list"),
+        ("audit",),
+        ("event", "list"),
+        ("event", "kinds"),
+        ("dispute", "list"),
+        ("contact", "list"),
+    ]
+
+
+def json_of(run, env, *args):
+    import json
+
+    result = run(*args, "--format", "json", env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_every_listing_fits_the_terminal_without_splitting_a_value(busy, width):
+    run, env = busy
+    settings = [s["key"] for s in json_of(run, env, "policy", "show")]
+    for args in _listings(run, env):
+        result = run(*args, env={**env, "COLUMNS": str(width)})
+        assert result.exit_code == 0, (args, result.output)
+        lines = result.stdout.splitlines()
+        assert lines, args
+        for line in lines:
+            assert cell_len(line) <= width, (args, width, line)
+            for found in _DATE_LIKE.findall(line):
+                assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", found), (args, width, line)
+            assert not _FRAGMENT.search(line), (args, width, line)
+            assert not _RULE_CUT.search(line), (args, width, line)
+        if args == ("policy", "show"):
+            # Every setting name the admin must type back reads whole.
+            assert all(key in result.stdout for key in settings), width
+        if args == ("child", "list"):
+            ids = [c["id"] for c in json_of(run, env, "child", "list")]
+            assert all(re.search(rf"\b{i}\b", result.stdout) for i in ids), width
+
+
+def test_due_is_one_line_an_item_where_it_can_be(busy):
+    run, env = busy
+    items = json_of(run, env, "due")
+    text = run("due", env={**env, "COLUMNS": "160"}).stdout
+    rows = [line for line in text.splitlines() if re.match(r"\d{4}-\d{2}-\d{2} ", line)]
+    assert len(rows) == len(items)
+    continued = [line for line in text.splitlines() if line.startswith("    ")]
+    assert len(continued) <= len(items) // 4
+    # At 80 columns the list keeps the date, child, rule and what to do.
+    narrow = run("due", env={**env, "COLUMNS": "80"}).stdout
+    assert "Due         Child" in narrow and "Rule" in narrow and "What" in narrow

@@ -317,7 +317,7 @@ def test_due_kind_filter(caseload):
 
 
 def test_due_refusals(caseload):
-    assert "no kind 'visit'" in caseload.refused("due", "--kind", "visit")
+    assert "unknown kind 'visit'" in caseload.refused("due", "--kind", "visit")
     assert "invalid --on date" in caseload.refused("due", "--on", "2026-06-31")
     assert "invalid --on date" in caseload.refused("due", "--on", "next week")
 

@@ -58,7 +58,10 @@ def test_schedule_after_the_deadline_is_allowed_with_a_warning(world):
     assert result.stdout.startswith("Booked review 1")
     assert result.stderr.splitlines() == [
         "Warning: 2026-06-24 is after the deadline of 2026-06-22 (R-SCH-1); the review will be "
-        "out of time (R-SCH-15)"
+        "out of time (R-SCH-15)",
+        # Wed 24 Jun less 20 working days is Wed 27 May, before today (R-PRE-1).
+        "Warning: consultation (social worker consults the child about the review) was due by "
+        "2026-05-27 (R-PRE-1): already late",
     ]
 
 

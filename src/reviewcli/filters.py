@@ -111,7 +111,8 @@ def kinds(values: Iterable[str] | None, known: Sequence[str], what: str = "kind"
     for value in values or ():
         found = _one(value, known)
         if found is None:
-            raise ReviewError(suggest(value, list(known), what, what + "s", listed=len(known)))
+            message = suggest(value, list(known), what, what + "s", listed=len(known))
+            raise ReviewError("unknown" + message.removeprefix("no"))
         out.append(found)
     return out
 

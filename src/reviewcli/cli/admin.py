@@ -172,7 +172,13 @@ def _describe(row: dict) -> str:
     if row["changes"]:
         return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row["changes"].items())
     values = row["after"] or row["before"] or {}
-    return ", ".join(f"{k}={_value(v)}" for k, v in values.items() if v is not None and k != "id")
+    # "dob: 2015-03-02": the value is a word of its own, so a narrow column wraps before it
+    # rather than through it; the row's own time stamps repeat the audit's "at".
+    return ", ".join(
+        f"{k}: {_value(v)}"
+        for k, v in values.items()
+        if v is not None and k not in ("id", "created_at", "updated_at")
+    )
 
 
 def _value(value) -> str:

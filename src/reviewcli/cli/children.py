@@ -206,76 +206,20 @@ def child_show(
         ShowFormat, typer.Option("--format", "-f", help="table or json.")
     ] = ShowFormat.table,
 ) -> None:
-    """Show a child: care history, IRO, reviews and the next review deadline."""
-    from ..worklist import child_summary
+    """The one page about a child: identity, age and 18th birthday, team, social worker,
+    siblings and their IROs, IRO history, care history, reviews with participation, the
+    next review and why (rule id and sentence), open steps and actions, undecided events,
+    open disputes, pathway plan and contacts. --format json carries every part."""
+    from ..childpage import child_page, print_page
 
     with store() as s:
-        info = child_summary(s, child_id, today())
+        info = child_page(s, child_id, today())
     if fmt == ShowFormat.json:
         from ..output import write_json
 
         write_json(info)
         return
-    _print_child(info)
-
-
-def _print_child(info: dict) -> None:
-    from rich.markup import escape
-
-    from ..output import console, table
-
-    out = console()
-    out.print(
-        f"[bold]{escape(info['first_name'])} {escape(info['last_name'])}[/] ({escape(info['id'])})"
-        f"  born {info['dob']} (age {info['age']})"
-        + (f"  team {escape(info['team'])}" if info["team"] else "")
-    )
-    status = "looked after" if info["looked_after"] else "not looked after"
-    iro = f"{escape(info['iro_name'])} ({info['iro']})" if info["iro"] else "none"
-    out.print(f"Status: {status}   IRO: {iro}")
-    nxt = info["next_review"]
-    if nxt:
-        booked = f", booked for {nxt['booked']}" if nxt["booked"] else ", not yet booked"
-        colour = "red" if nxt["overdue"] else "green"
-        out.print(
-            f"Next review: number {nxt['number']} due by [{colour}]{nxt['due']}[/] "
-            f"({nxt['rule']}){booked}"
-        )
-        if nxt["detail"]:
-            out.print(f"  {escape(nxt['detail'])}")
-    if info["episodes"]:
-        out.print(
-            table(
-                info["episodes"],
-                [
-                    ("start_date", "From"),
-                    ("end_date", "To"),
-                    ("rne", "RNE"),
-                    ("legal_status", "LS"),
-                    ("placement", "Place"),
-                    ("reason_ceased", "REC"),
-                ],
-                title="Episodes",
-            )
-        )
-    if info["reviews"]:
-        out.print(
-            table(
-                info["reviews"],
-                [
-                    ("id", "ID"),
-                    ("number", "No."),
-                    ("status", "Status"),
-                    ("deadline", "Deadline"),
-                    ("rule", "Rule"),
-                    ("booked_date", "Booked"),
-                    ("recording_date", "Recorded"),
-                    ("participation", "PN"),
-                    ("on_time", "On time"),
-                ],
-                title="Reviews",
-            )
-        )
+    print_page(info)
 
 
 @episode_app.command("start")
