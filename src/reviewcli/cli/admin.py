@@ -168,6 +168,10 @@ def audit(
     )
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _describe(row: dict) -> str:
     if row["changes"]:
         return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row["changes"].items())
@@ -206,7 +210,7 @@ def backup(
     else:
         typer.echo(
             f"Backed up to {result['path']} ({result['bytes']:,} bytes, "
-            f"{result['rows']['children']} children); verified."
+            f"{_count(result['rows']['children'], 'child', 'children')}); verified."
         )
 
 
@@ -227,7 +231,7 @@ def check(
         if repair:
             with progress_bar("Recomputing deadlines") as progress:
                 n = s.refresh_all(progress)
-            periods = "1 open period" if n == 1 else f"{n} open periods"
+            periods = _count(n, "open period", "open periods")
             typer.echo(f"Recomputed the deadlines of {periods} of care.", err=True)
         with progress_bar("Checking") as progress:
             problems = do_check(s, today(), progress)
