@@ -262,9 +262,12 @@ def test_due_for_an_iro_keeps_an_ended_childs_open_dispute_and_actions(held):
 
 
 def test_one_period_is_singular(world):
-    # `check --repair` counts what it recomputed.
+    # `check --repair` and `policy set` count what they recomputed.
     result = world.ok("check", "--repair")
     assert "1 open period of care." in result.stderr
+    line = world.line("policy", "set", "month-mode", "days")
+    assert line.endswith("; deadlines recomputed for 1 open period of care.")
+    assert world.line("backup", "copy.db").endswith(" bytes, 1 child); verified.")
 
 
 def test_db_after_the_command_says_where_it_belongs(world):

@@ -1135,7 +1135,8 @@ def set_policy(store, key: str, value: str, progress=None) -> Outcome:
         refreshed = store.refresh_all(progress) if setting.affects_schedule else 0
     msg = f"Policy {key} = {_show(parsed)}"
     if refreshed:
-        msg += f"; deadlines recomputed for {refreshed} open periods of care"
+        periods = "open period" if refreshed == 1 else "open periods"
+        msg += f"; deadlines recomputed for {refreshed} {periods} of care"
     return Outcome({"id": key, "key": key, "value": parsed, "rule": setting.rule}, msg + ".")
 
 
