@@ -163,7 +163,7 @@ def table(
             c.wrap = c.natural > 12 and any(" " in v or "\n" in v for v in values)
         if c.wrap:
             words = [cell_len(w) for v in values for w in v.split()]
-            c.least = max(cell_len(c.heading), min(c.natural, max(words or [0]), 16))
+            c.least = max(cell_len(c.heading), min(c.natural, max(words or [0]), 20))
             c.comfort = max(c.least, min(c.natural, 24))
         else:
             c.least = c.comfort = c.natural
@@ -212,14 +212,23 @@ def _fit(cols: list[_Col], width: int, comfortable: bool) -> list[int] | None:
     room -= sum(share.values())
     if room < 0:
         return None
-    # Water-filling: each spare cell goes to the narrowest column still short of its text.
-    growing = [c for c in texts if share[id(c)] < c.natural]
-    while room > 0 and growing:
-        c = min(growing, key=lambda c: share[id(c)])
-        share[id(c)] += 1
-        room -= 1
-        if share[id(c)] >= c.natural:
-            growing.remove(c)
+    # The spare cells go to the text columns in proportion to what each still lacks, so
+    # long prose gets more room than a short list; then one by one, largest lack first.
+    lacking = {id(c): c.natural - share[id(c)] for c in texts}
+    total = sum(lacking.values())
+    if total and room:
+        for c in texts:
+            extra = min(lacking[id(c)], room * lacking[id(c)] // total)
+            share[id(c)] += extra
+        room -= sum(share[id(c)] for c in texts) - sum(
+            (c.comfort if comfortable else c.least) for c in texts
+        )
+        for c in sorted(texts, key=lambda c: share[id(c)] - c.natural):
+            if room <= 0:
+                break
+            if share[id(c)] < c.natural:
+                share[id(c)] += 1
+                room -= 1
     return [share[id(c)] if c.wrap else c.natural for c in cols]
 
 

@@ -38,14 +38,12 @@ def policy_show(fmt: FormatOption = ListFormat.table) -> None:
         values = s.policy_values
 
     def shown(value):
-        # In the table a list reads "a, b, c", so it wraps between its items.
+        # In the table a list reads one item a line, so no item is split.
         if fmt != ListFormat.table:
             return value
-        return (
-            show_policy_value(value).replace(",", ", ")
-            if isinstance(value, list)
-            else (show_policy_value(value))
-        )
+        if isinstance(value, list) and value:
+            return "\n".join(str(v) for v in value)
+        return show_policy_value(value)
 
     rows = [
         {
