@@ -144,7 +144,9 @@ def audit(
 
     since_d = parse_date(since, "--since date") if since else None
     with store() as s:
-        child = check.child(s, child)
+        # A child no longer held (an id corrected since) still has their audit rows.
+        if child is None or not s.value("SELECT 1 FROM audit WHERE child_id = ?", [child]):
+            child = check.child(s, child)
         rows = audit_rows(s, child=child, since=since_d, limit=limit)
     for r in rows:
         r["what"] = _describe(r)
