@@ -186,7 +186,7 @@ DUE_COLUMNS = (
     ("rule", "Rule", 9),
 )
 OPTIONAL_DUE_COLUMNS = ("name", "kind", "iro")
-WHAT_ROOM = 50
+WHAT_ROOM = 60
 
 
 def due_columns(items: list[dict], width: int) -> list[tuple[str, str, int]]:
