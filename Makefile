@@ -24,7 +24,7 @@ demo:
 bench:
 	$(BIN)/python scripts/bench.py
 
-readme:
+readme:  # docs/commands.md, the command reference
 	$(BIN)/python scripts/readme_reference.py --write
 
 clean:

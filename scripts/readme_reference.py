@@ -1,13 +1,13 @@
-"""Generate the README's command reference from the ``--help`` of every command.
+"""Generate the command reference, docs/commands.md, from the ``--help`` of every command.
 
-The reference sits in README.md between ``<!-- reference:start -->`` and
-``<!-- reference:end -->``. Each command and subcommand gets a heading and its help,
-rendered as plain text (Click's formatter, no Rich boxes or colours) at a fixed width so
-the output is the same on every machine and terminal.
+The reference sits in docs/commands.md between ``<!-- reference:start -->`` and
+``<!-- reference:end -->`` (the README links to it). Each command and subcommand gets a
+heading and its help, rendered as plain text (Click's formatter, no Rich boxes or colours)
+at a fixed width so the output is the same on every machine and terminal.
 
     python scripts/readme_reference.py            # print the reference
-    python scripts/readme_reference.py --write    # rewrite README.md in place (make readme)
-    python scripts/readme_reference.py --check    # exit 1 with a diff if README.md is stale
+    python scripts/readme_reference.py --write    # rewrite docs/commands.md (make readme)
+    python scripts/readme_reference.py --check    # exit 1 with a diff if it is stale
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
 START = "<!-- reference:start -->"
 END = "<!-- reference:end -->"
 WIDTH = 88
@@ -91,12 +91,13 @@ def reference() -> str:
 
 
 def replace_reference(readme: str, generated: str) -> str:
-    """``readme`` with the text between the markers replaced by ``generated``."""
+    """``readme`` (the reference page) with the text between the markers replaced by
+    ``generated``."""
     try:
         head, rest = readme.split(START, 1)
         _, tail = rest.split(END, 1)
     except ValueError:
-        raise SystemExit(f"README.md must contain {START} and {END}") from None
+        raise SystemExit(f"{REFERENCE.name} must contain {START} and {END}") from None
     return f"{head}{START}\n\n{generated.strip()}\n\n{END}{tail}"
 
 
@@ -105,8 +106,8 @@ def diff(current: str, wanted: str) -> str:
         difflib.unified_diff(
             current.splitlines(keepends=True),
             wanted.splitlines(keepends=True),
-            fromfile="README.md",
-            tofile="README.md (generated)",
+            fromfile=str(REFERENCE.name),
+            tofile=f"{REFERENCE.name} (generated)",
         )
     )
 
@@ -114,9 +115,9 @@ def diff(current: str, wanted: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="rewrite README.md in place")
-    mode.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
-    parser.add_argument("--readme", type=Path, default=README, help=argparse.SUPPRESS)
+    mode.add_argument("--write", action="store_true", help="rewrite docs/commands.md in place")
+    mode.add_argument("--check", action="store_true", help="exit 1 if docs/commands.md is stale")
+    parser.add_argument("--readme", type=Path, default=REFERENCE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     generated = reference()
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if current != wanted:
             sys.stdout.write(diff(current, wanted))
             print(
-                "README.md command reference is out of date: run 'make readme'.",
+                "docs/commands.md is out of date: run 'make readme'.",
                 file=sys.stderr,
             )
             return 1

@@ -214,10 +214,11 @@ def test_child_show_not_looked_after(world):
 def test_child_show_table(world):
     out = world.ok("child", "show", "C001").stdout
     assert "Amy Ash (C001)" in out
-    assert "born 2015-03-02 (age 11)" in out
+    assert "Born 2015-03-02, age 11; 18 on 2033-03-02." in out
     assert "Status: looked after" in out
     assert "IRO: Jane Smith (IRO1)" in out
-    assert "Next review: number 1 due by 2026-06-22 (R-SCH-1), not yet booked" in out
+    assert "Next review: number 1, due by 2026-06-22, overdue; not yet booked." in out
+    assert "Why: R-SCH-1: " in out
 
 
 def test_names_are_shown_as_typed_and_safe_in_csv(world):

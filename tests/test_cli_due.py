@@ -314,7 +314,8 @@ def test_due_team_filter(caseload):
     ]
     north = core(due(caseload, "--on", "2026-06-10", "--team", "North"))
     assert {i["child_id"] for i in north} == {"A009", "C001"}
-    assert due(caseload, "--on", "2026-06-10", "--team", "East") == []
+    # A team no child or IRO belongs to is a mistake, not an empty list.
+    assert "no team 'East'" in caseload.refused("due", "--on", "2026-06-10", "--team", "East")
 
 
 def test_due_kind_filter(caseload):
@@ -353,7 +354,7 @@ def test_due_csv_and_json_when_nothing_is_due(initialised):
     out = initialised.ok("due", "--format", "csv").stdout
     assert out.splitlines()[0].startswith("kind,child_id,due,overdue,review_id,rule,detail")
     assert len(out.splitlines()) == 1
-    assert "Nothing due." in initialised.ok("due").stdout
+    assert "Nothing due by 2026-07-31." in initialised.ok("due").stdout
 
 
 def test_due_table(caseload):

@@ -53,7 +53,7 @@ def test_month_mode_days_moves_the_second_review(first_held):
     # Statutory months: 18 Jun 2026 + 3 months = Fri 18 Sep 2026.
     assert next_review(first_held) == (2, "2026-09-18", "R-SCH-2")
     line = first_held.line("policy", "set", "month-mode", "days")
-    assert line == ("Policy month-mode = days; deadlines recomputed for 1 open periods of care.")
+    assert line == ("Policy month-mode = days; deadlines recomputed for 1 open period of care.")
     # Fixed days (Coventry LAR): 18 Jun 2026 + 91 days: 12 days to 30 Jun, 31 in July
     # (43), 31 in August (74), then 17 more = Thu 17 Sep 2026.
     assert next_review(first_held) == (2, "2026-09-17", "R-SCH-2")
@@ -86,7 +86,7 @@ def test_closure_days_move_a_working_day_deadline(world):
     assert rows["closure-days"]["value"] == ["2026-06-01", "2026-06-02", "2026-06-06"]
     # Cleared: back to the statutory 22 Jun.
     assert world.line("policy", "set", "closure-days", "") == (
-        "Policy closure-days = (none); deadlines recomputed for 1 open periods of care."
+        "Policy closure-days = (none); deadlines recomputed for 1 open period of care."
     )
     assert next_review(world) == (1, "2026-06-22", "R-SCH-1")
 

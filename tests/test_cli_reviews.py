@@ -58,7 +58,10 @@ def test_schedule_after_the_deadline_is_allowed_with_a_warning(world):
     assert result.stdout.startswith("Booked review 1")
     assert result.stderr.splitlines() == [
         "Warning: 2026-06-24 is after the deadline of 2026-06-22 (R-SCH-1); the review will be "
-        "out of time (R-SCH-15)"
+        "out of time (R-SCH-15)",
+        # Wed 24 Jun less 20 working days is Wed 27 May, before today (R-PRE-1).
+        "Warning: consultation (social worker consults the child about the review) was due by "
+        "2026-05-27 (R-PRE-1): already late",
     ]
 
 
@@ -600,7 +603,11 @@ def test_review_list(world, new_child):
     assert "2026-06-18" in table and "R-SCH-1" in table
     header = world.ok("review", "list", "--format", "csv").stdout.splitlines()[0]
     assert header.startswith("id,child_id,")
-    assert "No reviews." in world.ok("review", "list", "--child", "C999").stdout
+    assert "no child with id 'C999'" in world.refused("review", "list", "--child", "C999")
+    assert (
+        "No held reviews for child C002."
+        in world.ok("review", "list", "--child", "c002", "--status", "held").stdout
+    )
 
 
 def test_review_list_unknown_status_is_refused(world):

@@ -655,7 +655,9 @@ def test_hostile_lookups_are_refused_cleanly(world: Cli, args):
     result = attempt(world, *args)
     assert result.exit_code in (0, 1, 2)
     if args[0] == "child" and args[1] == "list":
-        assert result.exit_code == 0 and "Amy" not in result.stdout
+        # An unknown team is refused (with the teams there are), never read as SQL.
+        assert result.exit_code == 1 and "Amy" not in result.stdout
+        assert 'no team "\' OR 1=1 --"' in result.stderr
 
 
 # --- files: import ssda903 and import children -------------------------------------------------

@@ -1189,21 +1189,35 @@ def test_number_is_held_reviews_plus_one():
     nxt = next_review(care("2026-01-05", reviews=held(*reviews)), CAL)
     # Sixth held Thu 27 Apr 2028 → seventh by Fri 27 Oct 2028.
     assert (nxt.number, nxt.due) == (7, d("2028-10-27"))
-    assert nxt.detail.startswith("7th review")
+    assert nxt.detail.startswith("seventh review")
 
 
-def test_ordinal_labels():
-    assert [ordinal(n) for n in (1, 2, 3, 6)] == ["first", "second", "third", "sixth"]
-    assert [ordinal(n) for n in (7, 11, 12, 13, 21, 22, 23, 101, 111)] == [
-        "7th",
-        "11th",
-        "12th",
-        "13th",
-        "21st",
-        "22nd",
-        "23rd",
+def test_ordinal_labels_are_words_throughout_a_childhood():
+    # "seventh review" beside "sixth review", never "7th" beside "sixth".
+    assert [ordinal(n) for n in (1, 2, 3, 6, 7, 11, 12, 13, 20)] == [
+        "first",
+        "second",
+        "third",
+        "sixth",
+        "seventh",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "twentieth",
+    ]
+    assert [ordinal(n) for n in (21, 22, 23, 40, 99)] == [
+        "twenty-first",
+        "twenty-second",
+        "twenty-third",
+        "fortieth",
+        "ninety-ninth",
+    ]
+    assert [ordinal(n) for n in (100, 101, 111, 112, 122)] == [
+        "100th",
         "101st",
         "111th",
+        "112th",
+        "122nd",
     ]
 
 

@@ -332,7 +332,7 @@ def test_audit_filters_by_child_and_since(world: Cli):
         "reviewcli episode start",
         "reviewcli allocate",
     }
-    assert world.json("audit", "--child", "NOBODY") == []
+    assert "no child with id 'NOBODY'" in world.refused("audit", "--child", "NOBODY")
     # --since compares with the moment of writing (UTC), not REVIEWCLI_TODAY.
     now = datetime.now(timezone.utc).date()
     assert len(world.json("audit", "--since", (now - timedelta(days=1)).isoformat())) == len(every)

@@ -1934,4 +1934,4 @@ def test_the_audit_listing_shows_what_an_import_brought_in_plainly():
         "before": None,
         "after": {"id": 3, "first_name": "Amy", "imported": {"periods": 1, "reviews": 2}},
     }
-    assert _describe(row) == "first_name=Amy, imported=(periods 1, reviews 2)"
+    assert _describe(row) == "first_name: Amy, imported: (periods 1, reviews 2)"

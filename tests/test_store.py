@@ -283,6 +283,8 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m006_work_list_indexes",
             "m007_work_items",
             "m009_corrected_rules",
+            "m012_allocations_by_iro",
+            "m012b_review_numbers_in_words",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():

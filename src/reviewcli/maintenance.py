@@ -262,10 +262,12 @@ def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict
     if since:
         sql += " AND at >= ?"
         params.append(since.isoformat())
-    sql += " ORDER BY id"
     if limit:
-        sql += " LIMIT ?"
+        # The newest ``limit`` rows, still listed oldest first (as `tail` would).
+        sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id"
         params.append(limit)
+    else:
+        sql += " ORDER BY id"
     rows = store.rows(sql, params)
     for r in rows:
         before = json.loads(r["before"]) if r["before"] else None

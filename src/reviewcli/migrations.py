@@ -512,6 +512,23 @@ DELETE FROM policy WHERE key = 'social-worker-conversation' AND value IN ('true'
     install_audit_triggers(db)
 
 
+@migration
+def m012_allocations_by_iro(db) -> None:
+    """Allocations by IRO, ended ones included: ``due --iro`` keeps what is still open for
+    a child whose care ended with that IRO (actions, disputes, events) without reading
+    every allocation."""
+    _run(db, "CREATE INDEX allocations_iro ON allocations(iro_id, child_id)")
+
+
+@migration
+def m012b_review_numbers_in_words(db) -> None:
+    """The stored work list again: a review's number reads in words throughout ("seventh
+    review", as "sixth review" before it), so its triggers and items are made anew."""
+    from . import workitems
+
+    workitems.install(db)
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -133,22 +133,103 @@ def console(stderr: bool = False):
 
 def table(
     rows: Sequence[dict],
-    columns: Sequence[tuple[str, str]],
+    columns: Sequence[tuple],
     title: str | None = None,
     empty: str = "Nothing to show.",
+    width: int | None = None,
 ):
-    """A Rich table of ``rows``; ``columns`` are (key, heading) pairs."""
+    """A Rich table of ``rows`` laid out to fit ``width`` cells (default: the terminal's).
+
+    ``columns`` are (key, heading) pairs, or (key, heading, flags) with flags a string of
+    words. A column holding values (dates, ids, codes, rule ids, setting names) is never
+    split; a column of text with spaces in it (or flagged ``wrap``) wraps at word
+    boundaries inside its column (JSON and CSV carry it whole). ``optional`` (or
+    ``optional:N``, higher N first) marks a column left out when the table would not fit
+    with room for its text: so a listing reads at 80 columns and shows more when wider.
+    """
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left", header_style="bold", expand=False)
-    for _, heading in columns:
-        t.add_column(heading, overflow="fold")
-    for row in rows:
-        t.add_row(*[escape(_table_value(row.get(key))) for key, _ in columns])
     if not rows:
         return empty
+    if width is None:
+        width = console().width
+    cols = [_Col(*c) for c in columns]
+    cells = {c.key: [_table_value(row.get(c.key)) for row in rows] for c in cols}
+    for c in cols:
+        values = cells[c.key]
+        c.natural = max([cell_len(c.heading)] + [_longest_line(v) for v in values])
+        if not c.wrap and "nowrap" not in c.flags:
+            c.wrap = c.natural > 12 and any(" " in v or "\n" in v for v in values)
+        if c.wrap:
+            words = [cell_len(w) for v in values for w in v.split()]
+            c.least = max(cell_len(c.heading), min(c.natural, max(words or [0]), 20))
+            c.comfort = max(c.least, min(c.natural, 24))
+        else:
+            c.least = c.comfort = c.natural
+    kept = list(cols)
+    widths = _fit(kept, width, comfortable=True)
+    while widths is None and any(c.optional for c in kept):
+        drop = max(range(len(kept)), key=lambda i: (kept[i].optional, i))
+        kept.pop(drop)
+        widths = _fit(kept, width, comfortable=True)
+    widths = widths or _fit(kept, width, comfortable=False)
+    if widths is None:  # nothing left to leave out: Rich shortens what does not fit
+        widths = [c.least for c in kept]
+    t = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    for c, w in zip(kept, widths, strict=True):
+        t.add_column(
+            c.heading, width=w, no_wrap=not c.wrap, overflow="fold" if c.wrap else "ellipsis"
+        )
+    for i in range(len(rows)):
+        t.add_row(*[escape(cells[c.key][i]) for c in kept])
     return t
+
+
+class _Col:
+    def __init__(self, key: str, heading: str, flags: str = ""):
+        self.key, self.heading, self.flags = key, heading, flags.split()
+        self.wrap = "wrap" in self.flags
+        self.optional = 0
+        for flag in self.flags:
+            if flag.startswith("optional"):
+                self.optional = int(flag.partition(":")[2] or 1)
+        self.natural = self.least = self.comfort = 0
+
+
+def _longest_line(text: str) -> int:
+    return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+def _fit(cols: list[_Col], width: int, comfortable: bool) -> list[int] | None:
+    """Column widths making a table of ``cols`` at most ``width`` cells wide (the box takes
+    three cells a column and one more), or None when it cannot fit. Values keep their
+    width; the text columns share what is left, each up to its longest line, and each at
+    least its longest word (``comfortable``: at least 24 cells, or its longest line)."""
+    room = width - (3 * len(cols) + 1) - sum(c.natural for c in cols if not c.wrap)
+    texts = [c for c in cols if c.wrap]
+    share = {id(c): c.comfort if comfortable else c.least for c in texts}
+    room -= sum(share.values())
+    if room < 0:
+        return None
+    # The spare cells go to the text columns in proportion to what each still lacks, so
+    # long prose gets more room than a short list; then one by one, largest lack first.
+    lacking = {id(c): c.natural - share[id(c)] for c in texts}
+    total = sum(lacking.values())
+    if total and room:
+        for c in texts:
+            extra = min(lacking[id(c)], room * lacking[id(c)] // total)
+            share[id(c)] += extra
+        room -= sum(share[id(c)] for c in texts) - sum(
+            (c.comfort if comfortable else c.least) for c in texts
+        )
+        for c in sorted(texts, key=lambda c: share[id(c)] - c.natural):
+            if room <= 0:
+                break
+            if share[id(c)] < c.natural:
+                share[id(c)] += 1
+                room -= 1
+    return [share[id(c)] if c.wrap else c.natural for c in cols]
 
 
 def _table_value(value) -> str:
@@ -162,7 +243,7 @@ def _table_value(value) -> str:
 def render(
     rows: Iterable[dict],
     fmt: str,
-    columns: Sequence[tuple[str, str]],
+    columns: Sequence[tuple],
     title: str | None = None,
     empty: str = "Nothing to show.",
     fields: Sequence[str] | None = None,
@@ -177,7 +258,7 @@ def render(
     if fmt == "json":
         write_json_items(rows)
     elif fmt == "csv":
-        write_csv(rows, list(fields) if fields else [key for key, _ in columns])
+        write_csv(rows, list(fields) if fields else [c[0] for c in columns])
     else:
         # Rich lays a table out cell by cell: fine for a screenful, minutes for a national
         # database. The terminal shows the first rows; csv and json always carry them all.

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import codes, rules
-from .calendar import age_on
+from .calendar import add_years, age_on
 from .errors import NotFound, ReviewError, RuleViolation
 from .migrations import now_iso
 from .store import Store
@@ -411,8 +411,13 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
             )
         cancelled = pending["id"]
     warnings = []
-    if age_on(dob, day) >= 18 and rec not in ("E17",):
-        warnings.append(f"child {child_id} was 18 or over on {day}")
+    # Care ends at 18 (R-SCH-11): ending it on the 18th birthday is the ordinary case; only
+    # a date after it means the period was left open too long.
+    eighteenth = add_years(dob, 18)
+    if day > eighteenth and rec not in ("E17",):
+        warnings.append(
+            f"child {child_id} turned 18 on {eighteenth}, before {day}; care ends at 18 (R-SCH-11)"
+        )
     with store.write():
         store.conn.execute(
             "UPDATE episodes SET end_date = ?, reason_ceased = ? WHERE id = ?",
@@ -488,6 +493,10 @@ def allocate(store, child_id, iro_id, *, on, today, reason=None) -> Outcome:
     current = store.row(
         "SELECT * FROM allocations WHERE child_id = ? AND end_date IS NULL", [child_id]
     )
+    if current and current["iro_id"] == iro["id"] and reason:
+        # The R-IRO-3 warning said "record why with --reason": the same command with the
+        # reason records it on the current allocation.
+        return _record_sibling_reason(store, child, current, iro, reason)
     if current and current["iro_id"] == iro["id"]:
         raise ReviewError(f"{iro['id']} is already the IRO for {child_id}")
     if current and day < date.fromisoformat(current["start_date"]):
@@ -564,6 +573,29 @@ def allocate(store, child_id, iro_id, *, on, today, reason=None) -> Outcome:
     )
 
 
+def _record_sibling_reason(store, child: dict, current: dict, iro: dict, reason: str) -> Outcome:
+    """Why this child's IRO differs from their siblings' (R-IRO-3), on the allocation."""
+    if not child["sibling_group"]:
+        raise ReviewError(
+            f"{child['id']} has no sibling group; --reason records why siblings have "
+            "different IROs (R-IRO-3)"
+        )
+    with store.write():
+        store.conn.execute(
+            "UPDATE allocations SET sibling_reason = ? WHERE id = ?", [reason, current["id"]]
+        )
+    return Outcome(
+        {
+            "id": current["id"],
+            "child_id": child["id"],
+            "iro_id": iro["id"],
+            "start_date": current["start_date"],
+            "sibling_reason": reason,
+        },
+        f"Recorded why {child['id']}'s IRO ({iro['id']}) differs from their siblings' (R-IRO-3).",
+    )
+
+
 # --- steps around each review (R-PRE-*, R-POST-*) ------------------------------------------
 
 
@@ -597,6 +629,12 @@ def _set_pre_steps(store, review_id: int, child_id: str, booked: date, number: i
             "WHERE review_steps.status = 'open'",
             [review_id, child_id, name, STEPS[name].rule, due.isoformat()],
         )
+
+
+def _late_steps(store, review_id: int, today: date) -> list[str]:
+    from .catchup import late_preparation
+
+    return late_preparation(store, review_id, today)
 
 
 def _close_pre_steps(store, review_id: int, status: str) -> None:
@@ -794,6 +832,7 @@ def schedule_review(store, child_id, *, on, today, time=None, venue=None) -> Out
         store.refresh_period(period["id"])
         number = store.value("SELECT number FROM reviews WHERE id = ?", [review_id])
         _set_pre_steps(store, review_id, child_id, day, number)
+        warnings += _late_steps(store, review_id, today)
     review = get_review(store, review_id)
     return Outcome(
         review,
@@ -854,6 +893,7 @@ def reschedule_review(store, review_id, *, on, today, reason=None, time=None, ve
         _change(store, review["id"], "reschedule", old.isoformat(), day.isoformat(), reason)
         store.refresh_period(period["id"])
         _set_pre_steps(store, review["id"], review["child_id"], day, review["number"])
+        warnings += _late_steps(store, review["id"], today)
     return Outcome(
         get_review(store, review["id"]),
         f"Review {review['id']} moved from {old} to {day}.",
@@ -1003,6 +1043,14 @@ def adjourn_review(store, review_id, *, to, today, reason) -> Outcome:
             rules.ADJOURNMENT,
             f"an adjourned review must reconvene within 20 working days of {original}, by {limit}",
         )
+    eighteenth = add_years(date.fromisoformat(get_child(store, review["child_id"])["dob"]), 18)
+    if new >= eighteenth:
+        # A child stops being looked after at 18: there is no review to reconvene then.
+        raise RuleViolation(
+            rules.END_OF_CARE,
+            f"{review['child_id']} turns 18 on {eighteenth} and is no longer looked after from "
+            f"then; reconvene before {eighteenth}, or hold the review as it stands",
+        )
     warnings = _working_day_warning(store, new)
     if original > today:
         warnings.append(f"the meeting of {original} is still in the future")
@@ -1022,6 +1070,7 @@ def adjourn_review(store, review_id, *, to, today, reason) -> Outcome:
             [original.isoformat(), review["id"]],
         )
         _set_pre_steps(store, review["id"], review["child_id"], new, review["number"])
+        warnings += _late_steps(store, review["id"], today)
     return Outcome(
         get_review(store, review["id"]),
         f"Review {review['id']} adjourned to {new}; recording date stays {original} (R-SCH-14).",
@@ -1243,7 +1292,8 @@ def set_policy(store, key: str, value: str, progress=None) -> Outcome:
         refreshed = store.refresh_all(progress) if setting.affects_schedule else 0
     msg = f"Policy {key} = {_show(parsed)}"
     if refreshed:
-        msg += f"; deadlines recomputed for {refreshed} open periods of care"
+        periods = "open period" if refreshed == 1 else "open periods"
+        msg += f"; deadlines recomputed for {refreshed} {periods} of care"
     return Outcome({"id": key, "key": key, "value": parsed, "rule": setting.rule}, msg + ".")
 
 

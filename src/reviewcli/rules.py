@@ -190,11 +190,43 @@ class Deadline:
         }
 
 
-_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}
+def _ordinal_words() -> dict[int, str]:
+    """1 → 'first' … 99 → 'ninety-ninth': every review of a childhood, in words."""
+    first = [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+        "sixteenth",
+        "seventeenth",
+        "eighteenth",
+        "nineteenth",
+    ]
+    words = dict(enumerate(first, start=1))
+    tens = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+    for i, ten in enumerate(tens, start=2):
+        words[10 * i] = ten[:-1] + "ieth"
+        for unit in range(1, 10):
+            words[10 * i + unit] = f"{ten}-{words[unit]}"
+    return words
+
+
+_ORDINALS = _ordinal_words()
 
 
 def ordinal(n: int) -> str:
-    """'first', 'second' … then '7th', '11th', '22nd'."""
+    """'first', 'second' … 'ninety-ninth', in words; then '100th', '101st'."""
     if n in _ORDINALS:
         return _ORDINALS[n]
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

@@ -93,7 +93,7 @@ def _case(expr: str, mapping: dict, default: str) -> str:
 
 
 def _ordinal_sql(n: str) -> str:
-    """SQL for ``rules.ordinal(n)``: 'first' … 'sixth', then '7th', '11th', '22nd'."""
+    """SQL for ``rules.ordinal(n)``: 'first' … 'ninety-ninth', then '100th', '101st'."""
     suffix = (
         f"CASE WHEN {n} % 100 BETWEEN 10 AND 20 THEN 'th' WHEN {n} % 10 = 1 THEN 'st' "
         f"WHEN {n} % 10 = 2 THEN 'nd' WHEN {n} % 10 = 3 THEN 'rd' ELSE 'th' END"
@@ -126,6 +126,26 @@ def step_detail_sql() -> str:
 _ADULTS = (
     "SELECT o.id FROM periods o INDEXED BY periods_open_pathway JOIN children k"
     " ON k.id = o.child_id WHERE o.end_date IS NULL AND o.pathway_due <= :on AND k.dob <= :adult"
+)
+
+
+# A child out of care has no current IRO; what is still open for them (an action, a
+# dispute, an event) stays with the IRO they had when care ended: the IRO of their latest
+# allocation. (The stored kinds, reviews and steps, keep the current IRO only.)
+_NO_OPEN_PERIOD = (
+    "NOT EXISTS (SELECT 1 FROM periods q WHERE q.child_id = {} AND q.end_date IS NULL)"
+)
+_LAST_IRO = (
+    "(SELECT x.iro_id FROM allocations x INDEXED BY allocations_child WHERE x.child_id = {0}"
+    " AND " + _NO_OPEN_PERIOD.format("{0}") + " ORDER BY x.start_date DESC, x.id DESC LIMIT 1)"
+)
+# The children whose IRO at the end of care was :iro.
+_ENDED_CASELOAD = (
+    "SELECT x.child_id FROM allocations x INDEXED BY allocations_iro"
+    " WHERE x.iro_id = :iro AND x.end_date IS NOT NULL"
+    " AND " + _NO_OPEN_PERIOD.format("x.child_id") + " AND NOT EXISTS (SELECT 1 FROM"
+    " allocations y WHERE y.child_id = x.child_id AND (y.start_date > x.start_date"
+    " OR (y.start_date = x.start_date AND y.id > x.id)))"
 )
 
 
@@ -164,7 +184,7 @@ class _Branches:
         are then looked up from them, not the other way round)."""
         full = {
             "name": "c.first_name || ' ' || c.last_name",
-            "iro": "a.iro_id",
+            "iro": f"COALESCE(a.iro_id, {_LAST_IRO.format(t + '.child_id')})",
             "team": "c.team",
             "booked": "NULL",
             "number": "NULL",
@@ -191,8 +211,9 @@ class _Branches:
         if self.iro:
             sql += (
                 f" AND {t}.child_id IN (SELECT child_id FROM allocations"
-                " INDEXED BY allocations_current_iro WHERE end_date IS NULL AND iro_id = :iro)"
-                " AND a.iro_id = :iro"
+                " INDEXED BY allocations_current_iro WHERE end_date IS NULL AND iro_id = :iro"
+                f" UNION ALL {_ENDED_CASELOAD}) AND (a.iro_id = :iro OR (a.iro_id IS NULL"
+                f" AND {_LAST_IRO.format(t + '.child_id')} = :iro))"
             )
         elif self.team and self.by_child and not small:  # (a caseload is the smaller set)
             sql += (

@@ -68,8 +68,31 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "letters",
         "Letters from the templates: invitations, IRO introduction, decisions.",
     ),
-    "report": ("letters", "Monitoring reports (DOMAIN.md §7)."),
+    "report": ("letters", "Monitoring reports (the measures are in docs/rules.md)."),
 }
+
+
+def _help_wraps_between_words() -> None:
+    """Help text wraps at spaces only: click's wrapper also breaks after a hyphen, which
+    split the values an admin types back ("sw-" / "conversation", "all-" / "recording")."""
+    import importlib
+    import textwrap
+
+    for name in ("typer._click._textwrap", "click._textwrap"):
+        try:
+            wrapper = importlib.import_module(name).TextWrapper
+        except ImportError:
+            continue
+        wrapper.wordsep_re = textwrap.TextWrapper.wordsep_simple_re
+        return
+
+
+_help_wraps_between_words()
+
+
+# The options of the root command, with what they take (for the message when one is given
+# after a command's name).
+ROOT_OPTIONS = {"--db": "FILE"}
 
 
 class LazyGroup(TyperGroup):
@@ -84,7 +107,7 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx, cmd_name: str):
         command = self.commands.get(cmd_name)
         if cmd_name not in COMMANDS or (command is not None and _loaded(cmd_name)):
-            return command
+            return _with_metavars(command) if command is not None else None
         if self.listing:
             # The root's help shows the first sentence of each command's help: no import.
             return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name][1])
@@ -97,6 +120,21 @@ class LazyGroup(TyperGroup):
         finally:
             self.listing = False
 
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            # `reviewcli due --db X`: --db belongs to reviewcli itself, before the command
+            # (click would suggest an option of `due` with a similar name).
+            name = getattr(e, "option_name", None)
+            if type(e).__name__ == "NoSuchOption" and name in ROOT_OPTIONS:
+                e.message = (
+                    f"{name} is an option of reviewcli itself: put it before the command, "
+                    f"e.g. 'reviewcli {name} {ROOT_OPTIONS[name]} {ctx.invoked_subcommand} …'"
+                )
+                e.possibilities = None
+            raise
+
     def load(self, cmd_name: str):
         import importlib
 
@@ -106,8 +144,41 @@ class LazyGroup(TyperGroup):
         # is kept only once every module adding to it is loaded.
         for name, command in typer.main.get_command(app).commands.items():
             if name == cmd_name or (name not in self.commands and _loaded(name)):
-                self.commands[name] = command
+                self.commands[name] = _with_metavars(command)
         return self.commands.get(cmd_name)
+
+
+# What an option takes, shown in --help: "--date YYYY-MM-DD" rather than "--date <str>".
+METAVARS = {
+    "--date": "YYYY-MM-DD",
+    "--on": "YYYY-MM-DD",
+    "--dob": "YYYY-MM-DD",
+    "--by": "YYYY-MM-DD",
+    "--to": "YYYY-MM-DD",
+    "--due": "YYYY-MM-DD",
+    "--since": "YYYY-MM-DD",
+    "--from": "YYYY-MM-DD",
+    "--received": "YYYY-MM-DD",
+    "--time": "HH:MM",
+    "--month": "YYYY-MM",
+    "--within": "DAYS",
+    "--limit": "N",
+    "--iro": "IRO_ID",
+    "--team": "TEAM",
+    "--child": "CHILD_ID",
+    "--kind": "KIND",
+}
+
+
+def _with_metavars(command):
+    """``command`` (and a group's commands) with METAVARS on the options that lack one."""
+    for param in command.params:
+        names = [o for o in getattr(param, "opts", ()) if o in METAVARS]
+        if names and param.metavar is None and not getattr(param, "is_flag", False):
+            param.metavar = METAVARS[names[0]]
+    for sub in getattr(command, "commands", {}).values():
+        _with_metavars(sub)
+    return command
 
 
 def _loaded(cmd_name: str) -> bool:
@@ -121,11 +192,13 @@ app = typer.Typer(
     cls=LazyGroup,
     help=(
         "Book, track and report the statutory reviews of children in care.\n\n"
-        "Every deadline names the rule that set it (R-SCH-1 …, see DOMAIN.md). Start with "
-        "'reviewcli init', then run 'reviewcli due' each morning."
+        "Every deadline names the rule that set it (R-SCH-1 …): each rule, its source and "
+        "its policy setting are in docs/rules.md; every command and option is in "
+        "docs/commands.md. Start with 'reviewcli init', then run 'reviewcli due' each "
+        "morning. Dates are YYYY-MM-DD."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     # Plain help: it draws in a fraction of the time of the Rich panels.
     rich_markup_mode=None,
     pretty_exceptions_enable=False,

@@ -36,13 +36,20 @@ def policy_show(fmt: FormatOption = ListFormat.table) -> None:
 
     with store() as s:
         values = s.policy_values
+
+    def shown(value):
+        # In the table a list reads one item a line, so no item is split.
+        if fmt != ListFormat.table:
+            return value
+        if isinstance(value, list) and value:
+            return "\n".join(str(v) for v in value)
+        return show_policy_value(value)
+
     rows = [
         {
             "key": key,
-            "value": values[key] if fmt != ListFormat.table else show_policy_value(values[key]),
-            "default": setting.default
-            if fmt != ListFormat.table
-            else show_policy_value(setting.default),
+            "value": shown(values[key]),
+            "default": shown(setting.default),
             "rule": setting.rule,
             "help": setting.help,
         }
@@ -53,10 +60,10 @@ def policy_show(fmt: FormatOption = ListFormat.table) -> None:
         fmt.value,
         [
             ("key", "Setting"),
-            ("value", "Value"),
-            ("default", "Default"),
+            ("value", "Value", "wrap"),
+            ("default", "Default", "wrap optional"),
             ("rule", "Rule"),
-            ("help", "Meaning"),
+            ("help", "Meaning", "wrap"),
         ],
         title="Policy",
     )
@@ -124,43 +131,58 @@ def demo(
 def audit(
     child: Annotated[str | None, typer.Option("--child", help="Only this child.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="From this date.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N rows.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only the newest N rows.")
+    ] = None,
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """The audit trail: every write, when, by whom, which command, before and after."""
+    from .. import filters as check
     from ..maintenance import audit_rows
     from ..output import render
     from ..records import parse_date
 
     since_d = parse_date(since, "--since date") if since else None
     with store() as s:
+        # A child no longer held (an id corrected since) still has their audit rows.
+        if child is None or not s.value("SELECT 1 FROM audit WHERE child_id = ?", [child]):
+            child = check.child(s, child)
         rows = audit_rows(s, child=child, since=since_d, limit=limit)
-    if fmt == ListFormat.table:
-        for r in rows:
-            r["what"] = _describe(r)
+    for r in rows:
+        r["what"] = _describe(r)
     render(
         rows,
         fmt.value,
         [
             ("at", "When (UTC)"),
-            ("user", "User"),
-            ("command", "Command"),
+            ("user", "User", "optional:2"),
+            ("command", "Command", "wrap optional"),
             ("table_name", "Table"),
-            ("row_key", "Row"),
+            ("row_key", "Row", "optional:3"),
             ("child_id", "Child"),
             ("action", "Action"),
-            ("what", "Changes"),
+            ("what", "Changes", "wrap"),
         ],
         title="Audit trail",
         empty="No audited writes match.",
     )
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _describe(row: dict) -> str:
     if row["changes"]:
         return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row["changes"].items())
     values = row["after"] or row["before"] or {}
-    return ", ".join(f"{k}={_value(v)}" for k, v in values.items() if v is not None and k != "id")
+    # "dob: 2015-03-02": the value is a word of its own, so a narrow column wraps before it
+    # rather than through it; the row's own time stamps repeat the audit's "at".
+    return ", ".join(
+        f"{k}: {_value(v)}"
+        for k, v in values.items()
+        if v is not None and k not in ("id", "created_at", "updated_at")
+    )
 
 
 def _value(value) -> str:
@@ -188,7 +210,7 @@ def backup(
     else:
         typer.echo(
             f"Backed up to {result['path']} ({result['bytes']:,} bytes, "
-            f"{result['rows']['children']} children); verified."
+            f"{_count(result['rows']['children'], 'child', 'children')}); verified."
         )
 
 
@@ -209,7 +231,8 @@ def check(
         if repair:
             with progress_bar("Recomputing deadlines") as progress:
                 n = s.refresh_all(progress)
-            typer.echo(f"Recomputed the deadlines of {n} open periods of care.", err=True)
+            periods = _count(n, "open period", "open periods")
+            typer.echo(f"Recomputed the deadlines of {periods} of care.", err=True)
         with progress_bar("Checking") as progress:
             problems = do_check(s, today(), progress)
     if fmt == ListFormat.table:
@@ -219,7 +242,7 @@ def check(
         render(
             problems,
             "table",
-            [("check", "Check"), ("problem", "Problem")],
+            [("check", "Check"), ("problem", "Problem", "wrap")],
             title=f"{len(problems)} problems",
         )
     else:

@@ -35,25 +35,28 @@ DateOpt = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default
 ACTION_COLUMNS = [
     ("id", "ID"),
     ("child_id", "Child"),
-    ("name", "Name"),
+    ("name", "Name", "wrap optional"),
     ("due", "Due"),
-    ("owner", "Owner"),
-    ("starred", "Starred"),
-    ("status", "Status"),
+    ("owner", "Owner", "wrap"),
+    ("starred", "Starred", "optional:2"),
+    ("status", "Status", "optional:3"),
     ("overdue", "Overdue"),
-    ("text", "Decision"),
+    ("text", "Decision", "wrap"),
 ]
 
 
 @review_app.command("done")
 @handle_errors
 def review_done(
-    review_id: Annotated[int, typer.Argument(help="The review's id.")],
-    step: Annotated[
-        str,
+    review_id: Annotated[int, typer.Argument(help="The review's id.", metavar="REVIEW_ID")],
+    steps: Annotated[
+        list[str],
         typer.Argument(
-            help="consultation, invitations, reports, sw-conversation, iro-visit, "
-            "monitoring-form, decisions, manager-response, care-plan, record, distribution."
+            help="One or more of: consultation, invitations, reports, sw-conversation, "
+            "iro-visit, monitoring-form, decisions, manager-response, care-plan, record, "
+            "distribution; or all-recording / all-preparation for every open step of that "
+            "phase.",
+            metavar="STEP...",
         ),
     ],
     on: DateOpt = None,
@@ -64,12 +67,18 @@ def review_done(
     note: Annotated[str | None, typer.Option("--note", help="A short note.")] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
-    """Mark a step around a review done; done after its date is recorded as late."""
-    from ..records import complete_step
+    """Mark steps around a review done on one date; done after a step's date is recorded as late.
+
+    Several steps at once (all or none are recorded): 'review done 12 decisions care-plan
+    record --date 2026-03-04'. all-recording marks every open recording step of a held
+    review (R-POST-1, 2, 4, 5, 6; the manager's response stays apart); all-preparation
+    every open preparation step (R-PRE-1..4).
+    """
+    from ..catchup import complete_steps
 
     with writing() as s:
         report(
-            complete_step(s, review_id, step, on=on, today=today(), disagree=disagree, note=note),
+            complete_steps(s, review_id, steps, on=on, today=today(), disagree=disagree, note=note),
             fmt,
         )
 
@@ -97,6 +106,7 @@ def review_steps(
             ("status", "Status"),
             ("done_on", "Done"),
             ("late", "Late"),
+            ("note", "Note", "wrap optional"),
         ],
         title=f"Steps of review {review_id}",
         empty="No steps: the review is not booked.",
@@ -228,6 +238,7 @@ def actions(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """Decisions to carry out: the actions admins chase."""
+    from .. import filters as check
     from ..decisions import action_rows
     from ..errors import ReviewError
     from ..output import render
@@ -236,6 +247,10 @@ def actions(
         raise ReviewError(f"unknown status {status!r}; use open, done, cancelled or all")
     day = on_date(on)
     with store() as s:
+        child = check.child(s, child)
+        which = "" if status == "all" else status + " "
+        which = ("overdue " if overdue else "") + ("starred " if starred else "") + which
+        empty = f"No {which}actions{check.described(child=child, owner=owner)}."
         rows = action_rows(
             s, day, overdue=overdue, owner=owner, child=child, starred=starred, status=status
         )
@@ -244,7 +259,7 @@ def actions(
             fmt.value,
             ACTION_COLUMNS,
             title="Overdue actions" if overdue else "Actions",
-            empty="No actions.",
+            empty=empty,
         )
 
 
@@ -279,7 +294,7 @@ def event_kinds(fmt: FormatOption = ListFormat.table) -> None:
     render(
         rows,
         fmt.value,
-        [("kind", "Kind"), ("rule", "Rule"), ("meaning", "Meaning")],
+        [("kind", "Kind"), ("rule", "Rule"), ("meaning", "Meaning", "wrap")],
         title="Event kinds",
     )
 
@@ -310,10 +325,12 @@ def event_list(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """List significant events."""
+    from .. import filters as check
     from ..events import event_rows
     from ..output import render
 
     with store() as s:
+        child = check.child(s, child)
         rows = event_rows(s, child=child, open_only=open_only)
         render(
             rows,
@@ -324,12 +341,12 @@ def event_list(
                 ("event_date", "Date"),
                 ("kind", "Kind"),
                 ("rule", "Rule"),
-                ("decision", "Decision"),
-                ("open", "Open"),
-                ("note", "Note"),
+                ("decision", "Decision", "wrap"),
+                ("open", "Open", "optional"),
+                ("note", "Note", "wrap optional:2"),
             ],
             title="Significant events",
-            empty="No events.",
+            empty=f"No {'undecided ' if open_only else ''}events{check.described(child=child)}.",
         )
 
 
@@ -430,7 +447,10 @@ def dispute_list(
 
     if status not in (None, "open", "resolved"):
         raise ReviewError(f"unknown status {status!r}; use open or resolved")
+    from .. import filters as check
+
     with store() as s:
+        child = check.child(s, child)
         rows = dispute_rows(s, today(), status=status, child=child)
         render(
             rows,
@@ -439,14 +459,14 @@ def dispute_list(
                 ("id", "ID"),
                 ("child_id", "Child"),
                 ("stage", "Stage"),
-                ("stage_name", "With"),
+                ("stage_name", "With", "wrap optional"),
                 ("opened_on", "Opened"),
-                ("response_due", "Response due"),
-                ("working_days", "Working days"),
-                ("over_time", "Over 20 WD"),
-                ("status", "Status"),
-                ("issue", "Issue"),
+                ("response_due", "Reply by"),
+                ("working_days", "Working days", "optional:2"),
+                ("over_time", "Over 20 WD", "optional:2"),
+                ("status", "Status", "optional:3"),
+                ("issue", "Issue", "wrap"),
             ],
             title="Disputes",
-            empty="No disputes.",
+            empty=f"No {status + ' ' if status else ''}disputes{check.described(child=child)}.",
         )

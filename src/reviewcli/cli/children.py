@@ -70,17 +70,40 @@ def iro_list(fmt: FormatOption = ListFormat.table) -> None:
             fmt.value,
             [
                 ("id", "ID"),
-                ("name", "Name"),
-                ("team", "Team"),
+                ("name", "Name", "wrap"),
+                ("team", "Team", "wrap"),
                 ("fte", "FTE"),
                 ("caseload", "Caseload"),
-                ("per_fte", "Per FTE"),
-                ("over_caseload", "R-IRO-4"),
-                ("email", "Email"),
+                ("per_fte", "Per FTE", "optional"),
+                ("over_caseload", "R-IRO-4", "wrap"),
+                ("email", "Email", "optional:2"),
             ],
             title="IROs",
             empty="No IROs yet: add one with 'reviewcli iro add NAME --id ID'.",
         )
+
+
+# Every field of `child list` in CSV (the table joins the names).
+CHILD_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "dob",
+    "team",
+    "social_worker",
+    "iro",
+    "looked_after",
+    "looked_after_since",
+    "next_number",
+    "next_due",
+    "next_rule",
+    "overdue",
+)
+
+
+def _with_name(row: dict) -> dict:
+    row["name"] = f"{row['first_name']} {row['last_name']}"
+    return row
 
 
 def _caseload_note(row: dict) -> dict:
@@ -132,8 +155,10 @@ def child_add(
 @child_app.command("list")
 @handle_errors
 def child_list(
-    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
-    iro: Annotated[str | None, typer.Option(help="Only children of this IRO.")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this team (any case).")] = None,
+    iro: Annotated[
+        str | None, typer.Option(help="Only children of this IRO: an id or name (any case).")
+    ] = None,
     looked_after: Annotated[
         bool | None,
         typer.Option("--looked-after/--not-looked-after", help="Only children in / out of care."),
@@ -141,27 +166,35 @@ def child_list(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """List children with their next review deadline."""
+    from .. import filters as check
     from ..output import render
     from ..worklist import child_rows
 
     with store() as s:
+        team, iro = check.team(s, team), check.iro(s, iro)
+        empty = "No children yet: add one with 'reviewcli child add'."
+        if s.value("SELECT 1 FROM children LIMIT 1"):
+            care = {True: " in care", False: " not in care", None: ""}[looked_after]
+            empty = f"No children{care}{check.described(team=team, iro=iro)}."
         rows = child_rows(s, today(), team=team, iro=iro, looked_after=looked_after)
+        if fmt == ListFormat.table:
+            rows = rows.map(_with_name)
         render(
             rows,
             fmt.value,
             [
                 ("id", "ID"),
-                ("first_name", "First name"),
-                ("last_name", "Last name"),
-                ("dob", "DOB"),
-                ("team", "Team"),
+                ("name", "Name", "wrap"),
+                ("dob", "Born"),
+                ("team", "Team", "wrap optional"),
                 ("iro", "IRO"),
-                ("looked_after", "In care"),
-                ("next_due", "Next review by"),
+                ("looked_after", "In care", "optional:2"),
+                ("next_due", "Review by"),
                 ("next_rule", "Rule"),
             ],
             title="Children",
-            empty="No children yet: add one with 'reviewcli child add'.",
+            empty=empty,
+            fields=CHILD_FIELDS,
         )
 
 
@@ -173,76 +206,20 @@ def child_show(
         ShowFormat, typer.Option("--format", "-f", help="table or json.")
     ] = ShowFormat.table,
 ) -> None:
-    """Show a child: care history, IRO, reviews and the next review deadline."""
-    from ..worklist import child_summary
+    """The one page about a child: identity, age and 18th birthday, team, social worker,
+    siblings and their IROs, IRO history, care history, reviews with participation, the
+    next review and why (rule id and sentence), open steps and actions, undecided events,
+    open disputes, pathway plan and contacts. --format json carries every part."""
+    from ..childpage import child_page, print_page
 
     with store() as s:
-        info = child_summary(s, child_id, today())
+        info = child_page(s, child_id, today())
     if fmt == ShowFormat.json:
         from ..output import write_json
 
         write_json(info)
         return
-    _print_child(info)
-
-
-def _print_child(info: dict) -> None:
-    from rich.markup import escape
-
-    from ..output import console, table
-
-    out = console()
-    out.print(
-        f"[bold]{escape(info['first_name'])} {escape(info['last_name'])}[/] ({escape(info['id'])})"
-        f"  born {info['dob']} (age {info['age']})"
-        + (f"  team {escape(info['team'])}" if info["team"] else "")
-    )
-    status = "looked after" if info["looked_after"] else "not looked after"
-    iro = f"{escape(info['iro_name'])} ({info['iro']})" if info["iro"] else "none"
-    out.print(f"Status: {status}   IRO: {iro}")
-    nxt = info["next_review"]
-    if nxt:
-        booked = f", booked for {nxt['booked']}" if nxt["booked"] else ", not yet booked"
-        colour = "red" if nxt["overdue"] else "green"
-        out.print(
-            f"Next review: number {nxt['number']} due by [{colour}]{nxt['due']}[/] "
-            f"({nxt['rule']}){booked}"
-        )
-        if nxt["detail"]:
-            out.print(f"  {escape(nxt['detail'])}")
-    if info["episodes"]:
-        out.print(
-            table(
-                info["episodes"],
-                [
-                    ("start_date", "From"),
-                    ("end_date", "To"),
-                    ("rne", "RNE"),
-                    ("legal_status", "LS"),
-                    ("placement", "Place"),
-                    ("reason_ceased", "REC"),
-                ],
-                title="Episodes",
-            )
-        )
-    if info["reviews"]:
-        out.print(
-            table(
-                info["reviews"],
-                [
-                    ("id", "ID"),
-                    ("number", "No."),
-                    ("status", "Status"),
-                    ("deadline", "Deadline"),
-                    ("rule", "Rule"),
-                    ("booked_date", "Booked"),
-                    ("recording_date", "Recorded"),
-                    ("participation", "PN"),
-                    ("on_time", "On time"),
-                ],
-                title="Reviews",
-            )
-        )
+    print_page(info)
 
 
 @episode_app.command("start")

@@ -34,13 +34,13 @@ ContactId = Annotated[int, typer.Argument(help="The contact's id (see 'contact l
 CONTACT_COLUMNS = [
     ("id", "ID"),
     ("child_id", "Child"),
-    ("name", "Name"),
-    ("role", "Role"),
-    ("email", "Email"),
-    ("phone", "Phone"),
-    ("language", "Language"),
-    ("no_full_record", "Decisions only"),
-    ("active", "Active"),
+    ("name", "Name", "wrap"),
+    ("role", "Role", "wrap"),
+    ("email", "Email", "optional:2"),
+    ("phone", "Phone", "optional:3"),
+    ("language", "Language", "wrap optional:3"),
+    ("no_full_record", "Decisions only", "optional"),
+    ("active", "Active", "optional"),
 ]
 # Every field of a contact, for CSV.
 CONTACT_FIELDS = [
@@ -50,12 +50,12 @@ CONTACT_FIELDS = [
 INVITEE_COLUMNS = [
     ("number", "No."),
     ("contact_id", "Contact"),
-    ("name", "Name"),
-    ("role", "Role"),
-    ("audience", "Letter"),
-    ("no_full_record", "Decisions only"),
+    ("name", "Name", "wrap"),
+    ("role", "Role", "wrap"),
+    ("audience", "Letter", "optional"),
+    ("no_full_record", "Decisions only", "optional:2"),
     ("letter_sent_on", "Letter sent"),
-    ("wishes", "Child's wishes"),
+    ("wishes", "Child's wishes", "wrap"),
 ]
 
 
@@ -122,10 +122,12 @@ def contact_list(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """List contacts (active ones unless --all)."""
+    from .. import filters as check
     from ..contacts import contact_rows
     from ..output import render
 
     with store() as s:
+        child = check.child(s, child)
         rows = contact_rows(s, child=child, include_inactive=include_inactive)
     render(
         rows,
@@ -133,7 +135,8 @@ def contact_list(
         CONTACT_COLUMNS,
         fields=CONTACT_FIELDS,
         title="Contacts" + (f" of {child}" if child else ""),
-        empty="No contacts: add one with 'reviewcli contact add CHILD_ID NAME --role ROLE'.",
+        empty=f"No {'' if include_inactive else 'active '}contacts{check.described(child=child)}:"
+        f" add one with 'reviewcli contact add {child or 'CHILD_ID'} NAME --role ROLE'.",
     )
 
 

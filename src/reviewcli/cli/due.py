@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..worklist import EXTRA_KEYS, ITEM_KEYS
+from ..worklist import EXTRA_KEYS, ITEM_KEYS, KINDS
 from . import app
 from .common import handle_errors, on_date, store
 
@@ -35,11 +35,20 @@ def due(
     within: Annotated[
         int, typer.Option("--within", min=0, help="Days ahead to include (at most 3660).")
     ] = 30,
-    iro: Annotated[str | None, typer.Option("--iro", help="Only this IRO's children.")] = None,
-    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    iro: Annotated[
+        str | None,
+        typer.Option("--iro", help="Only this IRO's children: an IRO id or name (any case)."),
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="Only this team's children (any case).")
+    ] = None,
     kind: Annotated[
         list[str] | None,
-        typer.Option("--kind", help="Only these kinds (repeatable): review, allocation, …"),
+        typer.Option(
+            "--kind",
+            help="Only these kinds (repeatable): " + ", ".join(KINDS) + ".",
+            autocompletion=lambda incomplete: [k for k in KINDS if k.startswith(incomplete)],
+        ),
     ] = None,
     fmt: Annotated[
         DueFormat,
@@ -50,22 +59,20 @@ def due(
     ] = None,
 ) -> None:
     """What must be done: every outstanding item due by --on + --within days, overdue first."""
+    from .. import filters as check
     from ..errors import ReviewError
-    from ..worklist import KINDS, due_items
+    from ..worklist import due_items
     from ..worklist import due_sections as sections
 
     day = on_date(on)
     if within > 3660:
         raise ReviewError(f"--within {within} is too far ahead; look at most 3660 days ahead")
-    if kind:
-        unknown = [k for k in kind if k not in KINDS]
-        if unknown:
-            raise ReviewError(f"unknown kind {unknown[0]!r}; kinds: {', '.join(KINDS)}")
-    filters = {"iro": iro, "team": team, "kinds": set(kind or ())}
+    kinds = set(check.kinds(kind, KINDS))
     with store() as s:
+        filters = {"iro": check.iro(s, iro), "team": check.team(s, team), "kinds": kinds}
         if fmt == DueFormat.table and out is None:
             counts, shown = sections(s, day, within, show=TABLE_LIMIT, **filters)
-            print_due(counts, shown, day, within)
+            print_due(counts, shown, day, within, asked=check.described(**filters))
             return
         stream = _open_out(out)
         try:
@@ -80,7 +87,9 @@ def due(
                 written = len(items)
             else:
                 counts, shown = sections(s, day, within, show=TABLE_LIMIT, **filters)
-                print_due(counts, shown, day, within, stream, width=120)
+                print_due(
+                    counts, shown, day, within, stream, width=120, asked=check.described(**filters)
+                )
                 written = sum(counts.values())
         finally:
             if out is not None:
@@ -165,6 +174,37 @@ def _section(items: list[dict], day: date) -> dict[str, list[dict]]:
 _STYLES = {"Overdue": "1;31", "Due this week": "33", "Later": "32", "heading": "1"}
 
 
+# The columns of the terminal list before "What": (key, heading, widest). Due, Child and
+# Rule always; the others join, in this order, while "What" keeps WHAT_ROOM cells, so
+# 80 columns show one line for most items and a wider terminal shows more columns.
+DUE_COLUMNS = (
+    ("due", "Due", 10),
+    ("kind", "Kind", 16),
+    ("child_id", "Child", 16),
+    ("name", "Name", 22),
+    ("iro", "IRO", 8),
+    ("rule", "Rule", 9),
+)
+OPTIONAL_DUE_COLUMNS = ("name", "kind", "iro")
+WHAT_ROOM = 60
+
+
+def due_columns(items: list[dict], width: int) -> list[tuple[str, str, int]]:
+    """The columns (key, heading, width) of the terminal list at ``width`` cells."""
+    from ..output import cell_len
+
+    sizes = {
+        key: min(cap, max([cell_len(heading)] + [cell_len(str(i[key] or "-")) for i in items]))
+        for key, heading, cap in DUE_COLUMNS
+    }
+    chosen = {"due", "child_id", "rule"}
+    for key in OPTIONAL_DUE_COLUMNS:
+        lead = sum(sizes[k] + 2 for k in chosen | {key})
+        if width - lead >= WHAT_ROOM:
+            chosen.add(key)
+    return [(key, heading, sizes[key]) for key, heading, _ in DUE_COLUMNS if key in chosen]
+
+
 def print_due(
     counts: dict[str, int],
     groups: dict[str, list[dict]],
@@ -172,6 +212,7 @@ def print_due(
     within: int,
     stream=None,
     width: int | None = None,
+    asked: str = "",
 ) -> None:
     """The work list for a terminal: one aligned line per item, grouped by urgency.
 
@@ -190,7 +231,8 @@ def print_due(
     stream = stream or sys.stdout
     colour = colour_wanted(stream)
     if width is None:
-        width = shutil.get_terminal_size((80, 24)).columns if colour or stream.isatty() else 80
+        # COLUMNS when set, else the terminal's width, else 80 (a pipe or a file).
+        width = shutil.get_terminal_size((80, 24)).columns
 
     def paint(text: str, style: str) -> str:
         return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if colour and text else text
@@ -200,21 +242,21 @@ def print_due(
             return set_cell_size(text, size - 1) + "…"
         return set_cell_size(text, size)
 
-    lines = [f"{paint('Work due', 'heading')} on {day:%A %-d %B %Y} (looking {within} days ahead)"]
+    days = f"{within} day{'' if within == 1 else 's'}"
+    lines = [f"{paint('Work due', 'heading')} on {day:%A %-d %B %Y} (looking {days} ahead)"]
     if not any(counts.values()):
-        lines.append("Nothing due. " + summary_line(counts))
+        # Say exactly what was asked: a filter that matched nothing must not read as "all clear".
+        until = day + timedelta(days=within)
+        lines.append(f"Nothing due{asked} by {until.isoformat()}.")
         stream.write("\n".join(lines) + "\n")
         return
-    keys = ("due", "kind", "child_id", "name", "iro", "rule")
-    headings = ("Due", "Kind", "Child", "Name", "IRO", "Rule")
-    caps = (10, 16, 12, 24, 8, 9)
     shown = [i for rows in groups.values() for i in rows[:TABLE_LIMIT]]
-    widths = [
-        min(cap, max([cell_len(h)] + [cell_len(str(i[k] or "-")) for i in shown]))
-        for k, h, cap in zip(keys, headings, caps, strict=True)
-    ]
+    columns = due_columns(shown, width)
+    keys = [key for key, _, _ in columns]
+    headings = [heading for _, heading, _ in columns]
+    widths = [size for _, _, size in columns]
     lead = sum(widths) + 2 * len(widths)
-    what_width = max(30, width - lead - 1)
+    what_width = max(12, width - lead)
     indent = "\n" + " " * lead
 
     def what(text: str) -> str:
@@ -235,9 +277,10 @@ def print_due(
             cells[0] = paint(cells[0], name)
             lines.append("  ".join(cells) + "  " + what(item["detail"]))
         if total > len(rows[:TABLE_LIMIT]):
-            lines.append(
+            lines += wrap(
                 f"… and {total - len(rows[:TABLE_LIMIT])} more {name.lower()}: narrow the list "
-                "with --iro, --team or --kind, or use --format csv / json / html for all of them."
+                "with --iro, --team or --kind, or use --format csv / json / html for all of them.",
+                width,
             )
         lines.append("")
     lines.append(summary_line(counts))

@@ -14,7 +14,9 @@ letters_app = typer.Typer(
     help="Letters from the templates: invitations, IRO introduction, decisions.",
     no_args_is_help=True,
 )
-report_app = typer.Typer(help="Monitoring reports (DOMAIN.md §7).", no_args_is_help=True)
+report_app = typer.Typer(
+    help="Monitoring reports (the measures are in docs/rules.md).", no_args_is_help=True
+)
 app.add_typer(letters_app, name="letters")
 app.add_typer(report_app, name="report")
 

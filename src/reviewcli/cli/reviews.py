@@ -172,7 +172,10 @@ def review_list(
         from ..errors import ReviewError
 
         raise ReviewError(f"unknown status {status!r}; use booked, adjourned, held or cancelled")
+    from .. import filters as check
+
     with store() as s:
+        child = check.child(s, child)
         rows = review_rows(s, child_id=child, status=status)
         render(
             rows,
@@ -180,16 +183,16 @@ def review_list(
             [
                 ("id", "ID"),
                 ("child_id", "Child"),
-                ("number", "No."),
+                ("number", "No.", "optional:2"),
                 ("status", "Status"),
                 ("deadline", "Deadline"),
                 ("rule", "Rule"),
-                ("booked_date", "Booked"),
-                ("booked_time", "Time"),
+                ("booked_date", "Booked", "optional"),
+                ("booked_time", "Time", "optional:3"),
                 ("recording_date", "Recorded"),
-                ("participation", "PN"),
-                ("on_time", "On time"),
+                ("participation", "PN", "optional:3"),
+                ("on_time", "On time", "optional:2"),
             ],
             title="Reviews",
-            empty="No reviews.",
+            empty=f"No {status + ' ' if status else ''}reviews{check.described(child=child)}.",
         )
