@@ -437,7 +437,7 @@ def test_xlsx_cell_by_cell(october, tmp_path):
     )
     wb = load_workbook(out)
     assert wb.sheetnames == [
-        "Report",
+        "Title",
         "Reviews held",
         "Out of time reasons",
         "Out of time reviews",
@@ -452,18 +452,32 @@ def test_xlsx_cell_by_cell(october, tmp_path):
         "Due next month",
     ]
     for ws in wb.worksheets:
+        # Printable: landscape, fitted to the width of the page, the marking in the header.
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+        assert ws.oddFooter.right.text == "Page &P of &N"
+        assert ws.column_dimensions["A"].width >= 8
+        if ws.title == "Title":
+            continue
         assert ws.freeze_panes == "A2"
         assert all(cell.font.b for cell in ws[1])
-        assert ws.column_dimensions["A"].width >= 8
+        # The header row repeats on every printed page; every table has an autofilter.
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
     held = wb["Reviews held"]
     assert [[c.value for c in row] for row in held.iter_rows()] == [
         ["Measure", "Value"],
         ["Reviews held", 3],
         ["Held on time", 2],
         ["Held out of time", 1],
-        ["Per cent on time", 66.7],
+        ["Per cent on time", pytest.approx(0.667)],
         ["Held without a meeting (R-SCH-12)", 0],
     ]
+    # A per cent is a per cent: the fraction, shown as 66.7 %.
+    assert held["B5"].number_format == "0.0%"
+    assert held["B2"].number_format == "General"
     late = wb["Out of time reviews"]
     assert [c.value for c in late[1]] == [
         "Review",
@@ -494,8 +508,89 @@ def test_xlsx_cell_by_cell(october, tmp_path):
     ]
     assert due["F2"].is_date and due["H2"].is_date
     assert due["H3"].value is None  # Dorian: not booked
-    report_sheet = wb["Report"]
-    assert report_sheet["B2"].value == "2026-10" and report_sheet["B3"].is_date
+    title = {row[0].value: row[1].value for row in wb["Title"].iter_rows(min_row=3) if row[0].value}
+    assert wb["Title"]["A1"].value == "Monthly monitoring report: October 2026"
+    assert wb["Title"]["A2"].value == "OFFICIAL-SENSITIVE"
+    assert title["Authority"] == "Northshire County Council"
+    assert title["Month"] == "2026-10"
+    assert title["Month name"] == "October 2026"
+    assert title["From"] == datetime(2026, 10, 1)
+    assert title["Reviews held"] == "Reviews held"  # the list of sheets
+
+
+def test_xlsx_protective_marking_is_a_policy_setting(october, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "marked.xlsx"
+    october.ok("policy", "set", "protective-marking", "OFFICIAL & SENSITIVE")
+    october.ok("report", "monthly", "--month", "2026-10", "-f", "xlsx", "--out", out)
+    wb = load_workbook(out)
+    # "&" is a code in a page header: written doubled, it prints as one ampersand.
+    assert wb["Reviews held"].oddHeader.center.text == "OFFICIAL && SENSITIVE"
+    assert wb["Title"]["A2"].value == "OFFICIAL & SENSITIVE"
+    html = october.ok("report", "monthly", "--month", "2026-10", "-f", "html").stdout
+    assert '<p class="marking">OFFICIAL &amp; SENSITIVE</p>' in html
+    october.ok("policy", "set", "protective-marking", "")
+    october.ok("report", "monthly", "--month", "2026-10", "-f", "xlsx", "--out", out)
+    wb = load_workbook(out)
+    assert not wb["Reviews held"].oddHeader.center.text
+    assert wb["Title"]["A2"].value is None
+
+
+def test_csv_for_excel_has_a_bom_and_crlf(october, tmp_path):
+    plain = october.ok("report", "monthly", "--month", "2026-10", "-f", "csv").stdout_bytes
+    excel = october.ok(
+        "report", "monthly", "--month", "2026-10", "-f", "csv", "--excel"
+    ).stdout_bytes
+    assert not plain.startswith(b"\xef\xbb\xbf") and b"\r\n" not in plain
+    assert excel.startswith(b"\xef\xbb\xbf")
+    assert excel[3:].replace(b"\r\n", b"\n") == plain
+    assert excel.count(b"\r\n") == plain.count(b"\n")
+    # The same in a file, and read back as Excel would: the same rows.
+    out = tmp_path / "october.csv"
+    october.ok("report", "monthly", "--month", "2026-10", "-f", "csv", "--excel", "--out", out)
+    assert out.read_bytes() == excel
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert rows == list(csv.reader(io.StringIO(plain.decode())))
+
+
+def test_every_command_writing_csv_takes_excel(october):
+    import importlib
+
+    import typer
+
+    from reviewcli.cli import COMMANDS, app
+
+    for modules, _ in COMMANDS.values():
+        for module in modules.split():
+            importlib.import_module(f"reviewcli.cli.{module}")
+    root = typer.main.get_command(app)
+    ctx = root.make_context("reviewcli", ["due"])
+    missing, offered = [], 0
+
+    def walk(command, path):
+        nonlocal offered
+        for name in getattr(command, "list_commands", lambda c: [])(ctx):
+            sub = command.get_command(ctx, name)
+            walk(sub, f"{path} {name}")
+        fmt = [p for p in command.params if "--format" in getattr(p, "opts", [])]
+        if fmt and "csv" in getattr(fmt[0].type, "choices", ()):
+            offered += 1
+            if not any("--excel" in p.opts for p in command.params):
+                missing.append(path)
+
+    walk(root, "reviewcli")
+    assert offered >= 10 and missing == []
+    out = october.ok("due", "--on", "2026-10-01", "-f", "csv", "--excel").stdout_bytes
+    assert out.startswith(b"\xef\xbb\xbfkind,") and out.endswith(b"\r\n")
+    out = october.ok("child", "list", "-f", "csv", "--excel").stdout_bytes
+    assert (
+        out.startswith(b"\xef\xbb\xbf")
+        and b"\r\n" in out
+        and b"\n" not in out.replace(b"\r\n", b"")
+    )
+    # Without --excel the next command writes plain CSV again.
+    assert not october.ok("child", "list", "-f", "csv").stdout_bytes.startswith(b"\xef")
 
 
 def test_xlsx_text_is_safe_from_formula_injection(october, tmp_path):

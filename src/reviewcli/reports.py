@@ -42,7 +42,7 @@ from itertools import chain
 
 from . import codes
 from .errors import ReviewError
-from .output import _csv_value, csv_text, safe_cell
+from .output import _csv_value, csv_text, csv_writer, safe_cell
 from .store import Store
 
 PARTICIPATION_CODES = [f"PN{i}" for i in range(8)]
@@ -846,18 +846,16 @@ def _json(value, depth: int) -> str:
     return "[" + inner + ("," + inner).join(_json(v, depth + 1) for v in value) + close
 
 
-def to_csv(data: dict) -> str:
+def to_csv(data: dict, excel: bool | None = None) -> str:
     """One long table: section, item, field, value — one row per figure.
 
     ``section`` is the table (reviews, participation, caseloads …), ``item`` the row in
     it (a measure, a code, a reason, an IRO, a child), ``field`` the column, ``value``
     the figure. The first rows (section ``report``) say which month and when made.
     """
-    import csv
-
     cell = _csv_cell
     stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csv_writer(stream, excel)
     writer.writerow(["section", "item", "field", "value"])
     writer.writerows(
         (cell("report"), cell(k), cell("value"), cell(data[k]))
@@ -933,6 +931,7 @@ def report_header(store: Store) -> dict:
     return {
         "name": values.get("authority-name") or "",
         "logo": logo_data_uri(str(values.get("authority-logo") or "")),
+        "marking": str(values.get("protective-marking") or ""),
     }
 
 
@@ -986,9 +985,57 @@ def to_html(data: dict, header: dict, template_dir: str | None = None) -> str:
         raise _template_error(name, e) from None
 
 
-def write_xlsx(data: dict, stream) -> None:
-    """One sheet per table: bold, frozen header row, fitted widths, real date cells, and
-    text neutralised against formula injection.
+def write_xlsx(data: dict, stream, authority: dict | None = None) -> None:
+    """The monthly report as a workbook ready to print: see ``write_workbook``.
+    ``authority`` is ``report_header``'s (name and protective marking)."""
+    authority = authority or {}
+    title = [
+        ("Authority", authority.get("name") or ""),
+        ("Report", "Monthly monitoring report"),
+        ("Month", data["month"]),
+        ("Month name", _month_name(data["month"])),
+        ("From", date.fromisoformat(data["from"])),
+        ("To", date.fromisoformat(data["to"])),
+        ("Made on", date.fromisoformat(data["generated_on"])),
+        ("Pseudonymised", "yes" if data["pseudonymised"] else "no"),
+    ]
+    heading = f"Monthly monitoring report: {_month_name(data['month'])}"
+    write_workbook(
+        stream,
+        heading,
+        title,
+        tables(data),
+        marking=authority.get("marking") or "",
+        authority=authority,
+    )
+
+
+PERCENT_FORMAT = "0.0%"
+
+
+def is_percent(key: str | None) -> bool:
+    """A figure held as a per cent (66.7 for 66.7 %): written to a spreadsheet as the
+    fraction 0.667 with a per-cent format, so it prints as 66.7 % and sums as a share."""
+    return bool(key) and (key.startswith("percent") or key.endswith("_percent"))
+
+
+def write_workbook(
+    stream,
+    heading: str,
+    title: list[tuple[str, object]],
+    sheets: list[dict],
+    *,
+    marking: str = "",
+    authority: dict | None = None,
+) -> None:
+    """A workbook ready to print: a title sheet (the authority, the report and its period,
+    and a list of the sheets), then one sheet per table.
+
+    Every sheet prints landscape on A4, fitted to the page's width (as many pages down as
+    it needs), its header row repeated on every page, the protective marking (policy
+    ``protective-marking``) in the page header and "page N of M" in the footer. Each table
+    has a bold, frozen header row with an autofilter, fitted column widths, real date cells,
+    per cents as per cents, and text neutralised against formula injection.
 
     The workbook is written as it is made (openpyxl's write-only mode): each sheet's
     widths are worked out from its values first, then its rows are streamed out.
@@ -1000,55 +1047,120 @@ def write_xlsx(data: dict, stream) -> None:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
-    about = {
-        "title": "Report",
-        "sheet": "Report",
-        "columns": [("measure", "Measure"), ("value", "Value")],
-        "rows": [
-            {"measure": "Month", "value": data["month"]},
-            {"measure": "From", "value": date.fromisoformat(data["from"])},
-            {"measure": "To", "value": date.fromisoformat(data["to"])},
-            {"measure": "Made on", "value": date.fromisoformat(data["generated_on"])},
-            {"measure": "Pseudonymised", "value": "yes" if data["pseudonymised"] else "no"},
-        ],
-    }
     used: set[str] = set()
-    for table in [about, *tables(data)]:
-        ws = wb.create_sheet(_sheet_name(table["sheet"], used))
+    names = [_sheet_name("Title", used)] + [_sheet_name(s["sheet"], used) for s in sheets]
+    header_marking = _header_text(marking)
+    footer_name = _header_text((authority or {}).get("name") or "")
+
+    def page_setup(ws, repeat: str | None) -> None:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = 9  # A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages down as needed
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.gridLines = False
+        if repeat:
+            ws.print_title_rows = repeat
+        if header_marking:
+            ws.oddHeader.center.text = header_marking
+            ws.oddHeader.center.font = "Arial,Bold"
+            ws.evenHeader.center.text = header_marking
+        ws.oddFooter.left.text = footer_name
+        ws.oddFooter.right.text = "Page &P of &N"
+        ws.evenFooter.right.text = "Page &P of &N"
+
+    # --- the title sheet ------------------------------------------------------------------
+    ws = wb.create_sheet(names[0])
+    page_setup(ws, None)
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = max(
+        [40] + [min(len(str(v)), 80) + 2 for _, v in title if not isinstance(v, date)]
+    )
+    big = WriteOnlyCell(ws, value=safe_cell(heading))
+    big.font = Font(bold=True, size=16, color="1D4E89")
+    ws.append([big])
+    if marking:
+        mark = WriteOnlyCell(ws, value=safe_cell(marking))
+        mark.font = Font(bold=True, color="B00020")
+        ws.append([mark])
+    ws.append([])
+    for label, value in title:
+        name = WriteOnlyCell(ws, value=label)
+        name.font = Font(bold=True)
+        ws.append([name, safe_cell(value) if isinstance(value, str) else value])
+    ws.append([])
+    contents = WriteOnlyCell(ws, value="Sheets")
+    contents.font = Font(bold=True)
+    ws.append([contents])
+    for name, sheet in zip(names[1:], sheets, strict=True):
+        ws.append([name, safe_cell(sheet["title"])])
+
+    # --- one sheet per table ---------------------------------------------------------------
+    for name, table in zip(names[1:], sheets, strict=True):
+        ws = wb.create_sheet(name)
         headings = [h for _, h in table["columns"]]
         widths = [len(h) for h in headings]
+        formats: list[list[str | None]] = []
         rows = []
         for r in table["rows"]:
-            values = []
+            values, fmts = [], []
             for key, _ in table["columns"]:
                 value = r.get(key)
+                fmt = None
+                percent = is_percent(key) or (key == "value" and is_percent(r.get("key")))
                 if key in DATE_COLUMNS and isinstance(value, str) and value:
                     value = date.fromisoformat(value)
                 elif isinstance(value, bool):
                     value = "yes" if value else "no"
                 elif isinstance(value, str):
                     value = safe_cell(value)
+                elif percent and isinstance(value, (int, float)):
+                    value, fmt = value / 100, PERCENT_FORMAT
                 values.append(value)
+                fmts.append(fmt)
             rows.append(values)
+            formats.append(fmts)
             for col, value in enumerate(values):
                 if isinstance(value, date):
                     widths[col] = max(widths[col], 10)
+                elif fmts[col]:
+                    widths[col] = max(widths[col], 7)
                 else:
-                    widths[col] = max(widths[col], len(str(value or "")))
+                    widths[col] = max(widths[col], len(str("" if value is None else value)))
         for col, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
         ws.freeze_panes = "A2"
+        last = get_column_letter(len(headings))
+        ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+        page_setup(ws, "1:1")
         header = []
-        for heading in headings:
-            cell = WriteOnlyCell(ws, value=heading)
+        for heading_text in headings:
+            cell = WriteOnlyCell(ws, value=heading_text)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDE4EE")
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             header.append(cell)
         ws.append(header)
-        for values in rows:
-            ws.append(values)
+        for values, fmts in zip(rows, formats, strict=True):
+            if any(fmts):
+                out = []
+                for value, fmt in zip(values, fmts, strict=True):
+                    if fmt:
+                        cell = WriteOnlyCell(ws, value=value)
+                        cell.number_format = fmt
+                        out.append(cell)
+                    else:
+                        out.append(value)
+                ws.append(out)
+            else:
+                ws.append(values)
     wb.save(stream)
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header or footer: Excel reads "&" as a code there ("&P" the page
+    number), so a literal ampersand is doubled; line breaks become spaces."""
+    return " ".join(str(text).split()).replace("&", "&&")
 
 
 def _sheet_name(title: str, used: set[str]) -> str:

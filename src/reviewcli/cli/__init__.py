@@ -78,7 +78,7 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx, cmd_name: str):
         command = self.commands.get(cmd_name)
         if cmd_name not in COMMANDS or (command is not None and _loaded(cmd_name)):
-            return command
+            return command if command is None else _with_excel(command)
         if self.listing:
             # The root's help shows the first sentence of each command's help: no import.
             return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name][1])
@@ -100,8 +100,48 @@ class LazyGroup(TyperGroup):
         # is kept only once every module adding to it is loaded.
         for name, command in typer.main.get_command(app).commands.items():
             if name == cmd_name or (name not in self.commands and _loaded(name)):
-                self.commands[name] = command
+                self.commands[name] = _with_excel(command)
         return self.commands.get(cmd_name)
+
+
+def _set_excel(ctx, param, value) -> None:
+    import contextlib
+
+    from ..output import set_csv_for_excel
+
+    set_csv_for_excel(value)
+    if value:
+        import sys
+
+        # Excel's CSV goes out byte for byte: UTF-8 and CRLF whatever the console's defaults.
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(encoding="utf-8", newline="")
+
+
+def _with_excel(command):
+    """Give every command that writes CSV (a --format offering csv) the --excel option
+    (CLI.md: UTF-8 with a byte-order mark and CRLF line ends), here in one place."""
+    from typer.core import TyperOption
+
+    for sub in getattr(command, "commands", {}).values():
+        _with_excel(sub)
+    writes_csv = any(
+        "--format" in p.opts and "csv" in getattr(p.type, "choices", ()) for p in command.params
+    )
+    if writes_csv and not any("--excel" in p.opts for p in command.params):
+        command.params.append(
+            TyperOption(
+                param_decls=["--excel"],
+                is_flag=True,
+                default=False,
+                expose_value=False,
+                callback=_set_excel,
+                help="CSV for Excel: UTF-8 with a byte-order mark, and CRLF line ends.",
+            )
+        )
+    return command
 
 
 def _loaded(cmd_name: str) -> bool:
@@ -149,6 +189,9 @@ def root(
     ] = False,
 ) -> None:
     STATE["db"] = db
+    from ..output import set_csv_for_excel
+
+    set_csv_for_excel(False)
 
 
 @app.command()

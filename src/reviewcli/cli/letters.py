@@ -303,16 +303,16 @@ def report_monthly(
         if key:
             data = reports.pseudonymise(s, data, key)
         tdir = None
+        authority = reports.report_header(s)
         if fmt == ReportFormat.html:
             from ..letters import template_folder
 
             tdir = template_folder(s, template_dir)
-            authority = reports.report_header(s)
     if fmt == ReportFormat.xlsx:
         from ..files import open_private
 
-        with open_private(out, "wb") as stream:
-            reports.write_xlsx(data, stream)
+        with open_private(out, "wb", encoding=None) as stream:
+            reports.write_xlsx(data, stream, authority)
     else:
         if fmt == ReportFormat.json:
             text = reports.to_json(data)
