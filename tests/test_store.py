@@ -61,6 +61,7 @@ EXPECTED = {
         "reason_place_change",
         "local_reason",
         "reason_ceased",
+        "out_of_area",
     ],
     "allocations": [
         "id",
@@ -98,6 +99,7 @@ EXPECTED = {
         "updated_at",
         "manager_response",
         "manager_disagreement",
+        "parent_participation",
     ],
     "review_changes": ["id", "review_id", "at", "action", "from_date", "to_date", "reason"],
     "review_steps": [
@@ -163,6 +165,8 @@ EXPECTED = {
         "resolved_on",
         "cafcass_referred_on",
         "created_at",
+        "theme",
+        "result",
     ],
     "contacts": [
         "id",
@@ -202,6 +206,16 @@ EXPECTED = {
         "after",
     ],
     "dispute_log": ["id", "dispute_id", "on_date", "action", "stage", "note", "at"],
+    "iro_contacts": [
+        "id",
+        "child_id",
+        "period_id",
+        "iro_id",
+        "kind",
+        "on_date",
+        "note",
+        "created_at",
+    ],
     "work_items": [
         "due",
         "child_id",
@@ -279,6 +293,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m005_step_indexes",
             "m006_work_list_indexes",
             "m007_work_items",
+            "m014_annual_report_facts",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():

@@ -42,14 +42,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "What must be done: every outstanding item due by --on + --within days, overdue first.",
     ),
     "policy": ("admin", "The authority's policy settings (shared by every admin)."),
-    "review": ("reviews casework contacts", "Reviews: book, move, record, adjourn, cancel."),
+    "review": ("reviews casework contacts facts", "Reviews: book, move, record, adjourn, cancel."),
     "decision": ("casework", "Review decisions: add, done, edit, cancel, forward."),
     "event": ("casework", "Significant events (R-EVT-1/2) and the IRO's decision on them."),
-    "dispute": ("casework", "The dispute resolution (escalation) log."),
-    "iro": ("children", "Independent Reviewing Officers."),
+    "dispute": ("casework facts", "The dispute resolution (escalation) log."),
+    "iro": ("children facts", "Independent Reviewing Officers."),
     "child": ("children", "Children: register, list, show."),
     "episode": (
-        "children",
+        "children facts",
         "Periods of care and their episodes (SSDA903): start, change, end.",
     ),
     "contact": (
