@@ -22,6 +22,16 @@ October 2026 (no bank holidays in England), built through the domain functions:
   instability (recorded 20 Oct, undecided); Zara health (recorded in September).
 - Disputes: Zara's opened 28 Sep, escalated 5 Oct, resolved 15 Oct; Bertram's opened 21 Oct,
   escalated to stage 3 on 26 Oct; Ezra's opened 1 Oct, referred to Cafcass 30 Oct.
+- The new measures. Parents: Zara's review attended, Bertram's contributed, Ezra's
+  declined (2 of 3 took part). The IRO spoke with Zara on 1 Oct (before her review of
+  2 Oct) and with Bertram on 6 Oct (the day of his meeting: seen before it, R-PRE-4 is
+  due by the meeting itself), with Ezra only on 12 Oct, after his (not seen before): 2 of
+  3. Care plans (R-POST-4, 10 working days): Zara's due 16 Oct done 15 Oct (on time),
+  Bertram's due 20 Oct done 21 Oct (late), Ezra's due 23 Oct outstanding. Contacts between
+  reviews: Zara visit 15 Oct and call 22 Oct, Bertram midway review 20 Oct, Ezra visit
+  30 Sep (September). Themes: Zara's dispute education (opened in September), Bertram's
+  education, Ezra's contact; Zara's resolved with result "resolved". Ezra's IRO changes
+  from IRO1 to IRO2 on 26 Oct (the IRO's absence).
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewcli import decisions, disputes, events, records, reports
+from reviewcli import casefacts, decisions, disputes, events, records, reports
 from reviewcli.contacts import add_contact
 from reviewcli.store import open_store
 
@@ -202,6 +212,34 @@ def build_october(path: Path) -> None:
         three = disputes.open_dispute(s, "K1005", issue="Contact plan", today=d("2026-10-01")).obj
         disputes.refer_cafcass(s, three["id"], today=d("2026-10-30"))
 
+        # The annual report's measures, in the monthly report too.
+        casefacts.set_parent_participation(s, zara, "attended", today=d("2026-10-02"))
+        casefacts.set_parent_participation(s, bertram, "contributed", today=d("2026-10-06"))
+        casefacts.set_parent_participation(s, ezra, "declined", today=d("2026-10-09"))
+        for review_id, on in ((zara, "2026-10-01"), (bertram, "2026-10-06"), (ezra, "2026-10-12")):
+            records.complete_step(s, review_id, "iro-visit", on=d(on), today=d(on))
+        records.complete_step(s, zara, "care-plan", on=d("2026-10-15"), today=d("2026-10-15"))
+        records.complete_step(s, bertram, "care-plan", on=d("2026-10-21"), today=d("2026-10-21"))
+        for child_id, kind, on in (
+            ("K1001", "visit", "2026-10-15"),
+            ("K1001", "call", "2026-10-22"),
+            ("K1002", "midway-review", "2026-10-20"),
+            ("K1005", "visit", "2026-09-30"),
+        ):
+            casefacts.add_iro_contact(s, child_id, kind=kind, on=on, today=d(on))
+        casefacts.set_dispute_theme(s, one["id"], "education", today=d("2026-10-01"))
+        casefacts.set_dispute_theme(s, two["id"], "education", today=d("2026-10-21"))
+        casefacts.set_dispute_theme(s, three["id"], "contact", today=d("2026-10-01"))
+        s.conn.execute("UPDATE disputes SET result = 'resolved' WHERE id = ?", [one["id"]])
+        records.allocate(
+            s,
+            "K1005",
+            "IRO2",
+            on=d("2026-10-26"),
+            today=d("2026-10-26"),
+            change_reason="iro-absence",
+        )
+
 
 @pytest.fixture(scope="module")
 def october_db(tmp_path_factory) -> Path:
@@ -277,8 +315,45 @@ def test_records_on_time(report):
         "decisions": (3, 1, 1, 1),  # Zara on time, Bertram late, Ezra outstanding
         "record": (3, 1, 1, 1),  # Bertram on time, Zara late, Ezra outstanding
         "distribution": (1, 0, 0, 1),  # Zara's, due 30 Oct
+        "care-plan": (3, 1, 1, 1),  # Zara on time, Bertram late, Ezra outstanding
     }
-    assert [v["rule"] for v in rec.values()] == ["R-POST-2", "R-POST-5", "R-POST-6"]
+    assert [v["rule"] for v in rec.values()] == ["R-POST-2", "R-POST-4", "R-POST-5", "R-POST-6"]
+    assert report["care_plans_due"] == 3
+    assert report["care_plans_updated_on_time"] == 1
+    assert report["care_plans_percent_on_time"] == 33.3
+
+
+def test_parents_participation(report):
+    assert report["parent_participation"] == {
+        "attended": 1,
+        "contributed": 1,
+        "declined": 1,
+        "not-invited": 0,
+        "not-applicable": 0,
+    }
+    assert report["parent_participation_not_recorded"] == 0
+    assert report["parents_took_part"] == 2
+    assert report["parents_percent"] == 66.7
+
+
+def test_children_seen_before_and_between_reviews(report):
+    assert report["seen_before_review"] == 2  # Zara (the day before), Bertram (the day)
+    assert report["seen_before_review_percent"] == 66.7
+    assert report["iro_contacts"] == {"visit": 1, "call": 1, "midway-review": 1}
+    assert report["children_seen_between_reviews"] == 2
+
+
+def test_dispute_themes_stages_and_results(report):
+    themes = {k: v for k, v in report["disputes_by_theme"].items() if v}
+    assert themes == {"education": 1, "contact": 1}  # Zara's opened in September
+    assert report["disputes_by_stage_reached"] == {"1": 1, "2": 1, "3": 1, "4": 0, "5": 0, "6": 0}
+    assert {k: v for k, v in report["disputes_by_result"].items() if v} == {"resolved": 1}
+
+
+def test_changes_of_iro(report):
+    assert report["iro_changes"] == 1
+    assert report["children_changed_iro"] == 1
+    assert {k: v for k, v in report["iro_changes_by_reason"].items() if v} == {"iro-absence": 1}
 
 
 def test_decisions_and_overdue_actions(report):
@@ -307,8 +382,8 @@ def test_caseloads_against_50_to_70(report):
     assert [
         (c["iro_id"], c["caseload"], c["fte"], c["per_fte"], c["band"]) for c in report["caseloads"]
     ] == [
-        ("IRO1", 3, 1.0, 3.0, "below"),  # Zara, Ezra, Cosima
-        ("IRO2", 1, 0.5, 2.0, "below"),  # Bertram
+        ("IRO1", 2, 1.0, 2.0, "below"),  # Zara, Cosima
+        ("IRO2", 2, 0.5, 4.0, "below"),  # Bertram, Ezra (from 26 Oct)
         ("IRO3", 0, 1.0, 0.0, "below"),
     ]
 
@@ -384,7 +459,9 @@ def test_csv_is_one_long_table(october):
     figures = {(r["section"], r["item"], r["field"]): r["value"] for r in rows}
     assert figures[("reviews", "reviews_held", "value")] == "3"
     assert figures[("participation", "PN5", "reviews")] == "1"
-    assert figures[("caseloads", "IRO2", "per_fte")] == "2.0"
+    assert figures[("caseloads", "IRO2", "per_fte")] == "4.0"
+    assert figures[("parent_participation", "percent", "reviews")] == "66.7"
+    assert figures[("records", "care-plan", "on_time")] == "1"
     assert figures[("due_next_month", "K1004", "status")] == "not booked"
 
 
@@ -442,11 +519,14 @@ def test_xlsx_cell_by_cell(october, tmp_path):
         "Out of time reasons",
         "Out of time reviews",
         "Participation",
+        "Parents",
+        "Seen by IRO",
         "First reviews",
         "Records",
         "Decisions",
         "Events",
         "Disputes",
+        "IRO changes",
         "Caseloads",
         "Due next month by team",
         "Due next month",
@@ -478,6 +558,10 @@ def test_xlsx_cell_by_cell(october, tmp_path):
     # A per cent is a per cent: the fraction, shown as 66.7 %.
     assert held["B5"].number_format == "0.0%"
     assert held["B2"].number_format == "General"
+    parents = wb["Parents"]
+    assert [c.value for c in parents[parents.max_row]][::2] == ["percent", pytest.approx(0.667)]
+    assert parents.cell(parents.max_row, 3).number_format == "0.0%"
+    assert parents.cell(2, 3).number_format == "General"
     late = wb["Out of time reviews"]
     assert [c.value for c in late[1]] == [
         "Review",
@@ -895,6 +979,9 @@ def test_leap_february_records_due_on_its_first_and_last_day(february_2028):
         "record": {"due": 4, "on_time": 0, "late": 2, "outstanding": 2},
         # Gus 21 Feb, Bram 22 Feb (on time), Ada 29 Feb; not Hana (1 Mar).
         "distribution": {"due": 3, "on_time": 1, "late": 0, "outstanding": 2},
+        # R-POST-4, 10 working days: Gus 7 Feb, Bram 8 Feb, Ada 15 Feb, Hana 16 Feb; Cara's
+        # (from 29 Feb) falls in March.
+        "care-plan": {"due": 4, "on_time": 0, "late": 0, "outstanding": 4},
     }
 
 

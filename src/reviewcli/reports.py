@@ -41,6 +41,15 @@ from hashlib import sha256
 from itertools import chain
 
 from . import codes
+from .casefacts import (
+    DISPUTE_RESULTS,
+    DISPUTE_THEMES,
+    IRO_CHANGE_REASONS,
+    IRO_CONTACT_KINDS,
+    PARENT_PARTICIPATION,
+    PARENTS_TOOK_PART,
+    SEEN_BEFORE_STEP,
+)
 from .errors import ReviewError
 from .output import _csv_value, csv_text, csv_writer, safe_cell
 from .store import Store
@@ -48,12 +57,19 @@ from .store import Store
 PARTICIPATION_CODES = [f"PN{i}" for i in range(8)]
 RECORD_STEPS = [
     ("decisions", "R-POST-2", "decisions and recommendations circulated (5 working days)"),
+    ("care-plan", "R-POST-4", "care plan updated by the social worker (10 working days)"),
     ("record", "R-POST-5", "full record of the review (15 working days)"),
     ("distribution", "R-POST-6", "record distributed to participants (20 working days)"),
 ]
 CASELOAD_LOW, CASELOAD_HIGH = 50, 70  # R-IRO-4
 NO_TEAM = "(no team)"
 NO_REASON = "(no reason recorded)"
+NO_THEME = "(no theme recorded)"
+NO_RESULT = "(no result recorded)"
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
 
 
 def parse_month(value: str) -> tuple[date, date]:
@@ -118,7 +134,7 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     # care for first reviews alone.
     held = store.rows(
         "SELECT r.id, r.child_id, r.number, r.rule, r.deadline, r.recording_date, r.meeting, "
-        "r.participation, r.late_reason, CASE WHEN r.number = 1 THEN "
+        "r.participation, r.parent_participation, r.late_reason, CASE WHEN r.number = 1 THEN "
         "(SELECT p.start_date FROM periods p WHERE p.id = r.period_id) END AS period_start "
         "FROM reviews r JOIN children c ON c.id = r.child_id "
         "WHERE r.status = 'held' AND r.recording_date BETWEEN ? AND ? "
@@ -143,7 +159,7 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     data["reviews_held"] = len(held)
     data["held_on_time"] = len(held) - len(late)
     data["held_out_of_time"] = len(late)
-    data["percent_on_time"] = round(100 * (len(held) - len(late)) / len(held), 1) if held else None
+    data["percent_on_time"] = _percent(len(held) - len(late), len(held))
     data["out_of_time_reasons"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     data["out_of_time_reviews"] = []
     for r in late:
@@ -173,6 +189,29 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
             participation[r["participation"]] += 1
     data["participation"] = participation
     data["participation_not_recorded"] = sum(1 for r in held if not r["participation"])
+
+    # --- parents' participation and children seen before their review (R-PRE-4) -------------
+    parents = {code: 0 for code in PARENT_PARTICIPATION}
+    for r in held:
+        if r["parent_participation"] in parents:
+            parents[r["parent_participation"]] += 1
+    data["parent_participation"] = parents
+    data["parent_participation_not_recorded"] = sum(
+        1 for r in held if not r["parent_participation"]
+    )
+    data["parents_took_part"] = sum(parents[c] for c in PARENTS_TOOK_PART)
+    data["parents_percent"] = _percent(
+        data["parents_took_part"],
+        sum(parents.values()) - parents["not-applicable"],
+    )
+    seen = store.value(
+        "SELECT COUNT(*) FROM reviews r JOIN review_steps st ON st.review_id = r.id "
+        "WHERE r.status = 'held' AND r.recording_date BETWEEN ? AND ? AND st.step = ? "
+        "AND st.status = 'done' AND st.done_on <= r.recording_date",
+        [s, e, SEEN_BEFORE_STEP],
+    )
+    data["seen_before_review"] = seen
+    data["seen_before_review_percent"] = _percent(seen, len(held))
 
     # --- first reviews within 20 working days (R-SCH-1) --------------------------------------
     first = [r for r in held if r["number"] == 1]
@@ -217,7 +256,7 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
         for step, n, done, on_time, done_late in store.conn.execute(
             "SELECT step, COUNT(*), TOTAL(status = 'done'), "
             "TOTAL(status = 'done' AND done_on <= due), TOTAL(status = 'done' AND done_on > due) "
-            "FROM review_steps WHERE step IN (?, ?, ?) AND due BETWEEN ? AND ? GROUP BY step",
+            "FROM review_steps WHERE step IN (?, ?, ?, ?) AND due BETWEEN ? AND ? GROUP BY step",
             [step for step, _, _ in RECORD_STEPS] + [s, e],
         )
     }
@@ -233,6 +272,10 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
             "outstanding": n - int(done),
         }
     data["records"] = records
+    plans = records["care-plan"]
+    data["care_plans_due"] = plans["due"]
+    data["care_plans_updated_on_time"] = plans["on_time"]
+    data["care_plans_percent_on_time"] = _percent(plans["on_time"], plans["due"])
 
     # --- decisions and actions (§4, R-POST-7) ------------------------------------------------
     # Only a held review has a recording date (records.hold_review sets both at once, and a
@@ -294,6 +337,62 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
         "AND (resolved_on IS NULL OR resolved_on > ?)",
         [e, e],
     )
+    themes = {code: 0 for code in DISPUTE_THEMES}
+    themes[NO_THEME] = 0
+    for (theme,) in store.conn.execute(
+        "SELECT theme FROM disputes WHERE opened_on BETWEEN ? AND ?", [s, e]
+    ):
+        themes[theme if theme in themes else NO_THEME] += 1
+    data["disputes_by_theme"] = themes
+    results = {code: 0 for code in DISPUTE_RESULTS}
+    results[NO_RESULT] = 0
+    for (result,) in store.conn.execute(
+        "SELECT result FROM disputes WHERE resolved_on BETWEEN ? AND ?", [s, e]
+    ):
+        results[result if result in results else NO_RESULT] += 1
+    data["disputes_by_result"] = results
+    # The highest stage each dispute reached by the end of the month (stages only go up),
+    # counted over the disputes active in the month: opened, escalated or resolved in it,
+    # or open across it.
+    stage_names = store.policy_values["dispute-stages"]
+    data["dispute_stage_names"] = {str(n): name for n, name in enumerate(stage_names, 1)}
+    stages = {str(n): 0 for n in range(1, len(stage_names) + 1)}
+    for (stage,) in store.conn.execute(
+        "SELECT (SELECT MAX(l.stage) FROM dispute_log l WHERE l.dispute_id = d.id "
+        "AND l.on_date <= ?) FROM disputes d WHERE d.opened_on <= ? "
+        "AND (d.resolved_on IS NULL OR d.resolved_on >= ?)",
+        [e, e, s],
+    ):
+        if stage is not None:
+            stages[str(stage)] = stages.get(str(stage), 0) + 1
+    data["disputes_by_stage_reached"] = stages
+
+    # --- the IRO's contacts with children between reviews -------------------------------------
+    contacts = {kind: 0 for kind in IRO_CONTACT_KINDS}
+    seen_children = set()
+    for kind, child_id in store.conn.execute(
+        "SELECT kind, child_id FROM iro_contacts WHERE on_date BETWEEN ? AND ?", [s, e]
+    ):
+        contacts[kind] = contacts.get(kind, 0) + 1
+        seen_children.add(child_id)
+    data["iro_contacts"] = contacts
+    data["children_seen_between_reviews"] = len(seen_children)
+
+    # --- IRO continuity: changes of IRO in the month, with their reasons ---------------------
+    changes = {code: 0 for code in IRO_CHANGE_REASONS}
+    changes[NO_REASON] = 0
+    changed_children = set()
+    for child_id, reason in store.conn.execute(
+        "SELECT a.child_id, a.reason FROM allocations a WHERE a.start_date BETWEEN ? AND ? "
+        "AND EXISTS (SELECT 1 FROM allocations b WHERE b.child_id = a.child_id "
+        "AND b.id != a.id AND b.end_date = a.start_date AND b.iro_id != a.iro_id)",
+        [s, e],
+    ):
+        changes[reason if reason in changes else NO_REASON] += 1
+        changed_children.add(child_id)
+    data["iro_changes"] = sum(changes.values())
+    data["iro_changes_by_reason"] = changes
+    data["children_changed_iro"] = len(changed_children)
 
     # --- caseloads at month end (R-IRO-4) ----------------------------------------------------
     caseloads = []
@@ -570,6 +669,62 @@ def tables(data: dict) -> list[dict]:
             ],
         },
         {
+            "key": "parent_participation",
+            "sheet": "Parents",
+            "title": "Participation of parents",
+            "item": "code",
+            "columns": [("code", "Code"), ("meaning", "Meaning"), ("reviews", "Reviews")],
+            "rows": [
+                {"code": c, "meaning": PARENT_PARTICIPATION[c], "reviews": n}
+                for c, n in data["parent_participation"].items()
+            ]
+            + [
+                {
+                    "code": "none",
+                    "meaning": "Not recorded",
+                    "reviews": data["parent_participation_not_recorded"],
+                },
+                {
+                    "code": "took-part",
+                    "meaning": "Parents took part (attended or contributed)",
+                    "reviews": data["parents_took_part"],
+                },
+                {
+                    "code": "percent",
+                    "meaning": "Per cent who took part, of reviews with a code and a parent to "
+                    "involve",
+                    "reviews": data["parents_percent"],
+                },
+            ],
+        },
+        {
+            "key": "seen",
+            "sheet": "Seen by IRO",
+            "title": "Children seen by their IRO (R-PRE-4) and between reviews",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    (
+                        "seen_before_review",
+                        "Reviews where the IRO spoke with the child beforehand (R-PRE-4)",
+                        data["seen_before_review"],
+                    ),
+                    (
+                        "seen_before_review_percent",
+                        "… per cent of reviews held",
+                        data["seen_before_review_percent"],
+                    ),
+                    (
+                        "children_seen_between_reviews",
+                        "Children the IRO contacted between reviews",
+                        data["children_seen_between_reviews"],
+                    ),
+                ]
+                + [(f"contacts:{k}", f"Contacts: {k}", n) for k, n in data["iro_contacts"].items()]
+            ),
+        },
+        {
             "key": "first_reviews",
             "sheet": "First reviews",
             "title": "First reviews (R-SCH-1) and IRO allocation (R-IRO-2)",
@@ -616,7 +771,7 @@ def tables(data: dict) -> list[dict]:
         {
             "key": "records",
             "sheet": "Records",
-            "title": "Records on time (deadline in the month)",
+            "title": "Records and care plans on time (deadline in the month)",
             "item": "step",
             "columns": [
                 ("step", "Step"),
@@ -702,6 +857,47 @@ def tables(data: dict) -> list[dict]:
                         "Open at the end of the month",
                         data["disputes_open_at_month_end"],
                     ),
+                ]
+                + [
+                    (f"theme:{k}", f"Opened, theme: {k}", n)
+                    for k, n in data["disputes_by_theme"].items()
+                    if n
+                ]
+                + [
+                    (
+                        f"stage:{k}",
+                        f"Highest stage reached: {k} "
+                        f"({data['dispute_stage_names'].get(k, 'stage ' + k)})",
+                        n,
+                    )
+                    for k, n in data["disputes_by_stage_reached"].items()
+                ]
+                + [
+                    (f"result:{k}", f"Resolved, result: {k}", n)
+                    for k, n in data["disputes_by_result"].items()
+                    if n
+                ]
+            ),
+        },
+        {
+            "key": "iro_changes",
+            "sheet": "IRO changes",
+            "title": "Changes of IRO (IRO continuity)",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    ("iro_changes", "Changes of IRO", data["iro_changes"]),
+                    (
+                        "children_changed_iro",
+                        "Children whose IRO changed",
+                        data["children_changed_iro"],
+                    ),
+                ]
+                + [
+                    (f"reason:{k}", f"Reason: {k}", n)
+                    for k, n in data["iro_changes_by_reason"].items()
+                    if n
                 ]
             ),
         },
@@ -1107,7 +1303,7 @@ def write_workbook(
             for key, _ in table["columns"]:
                 value = r.get(key)
                 fmt = None
-                percent = is_percent(key) or (key == "value" and is_percent(r.get("key")))
+                percent = is_percent(key) or is_percent(r.get("key") or r.get("code"))
                 if key in DATE_COLUMNS and isinstance(value, str) and value:
                     value = date.fromisoformat(value)
                 elif isinstance(value, bool):
