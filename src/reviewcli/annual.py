@@ -49,6 +49,7 @@ SUM_KEYS = [
     "participation_not_recorded",
     "parent_participation_not_recorded",
     "parents_took_part",
+    "children_took_part",
     "seen_before_review",
     "care_plans_due",
     "care_plans_updated_on_time",
@@ -96,7 +97,6 @@ YEAR_END_KEYS = [
 ]
 AGE_BANDS = [("under 1", 0, 0), ("1 to 4", 1, 4), ("5 to 9", 5, 9), ("10 to 15", 10, 15)]
 AGE_BANDS.append(("16 and over", 16, 200))
-CHILD_TOOK_PART = ("PN1", "PN2", "PN3", "PN5", "PN6")
 
 
 def parse_year(value: str) -> tuple[date, date, str]:
@@ -171,8 +171,10 @@ def annual_report(store: Store, year: str, *, today: date, previous: bool = True
         data["parents_took_part"], sum(parents.values()) - parents.get("not-applicable", 0)
     )
     data["seen_before_review_percent"] = _percent(data["seen_before_review"], data["reviews_held"])
-    for m in [*months, data]:
-        _child_participation(m)
+    data["children_percent"] = _percent(
+        data["children_took_part"],
+        sum(data["participation"].values()) - data["participation"].get("PN0", 0),
+    )
     data.update(_over_the_year(store, s, e))
     data["profile"] = profile(store, end)
     data["team"] = team(data["caseloads"])
@@ -189,14 +191,6 @@ def annual_report(store: Store, year: str, *, today: date, previous: bool = True
             prev["complete"] = first < p_start.isoformat()
             data["previous_year"] = prev
     return data
-
-
-def _child_participation(m: dict) -> None:
-    """Children who took part in their review (PN1–PN3, PN5, PN6), of those aged 4 and over
-    with a code recorded (PN0 is a child under 4; PN4 and PN7 did not take part)."""
-    pn = m["participation"]
-    m["children_took_part"] = sum(pn.get(c, 0) for c in CHILD_TOOK_PART)
-    m["children_percent"] = _percent(m["children_took_part"], sum(pn.values()) - pn.get("PN0", 0))
 
 
 def _over_the_year(store: Store, s: str, e: str) -> dict:

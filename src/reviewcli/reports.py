@@ -55,6 +55,7 @@ from .output import _csv_value, csv_text, csv_writer, safe_cell
 from .store import Store
 
 PARTICIPATION_CODES = [f"PN{i}" for i in range(8)]
+CHILD_TOOK_PART = ("PN1", "PN2", "PN3", "PN5", "PN6")
 RECORD_STEPS = [
     ("decisions", "R-POST-2", "decisions and recommendations circulated (5 working days)"),
     ("care-plan", "R-POST-4", "care plan updated by the social worker (10 working days)"),
@@ -189,6 +190,12 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
             participation[r["participation"]] += 1
     data["participation"] = participation
     data["participation_not_recorded"] = sum(1 for r in held if not r["participation"])
+    # Children who took part (PN1–PN3, PN5, PN6), of those aged 4 or over with a code
+    # (PN0 is a child under 4; PN4 and PN7 did not take part).
+    data["children_took_part"] = sum(participation[c] for c in CHILD_TOOK_PART)
+    data["children_percent"] = _percent(
+        data["children_took_part"], sum(participation.values()) - participation["PN0"]
+    )
 
     # --- parents' participation and children seen before their review (R-PRE-4) -------------
     parents = {code: 0 for code in PARENT_PARTICIPATION}
