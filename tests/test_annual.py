@@ -543,3 +543,39 @@ def test_bad_year_is_refused(year, bad):
 
 def test_xlsx_needs_out(year):
     assert "give --out PATH" in year.refused("report", "annual", "--year", "2027-28", "-f", "xlsx")
+
+
+def test_hostile_text_is_escaped_in_every_format(year, tmp_path):
+    import sqlite3
+
+    from openpyxl import load_workbook
+
+    script, formula = "<script>alert(1)</script>", '=HYPERLINK("http://x","y")'
+    conn = sqlite3.connect(year.db)
+    conn.execute(
+        "UPDATE reviews SET late_reason = ? WHERE child_id = 'M3004' AND recording_date = "
+        "'2027-05-04'",
+        [script],
+    )
+    conn.execute("UPDATE reviews SET late_reason = ? WHERE child_id = 'M3001'", [formula])
+    conn.execute("UPDATE iros SET team = ? WHERE id = 'IRO2'", ['"><img src=x onerror=alert(1)>'])
+    conn.commit()
+    conn.close()
+    year.ok("policy", "set", "authority-name", "<b>Tom & Co</b>")
+    html = year.ok("report", "annual", "--year", "2027-28", "-f", "html", today=REPORT_DAY).stdout
+    assert "<script>" not in html and "<img" not in html and "<b>Tom" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;Tom &amp; Co" in html
+    md = year.ok("report", "annual", "--year", "2027-28", "-f", "md", today=REPORT_DAY).stdout
+    assert "<script>" not in md and "<img" not in md
+    text = year.ok("report", "annual", "--year", "2027-28", "-f", "csv", today=REPORT_DAY).stdout
+    assert ",=HYPERLINK" not in text and ',"=HYPERLINK' not in text
+    assert 'out_of_time_reasons,"\'=HYPERLINK(""http://x"",""y"")",year,1' in text
+    assert "parent_participation,attended,year,2\n" in text
+    out = tmp_path / "hostile.xlsx"
+    year.ok("report", "annual", "--year", "2027-28", "-f", "xlsx", "--out", out, today=REPORT_DAY)
+    wb = load_workbook(out)
+    cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    texts = [v for v in cells if isinstance(v, str)]
+    assert not [v for v in texts if v.startswith("=")]
+    assert "'" + formula in texts
+    assert wb["Title"].oddFooter.left.text == "<b>Tom && Co</b>"

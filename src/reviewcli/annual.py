@@ -820,8 +820,10 @@ def to_csv(data: dict, excel: bool | None = None) -> str:
             for key, _ in table["columns"]
             if key != "measure"
         ]
+        prefix = table["key"] + ":"
         for r in table["rows"]:
-            name = cell(r["key"])
+            # A breakdown's row is named by its code (or reason) alone: the section says which.
+            name = cell(r["key"][len(prefix) :] if r["key"].startswith(prefix) else r["key"])
             writer.writerows((section, name, field, cell(r.get(key))) for key, field in fields)
     return stream.getvalue()
 

@@ -1219,7 +1219,9 @@ PERCENT_FORMAT = "0.0%"
 def is_percent(key: str | None) -> bool:
     """A figure held as a per cent (66.7 for 66.7 %): written to a spreadsheet as the
     fraction 0.667 with a per-cent format, so it prints as 66.7 % and sums as a share."""
-    return bool(key) and (key.startswith("percent") or key.endswith("_percent"))
+    if not key or ":" in key:  # a code or reason in a breakdown, whatever its words
+        return False
+    return key.startswith("percent") or key.endswith("_percent")
 
 
 def write_workbook(
