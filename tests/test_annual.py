@@ -41,6 +41,7 @@ Mon 10 Apr 2028. IRO1 (East, 1.0 FTE) and IRO2 (West, 0.5 FTE).
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -51,6 +52,8 @@ from reviewcli.errors import ReviewError
 from reviewcli.store import open_store
 
 REPORT_DAY = "2028-04-10"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE = os.environ.get("REVIEWCLI_UPDATE_GOLDEN") == "1"
 MONTHS = [
     "2027-04",
     "2027-05",
@@ -579,3 +582,25 @@ def test_hostile_text_is_escaped_in_every_format(year, tmp_path):
     assert not [v for v in texts if v.startswith("=")]
     assert "'" + formula in texts
     assert wb["Title"].oddFooter.left.text == "<b>Tom && Co</b>"
+
+
+def test_annual_golden(year):
+    """The hand-counted year in every text format, against tests/golden (``make golden``)."""
+    for fmt in ("md", "csv", "json", "html"):
+        text = year.ok("report", "annual", "--year", "2027-28", "-f", fmt, today=REPORT_DAY).stdout
+        assert_golden(f"report-annual-2027-28.{fmt}", text)
+
+
+def assert_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/NAME, or rewrite it under REVIEWCLI_UPDATE_GOLDEN=1."""
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8", newline="")
+        return
+    assert path.exists(), f"no golden file {name}: run 'make golden'"
+    with open(path, encoding="utf-8", newline="") as f:
+        expected = f.read()
+    assert text == expected, (
+        f"{name} differs from its golden file; if the change is intended, run 'make golden' "
+        "and review the diff"
+    )

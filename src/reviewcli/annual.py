@@ -17,6 +17,7 @@ definition and the rule behind it (``DEFINITIONS``).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -904,6 +905,8 @@ def charts(data: dict) -> list[dict]:
                 {"month": labels[i], "stack": stack, "total": sum(p["value"] for p in stack)}
             )
         biggest = max([b["total"] for b in bars] + [top or 0, 1])
+        if not top:  # a count: the axis runs to an even number, so its middle is whole
+            biggest = math.ceil(biggest / 2) * 2
         for b in bars:
             y = 0.0
             for p in b["stack"]:
