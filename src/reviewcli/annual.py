@@ -897,14 +897,15 @@ def charts(data: dict) -> list[dict]:
         """``parts``: (label, colour, value_of); stacked when more than one."""
         bars = []
         for i, m in enumerate(months):
+            values = [value_of(m) for _, _, value_of in parts]
             stack = [
-                {"label": lab, "colour": col, "value": value_of(m) or 0}
-                for lab, col, value_of in parts
+                {"label": lab, "colour": col, "value": v or 0}
+                for (lab, col, _), v in zip(parts, values, strict=True)
             ]
-            bars.append(
-                {"month": labels[i], "stack": stack, "total": sum(p["value"] for p in stack)}
-            )
-        biggest = max([b["total"] for b in bars] + [top or 0, 1])
+            # A month with nothing to count (a per cent of no reviews) has no bar at all.
+            total = None if all(v is None for v in values) else sum(p["value"] for p in stack)
+            bars.append({"month": labels[i], "stack": stack, "total": total})
+        biggest = max([b["total"] or 0 for b in bars] + [top or 0, 1])
         if not top:  # a count: the axis runs to an even number, so its middle is whole
             biggest = math.ceil(biggest / 2) * 2
         for b in bars:
@@ -913,7 +914,7 @@ def charts(data: dict) -> list[dict]:
                 p["share"] = p["value"] / biggest
                 p["offset"] = y
                 y += p["share"]
-            b["share"] = b["total"] / biggest
+            b["share"] = (b["total"] or 0) / biggest
         return {
             "title": title,
             "unit": unit,
