@@ -673,6 +673,14 @@ def test_every_command_writing_csv_takes_excel(october):
         and b"\r\n" in out
         and b"\n" not in out.replace(b"\r\n", b"")
     )
+    # The rows an import rejects, too.
+    source = october.db.parent / "children.csv"
+    source.write_text("child_id,first_name,last_name,dob\nK9,Ewa,Wiśniewska,31/02/2015\n")
+    rejects = october.db.parent / "rejects.csv"
+    october("import", "children", source, "--rejects", rejects, "--excel")
+    data = rejects.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbffile,line,child,reason\r\n") and b"K9" in data
+    assert data.count(b"\n") == data.count(b"\r\n") == 2
     # Without --excel the next command writes plain CSV again.
     assert not october.ok("child", "list", "-f", "csv").stdout_bytes.startswith(b"\xef")
 

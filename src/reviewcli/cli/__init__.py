@@ -121,14 +121,16 @@ def _set_excel(ctx, param, value) -> None:
 
 
 def _with_excel(command):
-    """Give every command that writes CSV (a --format offering csv) the --excel option
-    (CLI.md: UTF-8 with a byte-order mark and CRLF line ends), here in one place."""
+    """Give every command that writes CSV (a --format offering csv, or --rejects) the
+    --excel option (CLI.md: UTF-8 with a byte-order mark and CRLF line ends), here in one
+    place."""
     from typer.core import TyperOption
 
     for sub in getattr(command, "commands", {}).values():
         _with_excel(sub)
     writes_csv = any(
-        "--format" in p.opts and "csv" in getattr(p.type, "choices", ()) for p in command.params
+        ("--format" in p.opts and "csv" in getattr(p.type, "choices", ())) or "--rejects" in p.opts
+        for p in command.params
     )
     if writes_csv and not any("--excel" in p.opts for p in command.params):
         command.params.append(
