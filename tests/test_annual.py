@@ -518,7 +518,7 @@ def test_cli_xlsx(year, tmp_path):
     title = {r[0].value: r[1].value for r in wb["Title"].iter_rows(min_row=3) if r[0].value}
     assert title["Authority"] == "Northshire County Council"
     assert title["Year"] == "2027-28" and title["Previous year"] == "2026-27"
-    ws = wb["Reviews on time and out of time"]
+    ws = wb["Reviews"]
     assert [c.value for c in ws[1]][:4] == ["Measure", "Rule", "Apr 2027", "May 2027"]
     assert [c.value for c in ws[1]][-2:] == ["2027-28", "2026-27"]
     percent = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "Per cent on time")

@@ -466,6 +466,7 @@ SECTIONS = [
     (
         "reviews",
         "Reviews on time and out of time",
+        "Reviews",
         [
             "reviews_held",
             "held_on_time",
@@ -478,11 +479,13 @@ SECTIONS = [
     (
         "participation",
         "Participation of children and parents",
+        "Participation",
         ["children_took_part", "children_percent", "parents_took_part", "parents_percent"],
     ),
     (
         "seen",
         "Children seen by their IRO",
+        "Seen by IRO",
         [
             "seen_before_review",
             "seen_before_review_percent",
@@ -495,6 +498,7 @@ SECTIONS = [
     (
         "disputes",
         "Dispute resolution and Cafcass",
+        "Disputes",
         [
             "disputes_opened",
             "disputes_escalated",
@@ -506,6 +510,7 @@ SECTIONS = [
     (
         "decisions",
         "Decisions, starred decisions and actions",
+        "Decisions",
         [
             "decisions_made",
             "starred_decisions",
@@ -516,11 +521,13 @@ SECTIONS = [
     (
         "care_plans",
         "Care plans updated within 10 working days",
+        "Care plans",
         ["care_plans_due", "care_plans_updated_on_time", "care_plans_percent_on_time"],
     ),
     (
         "iro",
         "IRO allocation and continuity",
+        "IRO continuity",
         [
             "iro_allocated_within_5_working_days",
             "iro_changes",
@@ -583,7 +590,7 @@ def measures(data: dict) -> list[dict]:
     measure with the twelve months, the year and the previous year."""
     cols = columns(data)
     out = []
-    for key, title, keys in SECTIONS:
+    for key, title, sheet, keys in SECTIONS:
         rows = [
             _trend_row(
                 data,
@@ -595,7 +602,7 @@ def measures(data: dict) -> list[dict]:
             for k in keys
         ]
         out.append(
-            {"key": key, "sheet": title[:31], "title": title, "item": "key", "columns": cols}
+            {"key": key, "sheet": sheet, "title": title, "item": "key", "columns": cols}
             | {"rows": rows}
         )
 
@@ -608,6 +615,7 @@ def measures(data: dict) -> list[dict]:
         (
             "out_of_time_reasons",
             "Reasons for reviews out of time",
+            "Out of time reasons",
             "R-SCH-15",
             reasons,
             lambda c: c,
@@ -615,6 +623,7 @@ def measures(data: dict) -> list[dict]:
         (
             "participation",
             "Participation of the child, by SSDA903 code",
+            "Child participation",
             "§7",
             PARTICIPATION_CODES,
             lambda c: f"{c}: {pn[c]}",
@@ -622,6 +631,7 @@ def measures(data: dict) -> list[dict]:
         (
             "parent_participation",
             "Participation of parents",
+            "Parent participation",
             "IRO Handbook 7.11",
             list(PARENT_PARTICIPATION),
             lambda c: f"{c}: {PARENT_PARTICIPATION[c]}",
@@ -629,6 +639,7 @@ def measures(data: dict) -> list[dict]:
         (
             "disputes_by_theme",
             "Disputes opened, by theme",
+            "Dispute themes",
             "§6",
             [*DISPUTE_THEMES, NO_THEME],
             lambda c: f"{c}: {DISPUTE_THEMES[c]}" if c in DISPUTE_THEMES else c,
@@ -636,6 +647,7 @@ def measures(data: dict) -> list[dict]:
         (
             "disputes_by_result",
             "Disputes resolved, by result",
+            "Dispute results",
             "§6",
             [*DISPUTE_RESULTS, NO_RESULT],
             lambda c: f"{c}: {DISPUTE_RESULTS[c]}" if c in DISPUTE_RESULTS else c,
@@ -643,17 +655,18 @@ def measures(data: dict) -> list[dict]:
         (
             "iro_changes_by_reason",
             "Changes of IRO, by reason",
+            "IRO change reasons",
             "IRO Handbook 7.11",
             [*IRO_CHANGE_REASONS, NO_REASON],
             lambda c: f"{c}: {IRO_CHANGE_REASONS[c]}" if c in IRO_CHANGE_REASONS else c,
         ),
     ]
-    for key, title, rule, codes_, label_of in breakdowns:
+    for key, title, sheet, rule, codes_, label_of in breakdowns:
         rows = _breakdown(data, key, codes_, label_of, rule)
         if key in ("disputes_by_theme", "disputes_by_result", "iro_changes_by_reason"):
             rows = [r for r in rows if r["year"] or r["previous"]]
         out.append(
-            {"key": key, "sheet": title[:31], "title": title, "item": "key", "columns": cols}
+            {"key": key, "sheet": sheet, "title": title, "item": "key", "columns": cols}
             | {"rows": rows}
         )
     # Stages reached: disputes active in the period, by the highest stage reached by its end.
@@ -750,14 +763,19 @@ def _year_end_tables(data: dict) -> list[dict]:
     prev_by = {r["team"]: r for r in u["by_team"]} if u else {}
     for name in sorted(set(team_by) | set(prev_by)):
         now, then = team_by.get(name), prev_by.get(name)
-        team_rows.append(
-            {
-                "key": f"team:{name}",
-                "measure": f"Team {name}: IROs (FTE), children",
-                "year": f"{now['iros']} ({now['fte']}), {now['children']}" if now else None,
-                "previous": f"{then['iros']} ({then['fte']}), {then['children']}" if then else None,
-            }
-        )
+        for k, label in (
+            ("iros", "IROs"),
+            ("fte", "full-time equivalents"),
+            ("children", "children"),
+        ):
+            team_rows.append(
+                {
+                    "key": f"team:{name}:{k}",
+                    "measure": f"Team {name}: {label}",
+                    "year": now[k] if now else None,
+                    "previous": then[k] if then else None,
+                }
+            )
     return [
         {
             "key": "profile",
