@@ -211,11 +211,16 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
         data["parents_took_part"],
         sum(parents.values()) - parents["not-applicable"],
     )
-    seen = store.value(
-        "SELECT COUNT(*) FROM reviews r JOIN review_steps st ON st.review_id = r.id "
-        "WHERE r.status = 'held' AND r.recording_date BETWEEN ? AND ? AND st.step = ? "
-        "AND st.status = 'done' AND st.done_on <= r.recording_date",
-        [s, e, SEEN_BEFORE_STEP],
+    # The month's reviews' steps, looked up by review (the steps' unique index).
+    recorded = {r["id"]: r["recording_date"] for r in held}
+    seen = sum(
+        1
+        for review_id, done_on in store.conn.execute(
+            "SELECT review_id, done_on FROM review_steps WHERE step = ? AND status = 'done' "
+            "AND review_id IN (SELECT value FROM json_each(?))",
+            [SEEN_BEFORE_STEP, json.dumps(list(recorded))],
+        )
+        if done_on and done_on <= recorded[review_id]
     )
     data["seen_before_review"] = seen
     data["seen_before_review_percent"] = _percent(seen, len(held))
