@@ -460,6 +460,62 @@ DEFINITIONS: dict[str, tuple[str, str, str]] = {
         "IRO Handbook 7.11",
         "Children looked after in the year whose IRO did not change in it.",
     ),
+    "out_of_time_reasons": (
+        "Reasons for reviews out of time",
+        "R-SCH-15",
+        "The reason recorded for each review held out of time, as written (spaces tidied).",
+    ),
+    "participation": (
+        "Participation of the child",
+        "§7",
+        "The SSDA903 participation code recorded for each review held (PN0 to PN7).",
+    ),
+    "parent_participation": (
+        "Participation of parents",
+        "IRO Handbook 7.11",
+        "How the parents took part in each review held, one code per review (review hold "
+        "--parents, review parents).",
+    ),
+    "disputes_by_theme": (
+        "Disputes by theme",
+        "IRO Handbook 7.11, chapter 6",
+        "The theme of each dispute opened in the period (dispute open --theme, dispute theme).",
+    ),
+    "disputes_by_stage_reached": (
+        "Disputes by the highest stage reached",
+        "§6",
+        "Disputes open at some time in the period, by the highest stage reached by its end "
+        "(stages and their names are a policy setting).",
+    ),
+    "disputes_by_result": (
+        "Disputes by result",
+        "IRO Handbook 7.11, chapter 6",
+        "How each dispute resolved in the period ended (dispute resolve --result).",
+    ),
+    "iro_changes_by_reason": (
+        "Changes of IRO by reason",
+        "IRO Handbook 7.11",
+        "The reason recorded for each change of IRO (allocate --change-reason).",
+    ),
+    "profile": (
+        "Profile of the children in care",
+        "§2",
+        "Children looked after on 31 March: age on that day (the DfE's bands), legal status "
+        "and placement type of their episode on that day (SSDA903 codes), and whether that "
+        "placement is outside the authority's area (episode area).",
+    ),
+    "caseloads": (
+        "IRO caseloads",
+        "R-IRO-4",
+        "Children looked after on 31 March allocated to each IRO, per full-time equivalent, "
+        "against the 50 to 70 of good practice.",
+    ),
+    "team": (
+        "The IRO team",
+        "IRO Handbook 7.11, 7.15",
+        "The IROs with a caseload or still active on 31 March, their full-time equivalents "
+        "and children, by team.",
+    ),
 }
 
 SECTIONS = [
@@ -800,6 +856,22 @@ def _year_end_tables(data: dict) -> list[dict]:
             "item": "key",
             "columns": cols,
             "rows": rows_of("placement", placement),
+        },
+        {
+            "key": "caseloads",
+            "sheet": "Caseloads",
+            "title": "IRO caseloads on 31 March (R-IRO-4: 50–70 per full-time IRO)",
+            "item": "key",
+            "columns": [
+                ("iro_id", "IRO"),
+                ("name", "Name"),
+                ("team", "Team"),
+                ("fte", "FTE"),
+                ("caseload", "Children"),
+                ("per_fte", "Per FTE"),
+                ("band", "Against 50–70"),
+            ],
+            "rows": [{"key": c["iro_id"], **c} for c in data["caseloads"]],
         },
         {
             "key": "team",
