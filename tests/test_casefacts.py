@@ -109,5 +109,6 @@ def test_change_of_iro_with_a_reason(held):
 def test_out_of_area_placement(held):
     line = held.line("episode", "area", "C1", "--out-of-area")
     assert line == "C1: the placement from 2026-05-01 is outside the authority's area."
-    held.ok("episode", "area", "C1", "--in-area")
+    out = held.json("episode", "area", "C1", "--in-area")
+    assert out == {"id": 1, "child_id": "C1", "episode_start": "2026-05-01", "out_of_area": False}
     assert "C9" in held.refused("episode", "area", "C9", "--in-area")

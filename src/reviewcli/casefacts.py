@@ -211,6 +211,7 @@ def set_out_of_area(store, child_id, *, out_of_area: bool, today: date) -> Outco
     where = "outside" if out_of_area else "inside"
     return Outcome(
         {
+            "id": episode["id"],
             "child_id": child["id"],
             "episode_start": episode["start_date"],
             "out_of_area": out_of_area,
