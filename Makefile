@@ -36,7 +36,7 @@ clean:
 # Review the diff before committing.
 .PHONY: golden
 golden:
-	REVIEWCLI_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_letters.py tests/test_report.py -q -k golden
+	REVIEWCLI_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_letters.py tests/test_report.py tests/test_annual.py -q -k golden
 	REVIEWCLI_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_schedule_golden.py -q -k golden
-	$(BIN)/pytest tests/test_letters.py tests/test_report.py -q -k golden
+	$(BIN)/pytest tests/test_letters.py tests/test_report.py tests/test_annual.py -q -k golden
 	$(BIN)/pytest tests/test_schedule_golden.py -q

@@ -22,6 +22,16 @@ October 2026 (no bank holidays in England), built through the domain functions:
   instability (recorded 20 Oct, undecided); Zara health (recorded in September).
 - Disputes: Zara's opened 28 Sep, escalated 5 Oct, resolved 15 Oct; Bertram's opened 21 Oct,
   escalated to stage 3 on 26 Oct; Ezra's opened 1 Oct, referred to Cafcass 30 Oct.
+- The new measures. Parents: Zara's review attended, Bertram's contributed, Ezra's
+  declined (2 of 3 took part). The IRO spoke with Zara on 1 Oct (before her review of
+  2 Oct) and with Bertram on 6 Oct (the day of his meeting: seen before it, R-PRE-4 is
+  due by the meeting itself), with Ezra only on 12 Oct, after his (not seen before): 2 of
+  3. Care plans (R-POST-4, 10 working days): Zara's due 16 Oct done 15 Oct (on time),
+  Bertram's due 20 Oct done 21 Oct (late), Ezra's due 23 Oct outstanding. Contacts between
+  reviews: Zara visit 15 Oct and call 22 Oct, Bertram midway review 20 Oct, Ezra visit
+  30 Sep (September). Themes: Zara's dispute education (opened in September), Bertram's
+  education, Ezra's contact; Zara's resolved with result "resolved". Ezra's IRO changes
+  from IRO1 to IRO2 on 26 Oct (the IRO's absence).
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewcli import decisions, disputes, events, records, reports
+from reviewcli import casefacts, decisions, disputes, events, records, reports
 from reviewcli.contacts import add_contact
 from reviewcli.store import open_store
 
@@ -202,6 +212,34 @@ def build_october(path: Path) -> None:
         three = disputes.open_dispute(s, "K1005", issue="Contact plan", today=d("2026-10-01")).obj
         disputes.refer_cafcass(s, three["id"], today=d("2026-10-30"))
 
+        # The annual report's measures, in the monthly report too.
+        casefacts.set_parent_participation(s, zara, "attended", today=d("2026-10-02"))
+        casefacts.set_parent_participation(s, bertram, "contributed", today=d("2026-10-06"))
+        casefacts.set_parent_participation(s, ezra, "declined", today=d("2026-10-09"))
+        for review_id, on in ((zara, "2026-10-01"), (bertram, "2026-10-06"), (ezra, "2026-10-12")):
+            records.complete_step(s, review_id, "iro-visit", on=d(on), today=d(on))
+        records.complete_step(s, zara, "care-plan", on=d("2026-10-15"), today=d("2026-10-15"))
+        records.complete_step(s, bertram, "care-plan", on=d("2026-10-21"), today=d("2026-10-21"))
+        for child_id, kind, on in (
+            ("K1001", "visit", "2026-10-15"),
+            ("K1001", "call", "2026-10-22"),
+            ("K1002", "midway-review", "2026-10-20"),
+            ("K1005", "visit", "2026-09-30"),
+        ):
+            casefacts.add_iro_contact(s, child_id, kind=kind, on=on, today=d(on))
+        casefacts.set_dispute_theme(s, one["id"], "education", today=d("2026-10-01"))
+        casefacts.set_dispute_theme(s, two["id"], "education", today=d("2026-10-21"))
+        casefacts.set_dispute_theme(s, three["id"], "contact", today=d("2026-10-01"))
+        s.conn.execute("UPDATE disputes SET result = 'resolved' WHERE id = ?", [one["id"]])
+        records.allocate(
+            s,
+            "K1005",
+            "IRO2",
+            on=d("2026-10-26"),
+            today=d("2026-10-26"),
+            change_reason="iro-absence",
+        )
+
 
 @pytest.fixture(scope="module")
 def october_db(tmp_path_factory) -> Path:
@@ -277,8 +315,45 @@ def test_records_on_time(report):
         "decisions": (3, 1, 1, 1),  # Zara on time, Bertram late, Ezra outstanding
         "record": (3, 1, 1, 1),  # Bertram on time, Zara late, Ezra outstanding
         "distribution": (1, 0, 0, 1),  # Zara's, due 30 Oct
+        "care-plan": (3, 1, 1, 1),  # Zara on time, Bertram late, Ezra outstanding
     }
-    assert [v["rule"] for v in rec.values()] == ["R-POST-2", "R-POST-5", "R-POST-6"]
+    assert [v["rule"] for v in rec.values()] == ["R-POST-2", "R-POST-4", "R-POST-5", "R-POST-6"]
+    assert report["care_plans_due"] == 3
+    assert report["care_plans_updated_on_time"] == 1
+    assert report["care_plans_percent_on_time"] == 33.3
+
+
+def test_parents_participation(report):
+    assert report["parent_participation"] == {
+        "attended": 1,
+        "contributed": 1,
+        "declined": 1,
+        "not-invited": 0,
+        "not-applicable": 0,
+    }
+    assert report["parent_participation_not_recorded"] == 0
+    assert report["parents_took_part"] == 2
+    assert report["parents_percent"] == 66.7
+
+
+def test_children_seen_before_and_between_reviews(report):
+    assert report["seen_before_review"] == 2  # Zara (the day before), Bertram (the day)
+    assert report["seen_before_review_percent"] == 66.7
+    assert report["iro_contacts"] == {"visit": 1, "call": 1, "midway-review": 1}
+    assert report["children_seen_between_reviews"] == 2
+
+
+def test_dispute_themes_stages_and_results(report):
+    themes = {k: v for k, v in report["disputes_by_theme"].items() if v}
+    assert themes == {"education": 1, "contact": 1}  # Zara's opened in September
+    assert report["disputes_by_stage_reached"] == {"1": 1, "2": 1, "3": 1, "4": 0, "5": 0, "6": 0}
+    assert {k: v for k, v in report["disputes_by_result"].items() if v} == {"resolved": 1}
+
+
+def test_changes_of_iro(report):
+    assert report["iro_changes"] == 1
+    assert report["children_changed_iro"] == 1
+    assert {k: v for k, v in report["iro_changes_by_reason"].items() if v} == {"iro-absence": 1}
 
 
 def test_decisions_and_overdue_actions(report):
@@ -307,8 +382,8 @@ def test_caseloads_against_50_to_70(report):
     assert [
         (c["iro_id"], c["caseload"], c["fte"], c["per_fte"], c["band"]) for c in report["caseloads"]
     ] == [
-        ("IRO1", 3, 1.0, 3.0, "below"),  # Zara, Ezra, Cosima
-        ("IRO2", 1, 0.5, 2.0, "below"),  # Bertram
+        ("IRO1", 2, 1.0, 2.0, "below"),  # Zara, Cosima
+        ("IRO2", 2, 0.5, 4.0, "below"),  # Bertram, Ezra (from 26 Oct)
         ("IRO3", 0, 1.0, 0.0, "below"),
     ]
 
@@ -384,7 +459,9 @@ def test_csv_is_one_long_table(october):
     figures = {(r["section"], r["item"], r["field"]): r["value"] for r in rows}
     assert figures[("reviews", "reviews_held", "value")] == "3"
     assert figures[("participation", "PN5", "reviews")] == "1"
-    assert figures[("caseloads", "IRO2", "per_fte")] == "2.0"
+    assert figures[("caseloads", "IRO2", "per_fte")] == "4.0"
+    assert figures[("parent_participation", "percent", "reviews")] == "66.7"
+    assert figures[("records", "care-plan", "on_time")] == "1"
     assert figures[("due_next_month", "K1004", "status")] == "not booked"
 
 
@@ -437,33 +514,54 @@ def test_xlsx_cell_by_cell(october, tmp_path):
     )
     wb = load_workbook(out)
     assert wb.sheetnames == [
-        "Report",
+        "Title",
         "Reviews held",
         "Out of time reasons",
         "Out of time reviews",
         "Participation",
+        "Parents",
+        "Seen by IRO",
         "First reviews",
         "Records",
         "Decisions",
         "Events",
         "Disputes",
+        "IRO changes",
         "Caseloads",
         "Due next month by team",
         "Due next month",
     ]
     for ws in wb.worksheets:
+        # Printable: landscape, fitted to the width of the page, the marking in the header.
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+        assert ws.oddFooter.right.text == "Page &P of &N"
+        assert ws.column_dimensions["A"].width >= 8
+        if ws.title == "Title":
+            continue
         assert ws.freeze_panes == "A2"
         assert all(cell.font.b for cell in ws[1])
-        assert ws.column_dimensions["A"].width >= 8
+        # The header row repeats on every printed page; every table has an autofilter.
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
     held = wb["Reviews held"]
     assert [[c.value for c in row] for row in held.iter_rows()] == [
         ["Measure", "Value"],
         ["Reviews held", 3],
         ["Held on time", 2],
         ["Held out of time", 1],
-        ["Per cent on time", 66.7],
+        ["Per cent on time", pytest.approx(0.667)],
         ["Held without a meeting (R-SCH-12)", 0],
     ]
+    # A per cent is a per cent: the fraction, shown as 66.7 %.
+    assert held["B5"].number_format == "0.0%"
+    assert held["B2"].number_format == "General"
+    parents = wb["Parents"]
+    assert [c.value for c in parents[parents.max_row]][::2] == ["percent", pytest.approx(0.667)]
+    assert parents.cell(parents.max_row, 3).number_format == "0.0%"
+    assert parents.cell(2, 3).number_format == "General"
     late = wb["Out of time reviews"]
     assert [c.value for c in late[1]] == [
         "Review",
@@ -494,8 +592,97 @@ def test_xlsx_cell_by_cell(october, tmp_path):
     ]
     assert due["F2"].is_date and due["H2"].is_date
     assert due["H3"].value is None  # Dorian: not booked
-    report_sheet = wb["Report"]
-    assert report_sheet["B2"].value == "2026-10" and report_sheet["B3"].is_date
+    title = {row[0].value: row[1].value for row in wb["Title"].iter_rows(min_row=3) if row[0].value}
+    assert wb["Title"]["A1"].value == "Monthly monitoring report: October 2026"
+    assert wb["Title"]["A2"].value == "OFFICIAL-SENSITIVE"
+    assert title["Authority"] == "Northshire County Council"
+    assert title["Month"] == "2026-10"
+    assert title["Month name"] == "October 2026"
+    assert title["From"] == datetime(2026, 10, 1)
+    assert title["Reviews held"] == "Reviews held"  # the list of sheets
+
+
+def test_xlsx_protective_marking_is_a_policy_setting(october, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "marked.xlsx"
+    october.ok("policy", "set", "protective-marking", "OFFICIAL & SENSITIVE")
+    october.ok("report", "monthly", "--month", "2026-10", "-f", "xlsx", "--out", out)
+    wb = load_workbook(out)
+    # "&" is a code in a page header: written doubled, it prints as one ampersand.
+    assert wb["Reviews held"].oddHeader.center.text == "OFFICIAL && SENSITIVE"
+    assert wb["Title"]["A2"].value == "OFFICIAL & SENSITIVE"
+    html = october.ok("report", "monthly", "--month", "2026-10", "-f", "html").stdout
+    assert '<p class="marking">OFFICIAL &amp; SENSITIVE</p>' in html
+    october.ok("policy", "set", "protective-marking", "")
+    october.ok("report", "monthly", "--month", "2026-10", "-f", "xlsx", "--out", out)
+    wb = load_workbook(out)
+    assert not wb["Reviews held"].oddHeader.center.text
+    assert wb["Title"]["A2"].value is None
+
+
+def test_csv_for_excel_has_a_bom_and_crlf(october, tmp_path):
+    plain = october.ok("report", "monthly", "--month", "2026-10", "-f", "csv").stdout_bytes
+    excel = october.ok(
+        "report", "monthly", "--month", "2026-10", "-f", "csv", "--excel"
+    ).stdout_bytes
+    assert not plain.startswith(b"\xef\xbb\xbf") and b"\r\n" not in plain
+    assert excel.startswith(b"\xef\xbb\xbf")
+    assert excel[3:].replace(b"\r\n", b"\n") == plain
+    assert excel.count(b"\r\n") == plain.count(b"\n")
+    # The same in a file, and read back as Excel would: the same rows.
+    out = tmp_path / "october.csv"
+    october.ok("report", "monthly", "--month", "2026-10", "-f", "csv", "--excel", "--out", out)
+    assert out.read_bytes() == excel
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert rows == list(csv.reader(io.StringIO(plain.decode())))
+
+
+def test_every_command_writing_csv_takes_excel(october):
+    import importlib
+
+    import typer
+
+    from reviewcli.cli import COMMANDS, app
+
+    for modules, _ in COMMANDS.values():
+        for module in modules.split():
+            importlib.import_module(f"reviewcli.cli.{module}")
+    root = typer.main.get_command(app)
+    ctx = root.make_context("reviewcli", ["due"])
+    missing, offered = [], 0
+
+    def walk(command, path):
+        nonlocal offered
+        for name in getattr(command, "list_commands", lambda c: [])(ctx):
+            sub = command.get_command(ctx, name)
+            walk(sub, f"{path} {name}")
+        fmt = [p for p in command.params if "--format" in getattr(p, "opts", [])]
+        if fmt and "csv" in getattr(fmt[0].type, "choices", ()):
+            offered += 1
+            if not any("--excel" in p.opts for p in command.params):
+                missing.append(path)
+
+    walk(root, "reviewcli")
+    assert offered >= 10 and missing == []
+    out = october.ok("due", "--on", "2026-10-01", "-f", "csv", "--excel").stdout_bytes
+    assert out.startswith(b"\xef\xbb\xbfkind,") and out.endswith(b"\r\n")
+    out = october.ok("child", "list", "-f", "csv", "--excel").stdout_bytes
+    assert (
+        out.startswith(b"\xef\xbb\xbf")
+        and b"\r\n" in out
+        and b"\n" not in out.replace(b"\r\n", b"")
+    )
+    # The rows an import rejects, too.
+    source = october.db.parent / "children.csv"
+    source.write_text("child_id,first_name,last_name,dob\nK9,Ewa,Wiśniewska,31/02/2015\n")
+    rejects = october.db.parent / "rejects.csv"
+    october("import", "children", source, "--rejects", rejects, "--excel")
+    data = rejects.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbffile,line,child,reason\r\n") and b"K9" in data
+    assert data.count(b"\n") == data.count(b"\r\n") == 2
+    # Without --excel the next command writes plain CSV again.
+    assert not october.ok("child", "list", "-f", "csv").stdout_bytes.startswith(b"\xef")
 
 
 def test_xlsx_text_is_safe_from_formula_injection(october, tmp_path):
@@ -800,6 +987,9 @@ def test_leap_february_records_due_on_its_first_and_last_day(february_2028):
         "record": {"due": 4, "on_time": 0, "late": 2, "outstanding": 2},
         # Gus 21 Feb, Bram 22 Feb (on time), Ada 29 Feb; not Hana (1 Mar).
         "distribution": {"due": 3, "on_time": 1, "late": 0, "outstanding": 2},
+        # R-POST-4, 10 working days: Gus 7 Feb, Bram 8 Feb, Ada 15 Feb, Hana 16 Feb; Cara's
+        # (from 29 Feb) falls in March.
+        "care-plan": {"due": 4, "on_time": 0, "late": 0, "outstanding": 4},
     }
 
 

@@ -62,6 +62,7 @@ EXPECTED = {
         "reason_place_change",
         "local_reason",
         "reason_ceased",
+        "out_of_area",
     ],
     "allocations": [
         "id",
@@ -100,6 +101,7 @@ EXPECTED = {
         "manager_response",
         "manager_disagreement",
         "no_iro_reason",
+        "parent_participation",
     ],
     "review_changes": ["id", "review_id", "at", "action", "from_date", "to_date", "reason"],
     "review_steps": [
@@ -165,6 +167,8 @@ EXPECTED = {
         "resolved_on",
         "cafcass_referred_on",
         "created_at",
+        "theme",
+        "result",
     ],
     "contacts": [
         "id",
@@ -205,6 +209,16 @@ EXPECTED = {
         "after",
     ],
     "dispute_log": ["id", "dispute_id", "on_date", "action", "stage", "note", "at"],
+    "iro_contacts": [
+        "id",
+        "child_id",
+        "period_id",
+        "iro_id",
+        "kind",
+        "on_date",
+        "note",
+        "created_at",
+    ],
     "work_items": [
         "due",
         "child_id",
@@ -285,6 +299,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m009_corrected_rules",
             "m012_allocations_by_iro",
             "m012b_review_numbers_in_words",
+            "m014_annual_report_facts",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():

@@ -313,14 +313,17 @@ def build(
     # One transaction; the work list's stored items are made once, at the end.
     with store.write(), workitems.deferred(store.conn, status):
         if simulated == children:
-            return _Builder(store, rng, today).run(children, progress)
+            counts = _Builder(store, rng, today).run(children, progress)
+        else:
 
-        def first_part(done: int, total: int) -> None:
-            if progress:
-                progress(done, children)
+            def first_part(done: int, total: int) -> None:
+                if progress:
+                    progress(done, children)
 
-        _Builder(store, rng, today).run(simulated, first_part)
-        return _clone(store, rng, simulated, children, progress)
+            _Builder(store, rng, today).run(simulated, first_part)
+            counts = _clone(store, rng, simulated, children, progress)
+        annual_facts(store, today)
+        return counts
 
 
 # Above this many children, the demo simulates this many through the domain operations and
@@ -1843,3 +1846,93 @@ class _Casework:
                         store, did, today=day, on=day.isoformat(), note="referred for advice"
                     )
                     break
+
+
+def annual_facts(store: Store, today: date) -> None:
+    """What the annual report counts and the simulation does not record, spread over the
+    demo's records by their ids (the same on every run, and quick at national scale):
+    parents' participation at held reviews, the IRO's contacts between reviews, dispute
+    themes and results, reasons for changes of IRO, and placements out of the area."""
+    conn = store.conn
+
+    def pick(expr: str, shares: list[tuple[int, object]]) -> str:
+        """A CASE choosing by ``expr`` % 100 among values with the given shares (per cent)."""
+        parts, upto = [], 0
+        for share, value in shares:
+            upto += share
+            literal = "NULL" if value is None else repr(value)
+            parts.append(f"WHEN ({expr}) % 100 < {upto} THEN {literal}")
+        return "CASE " + " ".join(parts) + " END"
+
+    conn.execute(
+        "UPDATE reviews SET parent_participation = "
+        + pick(
+            "id * 7919",
+            [
+                (44, "attended"),
+                (24, "contributed"),
+                (15, "declined"),
+                (7, "not-invited"),
+                (7, "not-applicable"),
+                (3, None),
+            ],
+        )  # fmt: skip
+        + " WHERE status = 'held' AND parent_participation IS NULL"
+    )
+    themes = ["care-planning", "permanence", "placement", "contact", "education", "health",
+              "social-worker", "resources"]  # fmt: skip
+    conn.execute(
+        "UPDATE disputes SET theme = "
+        + pick(
+            "id * 37",
+            [(100 // len(themes) + (i < 100 % len(themes)), th) for i, th in enumerate(themes)],
+        )
+        + " WHERE theme IS NULL"
+    )
+    conn.execute(
+        "UPDATE disputes SET result = "
+        + pick(
+            "id * 53",
+            [(60, "resolved"), (25, "partly-resolved"), (10, "not-resolved"), (5, "withdrawn")],
+        )  # fmt: skip
+        + " WHERE status = 'resolved' AND result IS NULL"
+    )
+    conn.execute(
+        "UPDATE allocations SET reason = "
+        + pick(
+            "id * 61",
+            [
+                (35, "iro-left"),
+                (25, "caseload"),
+                (15, "team-change"),
+                (10, "siblings"),
+                (5, "child-request"),
+                (10, None),
+            ],
+        )  # fmt: skip
+        + " WHERE reason IS NULL AND EXISTS (SELECT 1 FROM allocations b "
+        "WHERE b.child_id = allocations.child_id AND b.id != allocations.id "
+        "AND b.end_date = allocations.start_date)"
+    )
+    conn.execute(
+        "UPDATE episodes SET out_of_area = "
+        + pick("id * 17", [(72, 0), (20, 1), (8, None)])
+        + " WHERE out_of_area IS NULL"
+    )
+    # A contact between reviews about six weeks before three in four later reviews, and one
+    # about six weeks after a recent review still to be followed.
+    conn.execute(
+        "INSERT INTO iro_contacts (child_id, period_id, iro_id, kind, on_date, note, created_at) "
+        "SELECT r.child_id, r.period_id, a.iro_id, "
+        + pick("r.id * 13", [(50, "visit"), (30, "call"), (20, "midway-review")])
+        + ", date(r.recording_date, '-42 days'), NULL, ? "
+        "FROM reviews r JOIN periods p ON p.id = r.period_id "
+        "JOIN allocations a ON a.child_id = r.child_id "
+        "AND a.start_date <= date(r.recording_date, '-42 days') "
+        "AND (a.end_date IS NULL OR a.end_date > date(r.recording_date, '-42 days')) "
+        "WHERE r.status = 'held' AND r.number >= 2 AND (r.id * 7) % 4 != 0 "
+        "AND date(r.recording_date, '-42 days') > p.start_date "
+        "AND NOT EXISTS (SELECT 1 FROM iro_contacts c WHERE c.child_id = r.child_id "
+        "AND c.on_date = date(r.recording_date, '-42 days'))",
+        [today.isoformat()],
+    )

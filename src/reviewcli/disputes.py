@@ -69,9 +69,14 @@ def _day(value, today: date) -> date:
     return day
 
 
-def open_dispute(store, child_id, *, issue, today, decision=None, stage=1, on=None) -> Outcome:
+def open_dispute(
+    store, child_id, *, issue, today, decision=None, stage=1, on=None, theme=None
+) -> Outcome:
+    from .casefacts import DISPUTE_THEMES, check
+
     get_child(store, child_id)
     issue = _text(issue, "issue", required=True, limit=4000)
+    theme = check("dispute theme", theme, DISPUTE_THEMES, "--theme")
     n = _stage(store, stage)
     day = _day(on, today)
     if decision is not None:
@@ -98,6 +103,7 @@ def open_dispute(store, child_id, *, issue, today, decision=None, stage=1, on=No
                         day, store.policy_values["dispute-total-days"]
                     ).isoformat(),
                     "status": "open",
+                    "theme": theme,
                     "created_at": now_iso(),
                 }
             )
@@ -157,17 +163,20 @@ def respond(store, dispute_id, *, note, today, on=None) -> Outcome:
     )
 
 
-def resolve(store, dispute_id, *, outcome, today, on=None) -> Outcome:
+def resolve(store, dispute_id, *, outcome, today, on=None, result=None) -> Outcome:
+    from .casefacts import DISPUTE_RESULTS, check
+
     row = _open(store, dispute_id)
     outcome = _text(outcome, "outcome", required=True, limit=4000)
+    result = check("dispute result", result, DISPUTE_RESULTS, "--result")
     day = _day(on, today)
     if day.isoformat() < row["opened_on"]:
         raise ReviewError(f"{day} is before the dispute was opened ({row['opened_on']})")
     with store.write():
         store.conn.execute(
-            "UPDATE disputes SET status = 'resolved', outcome = ?, resolved_on = ?, "
+            "UPDATE disputes SET status = 'resolved', outcome = ?, result = ?, resolved_on = ?, "
             "awaiting_response = 0, response_due = NULL WHERE id = ?",
-            [outcome, day.isoformat(), row["id"]],
+            [outcome, result, day.isoformat(), row["id"]],
         )
         _log(store, row["id"], day, "resolve", row["stage"], outcome)
     took = store.calendar.working_days_between(date.fromisoformat(row["opened_on"]), day)

@@ -529,6 +529,36 @@ def m012b_review_numbers_in_words(db) -> None:
     workitems.install(db)
 
 
+@migration
+def m014_annual_report_facts(db) -> None:
+    """What the IRO service's annual report counts (IRO Handbook 7.11) and no other record
+    holds: parents' participation at each review, the IRO's contacts with the child between
+    reviews, the theme and result of each dispute, why a child's IRO changed (the unused
+    ``allocations.reason``), and whether a placement is outside the authority's area."""
+    _run(
+        db,
+        """
+ALTER TABLE reviews ADD COLUMN parent_participation TEXT;
+ALTER TABLE disputes ADD COLUMN theme TEXT;
+ALTER TABLE disputes ADD COLUMN result TEXT;
+ALTER TABLE episodes ADD COLUMN out_of_area INTEGER;
+CREATE TABLE iro_contacts (
+    id INTEGER PRIMARY KEY,
+    child_id TEXT NOT NULL REFERENCES children(id),
+    period_id INTEGER NOT NULL REFERENCES periods(id),
+    iro_id TEXT REFERENCES iros(id),
+    kind TEXT NOT NULL CHECK (kind IN ('visit', 'call', 'midway-review')),
+    on_date TEXT NOT NULL,
+    note TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX iro_contacts_date ON iro_contacts(on_date);
+CREATE INDEX iro_contacts_child ON iro_contacts(child_id, on_date)
+""",
+    )
+    install_audit_triggers(db)
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

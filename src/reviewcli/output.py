@@ -18,6 +18,32 @@ FORMATS = ("table", "json", "csv")
 # every cell: 200 rows take about half a second, 500 took 1.3 s.
 TABLE_ROWS = 200
 
+# CSV for Excel (``--excel``): a byte-order mark, so Excel on Windows reads UTF-8 rather
+# than its local code page ("WiÅ›niewska"), and CRLF line ends. Chosen once per run, at
+# the command line's edge, before anything is written (as "today" is).
+BOM = "\ufeff"
+_CSV_FOR_EXCEL = [False]
+
+
+def set_csv_for_excel(on: bool) -> None:
+    """Write the CSV of this run for Excel (a byte-order mark and CRLF), or plain."""
+    _CSV_FOR_EXCEL[0] = bool(on)
+
+
+def csv_for_excel() -> bool:
+    return _CSV_FOR_EXCEL[0]
+
+
+def csv_writer(stream, excel: bool | None = None):
+    """A ``csv.writer`` on ``stream``: plain (UTF-8, LF line ends), or for Excel (a
+    byte-order mark written first, then CRLF line ends). ``excel`` defaults to the run's
+    choice (``set_csv_for_excel``)."""
+    if csv_for_excel() if excel is None else excel:
+        stream.write(BOM)
+        return csv.writer(stream, lineterminator="\r\n")
+    return csv.writer(stream, lineterminator="\n")
+
+
 # A spreadsheet treats a cell starting with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -109,7 +135,7 @@ def write_csv(rows: Iterable[dict], columns: Sequence[str] | None = None, stream
         columns = list(first.keys()) if first is not None else []
         if first is not None:
             rows = itertools.chain([first], rows)
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csv_writer(stream)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_csv_value(row.get(c)) for c in columns])

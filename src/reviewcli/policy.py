@@ -342,6 +342,14 @@ SETTINGS: dict[str, Setting] = {
             "(created on first use; changing it changes every pseudonym)",
             "§7",
         ),
+        Setting(
+            "protective-marking",
+            "OFFICIAL-SENSITIVE",
+            _text,
+            "the protective marking printed in the header of every page of letters and "
+            "reports ('' for none)",
+            "",
+        ),
     ]
 }
 

@@ -480,9 +480,14 @@ def _iro_of(store, child_ids: list[str]) -> dict[str, str]:
     }
 
 
-def allocate(store, child_id, iro_id, *, on, today, reason=None) -> Outcome:
+def allocate(store, child_id, iro_id, *, on, today, reason=None, change_reason=None) -> Outcome:
+    from .casefacts import IRO_CHANGE_REASONS, check
+
     child = get_child(store, child_id)
     reason = _text(reason, "reason", limit=1000)
+    change_reason = check(
+        "reason for the change", change_reason, IRO_CHANGE_REASONS, "--change-reason"
+    )
     iro = get_iro(store, iro_id)
     day = parse_date(on)
     period = require_open_period(store, child_id)
@@ -501,6 +506,10 @@ def allocate(store, child_id, iro_id, *, on, today, reason=None) -> Outcome:
         raise ReviewError(f"{iro['id']} is already the IRO for {child_id}")
     if current and day < date.fromisoformat(current["start_date"]):
         raise ReviewError(f"{day} is before the current allocation began ({current['start_date']})")
+    if change_reason and not current:
+        raise ReviewError(
+            f"{child_id} has no IRO now; --change-reason is the reason for a change of IRO"
+        )
     warnings = []
     if not iro["active"]:
         raise ReviewError(f"IRO {iro['id']} is no longer active")
@@ -556,6 +565,7 @@ def allocate(store, child_id, iro_id, *, on, today, reason=None) -> Outcome:
                     "iro_id": iro["id"],
                     "start_date": day.isoformat(),
                     "sibling_reason": reason,
+                    "reason": change_reason,
                 }
             )
             .last_pk
@@ -567,6 +577,7 @@ def allocate(store, child_id, iro_id, *, on, today, reason=None) -> Outcome:
             "iro_id": iro["id"],
             "start_date": day.isoformat(),
             "previous_iro": current["iro_id"] if current else None,
+            "change_reason": change_reason,
         },
         f"{iro['name']} ({iro['id']}) is the IRO for {child_id} from {day}.",
         warnings,

@@ -41,19 +41,36 @@ from hashlib import sha256
 from itertools import chain
 
 from . import codes
+from .casefacts import (
+    DISPUTE_RESULTS,
+    DISPUTE_THEMES,
+    IRO_CHANGE_REASONS,
+    IRO_CONTACT_KINDS,
+    PARENT_PARTICIPATION,
+    PARENTS_TOOK_PART,
+    SEEN_BEFORE_STEP,
+)
 from .errors import ReviewError
-from .output import _csv_value, csv_text, safe_cell
+from .output import _csv_value, csv_text, csv_writer, safe_cell
 from .store import Store
 
 PARTICIPATION_CODES = [f"PN{i}" for i in range(8)]
+CHILD_TOOK_PART = ("PN1", "PN2", "PN3", "PN5", "PN6")
 RECORD_STEPS = [
     ("decisions", "R-POST-2", "decisions and recommendations circulated (5 working days)"),
+    ("care-plan", "R-POST-4", "care plan updated by the social worker (10 working days)"),
     ("record", "R-POST-5", "full record of the review (15 working days)"),
     ("distribution", "R-POST-6", "record distributed to participants (20 working days)"),
 ]
 CASELOAD_LOW, CASELOAD_HIGH = 50, 70  # R-IRO-4
 NO_TEAM = "(no team)"
 NO_REASON = "(no reason recorded)"
+NO_THEME = "(no theme recorded)"
+NO_RESULT = "(no result recorded)"
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
 
 
 def parse_month(value: str) -> tuple[date, date]:
@@ -118,7 +135,7 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     # care for first reviews alone.
     held = store.rows(
         "SELECT r.id, r.child_id, r.number, r.rule, r.deadline, r.recording_date, r.meeting, "
-        "r.participation, r.late_reason, CASE WHEN r.number = 1 THEN "
+        "r.participation, r.parent_participation, r.late_reason, CASE WHEN r.number = 1 THEN "
         "(SELECT p.start_date FROM periods p WHERE p.id = r.period_id) END AS period_start "
         "FROM reviews r JOIN children c ON c.id = r.child_id "
         "WHERE r.status = 'held' AND r.recording_date BETWEEN ? AND ? "
@@ -143,7 +160,7 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     data["reviews_held"] = len(held)
     data["held_on_time"] = len(held) - len(late)
     data["held_out_of_time"] = len(late)
-    data["percent_on_time"] = round(100 * (len(held) - len(late)) / len(held), 1) if held else None
+    data["percent_on_time"] = _percent(len(held) - len(late), len(held))
     data["out_of_time_reasons"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     data["out_of_time_reviews"] = []
     for r in late:
@@ -173,6 +190,40 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
             participation[r["participation"]] += 1
     data["participation"] = participation
     data["participation_not_recorded"] = sum(1 for r in held if not r["participation"])
+    # Children who took part (PN1–PN3, PN5, PN6), of those aged 4 or over with a code
+    # (PN0 is a child under 4; PN4 and PN7 did not take part).
+    data["children_took_part"] = sum(participation[c] for c in CHILD_TOOK_PART)
+    data["children_percent"] = _percent(
+        data["children_took_part"], sum(participation.values()) - participation["PN0"]
+    )
+
+    # --- parents' participation and children seen before their review (R-PRE-4) -------------
+    parents = {code: 0 for code in PARENT_PARTICIPATION}
+    for r in held:
+        if r["parent_participation"] in parents:
+            parents[r["parent_participation"]] += 1
+    data["parent_participation"] = parents
+    data["parent_participation_not_recorded"] = sum(
+        1 for r in held if not r["parent_participation"]
+    )
+    data["parents_took_part"] = sum(parents[c] for c in PARENTS_TOOK_PART)
+    data["parents_percent"] = _percent(
+        data["parents_took_part"],
+        sum(parents.values()) - parents["not-applicable"],
+    )
+    # The month's reviews' steps, looked up by review (the steps' unique index).
+    recorded = {r["id"]: r["recording_date"] for r in held}
+    seen = sum(
+        1
+        for review_id, done_on in store.conn.execute(
+            "SELECT review_id, done_on FROM review_steps WHERE step = ? AND status = 'done' "
+            "AND review_id IN (SELECT value FROM json_each(?))",
+            [SEEN_BEFORE_STEP, json.dumps(list(recorded))],
+        )
+        if done_on and done_on <= recorded[review_id]
+    )
+    data["seen_before_review"] = seen
+    data["seen_before_review_percent"] = _percent(seen, len(held))
 
     # --- first reviews within 20 working days (R-SCH-1) --------------------------------------
     first = [r for r in held if r["number"] == 1]
@@ -217,7 +268,7 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
         for step, n, done, on_time, done_late in store.conn.execute(
             "SELECT step, COUNT(*), TOTAL(status = 'done'), "
             "TOTAL(status = 'done' AND done_on <= due), TOTAL(status = 'done' AND done_on > due) "
-            "FROM review_steps WHERE step IN (?, ?, ?) AND due BETWEEN ? AND ? GROUP BY step",
+            "FROM review_steps WHERE step IN (?, ?, ?, ?) AND due BETWEEN ? AND ? GROUP BY step",
             [step for step, _, _ in RECORD_STEPS] + [s, e],
         )
     }
@@ -233,6 +284,10 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
             "outstanding": n - int(done),
         }
     data["records"] = records
+    plans = records["care-plan"]
+    data["care_plans_due"] = plans["due"]
+    data["care_plans_updated_on_time"] = plans["on_time"]
+    data["care_plans_percent_on_time"] = _percent(plans["on_time"], plans["due"])
 
     # --- decisions and actions (§4, R-POST-7) ------------------------------------------------
     # Only a held review has a recording date (records.hold_review sets both at once, and a
@@ -294,6 +349,62 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
         "AND (resolved_on IS NULL OR resolved_on > ?)",
         [e, e],
     )
+    themes = {code: 0 for code in DISPUTE_THEMES}
+    themes[NO_THEME] = 0
+    for (theme,) in store.conn.execute(
+        "SELECT theme FROM disputes WHERE opened_on BETWEEN ? AND ?", [s, e]
+    ):
+        themes[theme if theme in themes else NO_THEME] += 1
+    data["disputes_by_theme"] = themes
+    results = {code: 0 for code in DISPUTE_RESULTS}
+    results[NO_RESULT] = 0
+    for (result,) in store.conn.execute(
+        "SELECT result FROM disputes WHERE resolved_on BETWEEN ? AND ?", [s, e]
+    ):
+        results[result if result in results else NO_RESULT] += 1
+    data["disputes_by_result"] = results
+    # The highest stage each dispute reached by the end of the month (stages only go up),
+    # counted over the disputes active in the month: opened, escalated or resolved in it,
+    # or open across it.
+    stage_names = store.policy_values["dispute-stages"]
+    data["dispute_stage_names"] = {str(n): name for n, name in enumerate(stage_names, 1)}
+    stages = {str(n): 0 for n in range(1, len(stage_names) + 1)}
+    for (stage,) in store.conn.execute(
+        "SELECT (SELECT MAX(l.stage) FROM dispute_log l WHERE l.dispute_id = d.id "
+        "AND l.on_date <= ?) FROM disputes d WHERE d.opened_on <= ? "
+        "AND (d.resolved_on IS NULL OR d.resolved_on >= ?)",
+        [e, e, s],
+    ):
+        if stage is not None:
+            stages[str(stage)] = stages.get(str(stage), 0) + 1
+    data["disputes_by_stage_reached"] = stages
+
+    # --- the IRO's contacts with children between reviews -------------------------------------
+    contacts = {kind: 0 for kind in IRO_CONTACT_KINDS}
+    seen_children = set()
+    for kind, child_id in store.conn.execute(
+        "SELECT kind, child_id FROM iro_contacts WHERE on_date BETWEEN ? AND ?", [s, e]
+    ):
+        contacts[kind] = contacts.get(kind, 0) + 1
+        seen_children.add(child_id)
+    data["iro_contacts"] = contacts
+    data["children_seen_between_reviews"] = len(seen_children)
+
+    # --- IRO continuity: changes of IRO in the month, with their reasons ---------------------
+    changes = {code: 0 for code in IRO_CHANGE_REASONS}
+    changes[NO_REASON] = 0
+    changed_children = set()
+    for child_id, reason in store.conn.execute(
+        "SELECT a.child_id, a.reason FROM allocations a WHERE a.start_date BETWEEN ? AND ? "
+        "AND EXISTS (SELECT 1 FROM allocations b WHERE b.child_id = a.child_id "
+        "AND b.id != a.id AND b.end_date = a.start_date AND b.iro_id != a.iro_id)",
+        [s, e],
+    ):
+        changes[reason if reason in changes else NO_REASON] += 1
+        changed_children.add(child_id)
+    data["iro_changes"] = sum(changes.values())
+    data["iro_changes_by_reason"] = changes
+    data["children_changed_iro"] = len(changed_children)
 
     # --- caseloads at month end (R-IRO-4) ----------------------------------------------------
     caseloads = []
@@ -570,6 +681,62 @@ def tables(data: dict) -> list[dict]:
             ],
         },
         {
+            "key": "parent_participation",
+            "sheet": "Parents",
+            "title": "Participation of parents",
+            "item": "code",
+            "columns": [("code", "Code"), ("meaning", "Meaning"), ("reviews", "Reviews")],
+            "rows": [
+                {"code": c, "meaning": PARENT_PARTICIPATION[c], "reviews": n}
+                for c, n in data["parent_participation"].items()
+            ]
+            + [
+                {
+                    "code": "none",
+                    "meaning": "Not recorded",
+                    "reviews": data["parent_participation_not_recorded"],
+                },
+                {
+                    "code": "took-part",
+                    "meaning": "Parents took part (attended or contributed)",
+                    "reviews": data["parents_took_part"],
+                },
+                {
+                    "code": "percent",
+                    "meaning": "Per cent who took part, of reviews with a code and a parent to "
+                    "involve",
+                    "reviews": data["parents_percent"],
+                },
+            ],
+        },
+        {
+            "key": "seen",
+            "sheet": "Seen by IRO",
+            "title": "Children seen by their IRO (R-PRE-4) and between reviews",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    (
+                        "seen_before_review",
+                        "Reviews where the IRO spoke with the child beforehand (R-PRE-4)",
+                        data["seen_before_review"],
+                    ),
+                    (
+                        "seen_before_review_percent",
+                        "… per cent of reviews held",
+                        data["seen_before_review_percent"],
+                    ),
+                    (
+                        "children_seen_between_reviews",
+                        "Children the IRO contacted between reviews",
+                        data["children_seen_between_reviews"],
+                    ),
+                ]
+                + [(f"contacts:{k}", f"Contacts: {k}", n) for k, n in data["iro_contacts"].items()]
+            ),
+        },
+        {
             "key": "first_reviews",
             "sheet": "First reviews",
             "title": "First reviews (R-SCH-1) and IRO allocation (R-IRO-2)",
@@ -616,7 +783,7 @@ def tables(data: dict) -> list[dict]:
         {
             "key": "records",
             "sheet": "Records",
-            "title": "Records on time (deadline in the month)",
+            "title": "Records and care plans on time (deadline in the month)",
             "item": "step",
             "columns": [
                 ("step", "Step"),
@@ -702,6 +869,47 @@ def tables(data: dict) -> list[dict]:
                         "Open at the end of the month",
                         data["disputes_open_at_month_end"],
                     ),
+                ]
+                + [
+                    (f"theme:{k}", f"Opened, theme: {k}", n)
+                    for k, n in data["disputes_by_theme"].items()
+                    if n
+                ]
+                + [
+                    (
+                        f"stage:{k}",
+                        f"Highest stage reached: {k} "
+                        f"({data['dispute_stage_names'].get(k, 'stage ' + k)})",
+                        n,
+                    )
+                    for k, n in data["disputes_by_stage_reached"].items()
+                ]
+                + [
+                    (f"result:{k}", f"Resolved, result: {k}", n)
+                    for k, n in data["disputes_by_result"].items()
+                    if n
+                ]
+            ),
+        },
+        {
+            "key": "iro_changes",
+            "sheet": "IRO changes",
+            "title": "Changes of IRO (IRO continuity)",
+            "item": "key",
+            "columns": MEASURE_COLUMNS,
+            "rows": _measures(
+                [
+                    ("iro_changes", "Changes of IRO", data["iro_changes"]),
+                    (
+                        "children_changed_iro",
+                        "Children whose IRO changed",
+                        data["children_changed_iro"],
+                    ),
+                ]
+                + [
+                    (f"reason:{k}", f"Reason: {k}", n)
+                    for k, n in data["iro_changes_by_reason"].items()
+                    if n
                 ]
             ),
         },
@@ -846,18 +1054,16 @@ def _json(value, depth: int) -> str:
     return "[" + inner + ("," + inner).join(_json(v, depth + 1) for v in value) + close
 
 
-def to_csv(data: dict) -> str:
+def to_csv(data: dict, excel: bool | None = None) -> str:
     """One long table: section, item, field, value — one row per figure.
 
     ``section`` is the table (reviews, participation, caseloads …), ``item`` the row in
     it (a measure, a code, a reason, an IRO, a child), ``field`` the column, ``value``
     the figure. The first rows (section ``report``) say which month and when made.
     """
-    import csv
-
     cell = _csv_cell
     stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csv_writer(stream, excel)
     writer.writerow(["section", "item", "field", "value"])
     writer.writerows(
         (cell("report"), cell(k), cell("value"), cell(data[k]))
@@ -933,6 +1139,7 @@ def report_header(store: Store) -> dict:
     return {
         "name": values.get("authority-name") or "",
         "logo": logo_data_uri(str(values.get("authority-logo") or "")),
+        "marking": str(values.get("protective-marking") or ""),
     }
 
 
@@ -986,9 +1193,59 @@ def to_html(data: dict, header: dict, template_dir: str | None = None) -> str:
         raise _template_error(name, e) from None
 
 
-def write_xlsx(data: dict, stream) -> None:
-    """One sheet per table: bold, frozen header row, fitted widths, real date cells, and
-    text neutralised against formula injection.
+def write_xlsx(data: dict, stream, authority: dict | None = None) -> None:
+    """The monthly report as a workbook ready to print: see ``write_workbook``.
+    ``authority`` is ``report_header``'s (name and protective marking)."""
+    authority = authority or {}
+    title = [
+        ("Authority", authority.get("name") or ""),
+        ("Report", "Monthly monitoring report"),
+        ("Month", data["month"]),
+        ("Month name", _month_name(data["month"])),
+        ("From", date.fromisoformat(data["from"])),
+        ("To", date.fromisoformat(data["to"])),
+        ("Made on", date.fromisoformat(data["generated_on"])),
+        ("Pseudonymised", "yes" if data["pseudonymised"] else "no"),
+    ]
+    heading = f"Monthly monitoring report: {_month_name(data['month'])}"
+    write_workbook(
+        stream,
+        heading,
+        title,
+        tables(data),
+        marking=authority.get("marking") or "",
+        authority=authority,
+    )
+
+
+PERCENT_FORMAT = "0.0%"
+
+
+def is_percent(key: str | None) -> bool:
+    """A figure held as a per cent (66.7 for 66.7 %): written to a spreadsheet as the
+    fraction 0.667 with a per-cent format, so it prints as 66.7 % and sums as a share."""
+    if not key or ":" in key:  # a code or reason in a breakdown, whatever its words
+        return False
+    return key.startswith("percent") or key.endswith("_percent")
+
+
+def write_workbook(
+    stream,
+    heading: str,
+    title: list[tuple[str, object]],
+    sheets: list[dict],
+    *,
+    marking: str = "",
+    authority: dict | None = None,
+) -> None:
+    """A workbook ready to print: a title sheet (the authority, the report and its period,
+    and a list of the sheets), then one sheet per table.
+
+    Every sheet prints landscape on A4, fitted to the page's width (as many pages down as
+    it needs), its header row repeated on every page, the protective marking (policy
+    ``protective-marking``) in the page header and "page N of M" in the footer. Each table
+    has a bold, frozen header row with an autofilter, fitted column widths, real date cells,
+    per cents as per cents, and text neutralised against formula injection.
 
     The workbook is written as it is made (openpyxl's write-only mode): each sheet's
     widths are worked out from its values first, then its rows are streamed out.
@@ -1000,55 +1257,120 @@ def write_xlsx(data: dict, stream) -> None:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
-    about = {
-        "title": "Report",
-        "sheet": "Report",
-        "columns": [("measure", "Measure"), ("value", "Value")],
-        "rows": [
-            {"measure": "Month", "value": data["month"]},
-            {"measure": "From", "value": date.fromisoformat(data["from"])},
-            {"measure": "To", "value": date.fromisoformat(data["to"])},
-            {"measure": "Made on", "value": date.fromisoformat(data["generated_on"])},
-            {"measure": "Pseudonymised", "value": "yes" if data["pseudonymised"] else "no"},
-        ],
-    }
     used: set[str] = set()
-    for table in [about, *tables(data)]:
-        ws = wb.create_sheet(_sheet_name(table["sheet"], used))
+    names = [_sheet_name("Title", used)] + [_sheet_name(s["sheet"], used) for s in sheets]
+    header_marking = _header_text(marking)
+    footer_name = _header_text((authority or {}).get("name") or "")
+
+    def page_setup(ws, repeat: str | None) -> None:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = 9  # A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages down as needed
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.gridLines = False
+        if repeat:
+            ws.print_title_rows = repeat
+        if header_marking:
+            ws.oddHeader.center.text = header_marking
+            ws.oddHeader.center.font = "Arial,Bold"
+            ws.evenHeader.center.text = header_marking
+        ws.oddFooter.left.text = footer_name
+        ws.oddFooter.right.text = "Page &P of &N"
+        ws.evenFooter.right.text = "Page &P of &N"
+
+    # --- the title sheet ------------------------------------------------------------------
+    ws = wb.create_sheet(names[0])
+    page_setup(ws, None)
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = max(
+        [40] + [min(len(str(v)), 80) + 2 for _, v in title if not isinstance(v, date)]
+    )
+    big = WriteOnlyCell(ws, value=safe_cell(heading))
+    big.font = Font(bold=True, size=16, color="1D4E89")
+    ws.append([big])
+    if marking:
+        mark = WriteOnlyCell(ws, value=safe_cell(marking))
+        mark.font = Font(bold=True, color="B00020")
+        ws.append([mark])
+    ws.append([])
+    for label, value in title:
+        name = WriteOnlyCell(ws, value=label)
+        name.font = Font(bold=True)
+        ws.append([name, safe_cell(value) if isinstance(value, str) else value])
+    ws.append([])
+    contents = WriteOnlyCell(ws, value="Sheets")
+    contents.font = Font(bold=True)
+    ws.append([contents])
+    for name, sheet in zip(names[1:], sheets, strict=True):
+        ws.append([name, safe_cell(sheet["title"])])
+
+    # --- one sheet per table ---------------------------------------------------------------
+    for name, table in zip(names[1:], sheets, strict=True):
+        ws = wb.create_sheet(name)
         headings = [h for _, h in table["columns"]]
         widths = [len(h) for h in headings]
+        formats: list[list[str | None]] = []
         rows = []
         for r in table["rows"]:
-            values = []
+            values, fmts = [], []
             for key, _ in table["columns"]:
                 value = r.get(key)
+                fmt = None
+                percent = is_percent(key) or is_percent(r.get("key") or r.get("code"))
                 if key in DATE_COLUMNS and isinstance(value, str) and value:
                     value = date.fromisoformat(value)
                 elif isinstance(value, bool):
                     value = "yes" if value else "no"
                 elif isinstance(value, str):
                     value = safe_cell(value)
+                elif percent and isinstance(value, (int, float)):
+                    value, fmt = value / 100, PERCENT_FORMAT
                 values.append(value)
+                fmts.append(fmt)
             rows.append(values)
+            formats.append(fmts)
             for col, value in enumerate(values):
                 if isinstance(value, date):
                     widths[col] = max(widths[col], 10)
+                elif fmts[col]:
+                    widths[col] = max(widths[col], 7)
                 else:
-                    widths[col] = max(widths[col], len(str(value or "")))
+                    widths[col] = max(widths[col], len(str("" if value is None else value)))
         for col, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
         ws.freeze_panes = "A2"
+        last = get_column_letter(len(headings))
+        ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+        page_setup(ws, "1:1")
         header = []
-        for heading in headings:
-            cell = WriteOnlyCell(ws, value=heading)
+        for heading_text in headings:
+            cell = WriteOnlyCell(ws, value=heading_text)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDE4EE")
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             header.append(cell)
         ws.append(header)
-        for values in rows:
-            ws.append(values)
+        for values, fmts in zip(rows, formats, strict=True):
+            if any(fmts):
+                out = []
+                for value, fmt in zip(values, fmts, strict=True):
+                    if fmt:
+                        cell = WriteOnlyCell(ws, value=value)
+                        cell.number_format = fmt
+                        out.append(cell)
+                    else:
+                        out.append(value)
+                ws.append(out)
+            else:
+                ws.append(values)
     wb.save(stream)
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header or footer: Excel reads "&" as a code there ("&P" the page
+    number), so a literal ampersand is doubled; line breaks become spaces."""
+    return " ".join(str(text).split()).replace("&", "&&")
 
 
 def _sheet_name(title: str, used: set[str]) -> str:

@@ -1325,9 +1325,10 @@ def _renumber(conn, period_id: int) -> None:
 
 def write_rejects(rejects: list[Reject], path: Path) -> None:
     from .files import open_private
+    from .output import csv_writer
 
     with open_private(path) as f:
-        w = csv.writer(f, lineterminator="\n")
+        w = csv_writer(f)  # for Excel with --excel
         w.writerow(["file", "line", "child", "reason"])
         for r in rejects:
             w.writerow([csv_text(r.file), r.line, csv_text(r.child), csv_text(r.reason)])

@@ -48,14 +48,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "What must be done: every outstanding item due by --on + --within days, overdue first.",
     ),
     "policy": ("admin", "The authority's policy settings (shared by every admin)."),
-    "review": ("reviews casework contacts", "Reviews: book, move, record, adjourn, cancel."),
+    "review": ("reviews casework contacts facts", "Reviews: book, move, record, adjourn, cancel."),
     "decision": ("casework", "Review decisions: add, done, edit, cancel, forward."),
     "event": ("casework", "Significant events (R-EVT-1/2) and the IRO's decision on them."),
-    "dispute": ("casework", "The dispute resolution (escalation) log."),
-    "iro": ("children", "Independent Reviewing Officers."),
+    "dispute": ("casework facts", "The dispute resolution (escalation) log."),
+    "iro": ("children facts", "Independent Reviewing Officers."),
     "child": ("children", "Children: register, list, show."),
     "episode": (
-        "children episode_facts",
+        "children episode_facts facts",
         "Periods of care and their episodes (SSDA903): start, change, end.",
     ),
     "contact": (
@@ -107,7 +107,7 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx, cmd_name: str):
         command = self.commands.get(cmd_name)
         if cmd_name not in COMMANDS or (command is not None and _loaded(cmd_name)):
-            return _with_metavars(command) if command is not None else None
+            return _with_excel(_with_metavars(command)) if command is not None else None
         if self.listing:
             # The root's help shows the first sentence of each command's help: no import.
             return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name][1])
@@ -144,7 +144,7 @@ class LazyGroup(TyperGroup):
         # is kept only once every module adding to it is loaded.
         for name, command in typer.main.get_command(app).commands.items():
             if name == cmd_name or (name not in self.commands and _loaded(name)):
-                self.commands[name] = _with_metavars(command)
+                self.commands[name] = _with_excel(_with_metavars(command))
         return self.commands.get(cmd_name)
 
 
@@ -178,6 +178,48 @@ def _with_metavars(command):
             param.metavar = METAVARS[names[0]]
     for sub in getattr(command, "commands", {}).values():
         _with_metavars(sub)
+    return command
+
+
+def _set_excel(ctx, param, value) -> None:
+    import contextlib
+
+    from ..output import set_csv_for_excel
+
+    set_csv_for_excel(value)
+    if value:
+        import sys
+
+        # Excel's CSV goes out byte for byte: UTF-8 and CRLF whatever the console's defaults.
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(encoding="utf-8", newline="")
+
+
+def _with_excel(command):
+    """Give every command that writes CSV (a --format offering csv, or --rejects) the
+    --excel option (CLI.md: UTF-8 with a byte-order mark and CRLF line ends), here in one
+    place."""
+    from typer.core import TyperOption
+
+    for sub in getattr(command, "commands", {}).values():
+        _with_excel(sub)
+    writes_csv = any(
+        ("--format" in p.opts and "csv" in getattr(p.type, "choices", ())) or "--rejects" in p.opts
+        for p in command.params
+    )
+    if writes_csv and not any("--excel" in p.opts for p in command.params):
+        command.params.append(
+            TyperOption(
+                param_decls=["--excel"],
+                is_flag=True,
+                default=False,
+                expose_value=False,
+                callback=_set_excel,
+                help="CSV for Excel: UTF-8 with a byte-order mark, and CRLF line ends.",
+            )
+        )
     return command
 
 
@@ -228,6 +270,9 @@ def root(
     ] = False,
 ) -> None:
     STATE["db"] = db
+    from ..output import set_csv_for_excel
+
+    set_csv_for_excel(False)
 
 
 @app.command()

@@ -358,6 +358,12 @@ def dispute_open(
     decision: Annotated[int | None, typer.Option("--decision", help="A decision id.")] = None,
     stage: Annotated[int, typer.Option("--stage", help="Starting stage.")] = 1,
     on: DateOpt = None,
+    theme: Annotated[
+        str | None,
+        typer.Option(
+            "--theme", help="The concern's theme, for the annual report (see 'dispute theme')."
+        ),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Open a dispute (escalation) at a stage."""
@@ -366,7 +372,14 @@ def dispute_open(
     with writing() as s:
         report(
             open_dispute(
-                s, child_id, issue=issue, decision=decision, stage=stage, today=today(), on=on
+                s,
+                child_id,
+                issue=issue,
+                decision=decision,
+                stage=stage,
+                today=today(),
+                on=on,
+                theme=theme,
             ),
             fmt,
         )
@@ -409,13 +422,21 @@ def dispute_resolve(
     dispute_id: Annotated[int, typer.Argument(help="The dispute's id.")],
     outcome: Annotated[str, typer.Option("--outcome", help="How it was resolved.")],
     on: DateOpt = None,
+    result: Annotated[
+        str | None,
+        typer.Option(
+            "--result",
+            help="resolved, partly-resolved, not-resolved or withdrawn (the annual report "
+            "counts them).",
+        ),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Close a dispute with its outcome."""
     from ..disputes import resolve
 
     with writing() as s:
-        report(resolve(s, dispute_id, outcome=outcome, today=today(), on=on), fmt)
+        report(resolve(s, dispute_id, outcome=outcome, today=today(), on=on, result=result), fmt)
 
 
 @dispute_app.command("cafcass")

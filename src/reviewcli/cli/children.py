@@ -318,6 +318,14 @@ def allocate(
         str | None,
         typer.Option("--reason", help="Why siblings have different IROs (R-IRO-3)."),
     ] = None,
+    change_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--change-reason",
+            help="Why the IRO changes: iro-left, iro-absence, caseload, team-change, siblings, "
+            "child-request, family-request, conflict-of-interest, placement-move or other.",
+        ),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Name the child's IRO (R-IRO-2); the previous allocation ends that day."""
@@ -325,7 +333,12 @@ def allocate(
 
     t = today()
     with writing() as s:
-        report(do_allocate(s, child_id, iro_id, on=on or t, today=t, reason=reason), fmt)
+        report(
+            do_allocate(
+                s, child_id, iro_id, on=on or t, today=t, reason=reason, change_reason=change_reason
+            ),
+            fmt,
+        )
 
 
 @child_app.command("pathway-plan")

@@ -107,11 +107,10 @@ def _write_json(s, day: date, within: int, filters: dict, stream) -> int:
 
 
 def _write_csv(s, day: date, within: int, filters: dict, stream) -> int:
-    import csv
-
+    from ..output import csv_writer
     from ..worklist import due_rows
 
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csv_writer(stream)
     writer.writerow(CSV_COLUMNS)
     rows = due_rows(s, day, within, CSV_COLUMNS, spreadsheet=True, **filters)
     count = 0

@@ -305,16 +305,16 @@ def report_monthly(
         if key:
             data = reports.pseudonymise(s, data, key)
         tdir = None
+        authority = reports.report_header(s)
         if fmt == ReportFormat.html:
             from ..letters import template_folder
 
             tdir = template_folder(s, template_dir)
-            authority = reports.report_header(s)
     if fmt == ReportFormat.xlsx:
         from ..files import open_private
 
-        with open_private(out, "wb") as stream:
-            reports.write_xlsx(data, stream)
+        with open_private(out, "wb", encoding=None) as stream:
+            reports.write_xlsx(data, stream, authority)
     else:
         if fmt == ReportFormat.json:
             text = reports.to_json(data)
@@ -332,3 +332,79 @@ def report_monthly(
         with open_private(out) as stream:
             stream.write(text)
     typer.echo(f"Wrote the {fmt.value} report for {data['month']} to {out}.", err=True)
+
+
+# --- report annual -----------------------------------------------------------------------------
+
+
+@report_app.command("annual")
+@handle_errors
+def report_annual(
+    year: Annotated[
+        str, typer.Option("--year", help="The financial year, YYYY-YY (1 April to 31 March).")
+    ],
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html (printable, with charts of the twelve months), csv (long format: "
+            "section, item, field, value), xlsx (one sheet per table), md or json.",
+        ),
+    ] = ReportFormat.md,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to this file (required for xlsx) instead of stdout."),
+    ] = None,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="For wider circulation: initials for names, stable pseudonyms for ids.",
+        ),
+    ] = False,
+    template_dir: TemplateDirOption = None,
+) -> None:
+    """The IRO service's annual report (IRO Handbook 7.11): every measure month by month,
+    the year's figure and the previous year's beside it, with definitions and rules."""
+    import sys
+
+    from .. import annual, reports
+    from ..errors import ReviewError
+
+    annual.parse_year(year)
+    if fmt == ReportFormat.xlsx and out is None:
+        raise ReviewError("xlsx is a binary file: give --out PATH")
+    with store() as s:
+        key = reports.ensure_pseudonym_key(s) if pseudonymise else None
+        data = annual.annual_report(s, year, today=today())
+        if key:
+            data = annual.pseudonymise(s, data, key)
+        tdir = None
+        authority = reports.report_header(s)
+        if fmt == ReportFormat.html:
+            from ..letters import template_folder
+
+            tdir = template_folder(s, template_dir)
+    if fmt == ReportFormat.xlsx:
+        from ..files import open_private
+
+        with open_private(out, "wb", encoding=None) as stream:
+            annual.write_xlsx(data, stream, authority)
+    else:
+        if fmt == ReportFormat.json:
+            text = reports.to_json(data)
+        elif fmt == ReportFormat.csv:
+            text = annual.to_csv(data)
+        elif fmt == ReportFormat.md:
+            text = annual.to_markdown(data)
+        else:
+            text = annual.to_html(data, authority, tdir)
+        if out is None:
+            sys.stdout.write(text)
+            return
+        from ..files import open_private
+
+        with open_private(out) as stream:
+            stream.write(text)
+    typer.echo(f"Wrote the {fmt.value} annual report for {data['year']} to {out}.", err=True)

@@ -90,25 +90,36 @@ def hold(
             help="Why the review was held with no named IRO (R-IRO-2); refused without it.",
         ),
     ] = None,
+    parents: Annotated[
+        str | None,
+        typer.Option(
+            "--parents",
+            help="Parents' participation: attended, contributed, declined, not-invited or "
+            "not-applicable (see 'review parents').",
+        ),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Record a review as held (an adjourned one: --date is the day it reconvened)."""
+    from ..casefacts import PARENT_PARTICIPATION, check, set_parent_participation
     from ..records import hold_review
 
+    code = check("parents' participation", parents, PARENT_PARTICIPATION, "--parents")
     with writing() as s:
-        report(
-            hold_review(
-                s,
-                review_id,
-                on=on,
-                today=today(),
-                participation=participation,
-                late_reason=late_reason,
-                no_meeting=no_meeting,
-                no_iro_reason=no_iro_reason,
-            ),
-            fmt,
+        outcome = hold_review(
+            s,
+            review_id,
+            on=on,
+            today=today(),
+            participation=participation,
+            late_reason=late_reason,
+            no_meeting=no_meeting,
+            no_iro_reason=no_iro_reason,
         )
+        if code:
+            set_parent_participation(s, review_id, code, today=today())
+            outcome.obj["parent_participation"] = code
+        report(outcome, fmt)
 
 
 @review_app.command("adjourn")
