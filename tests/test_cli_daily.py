@@ -289,8 +289,11 @@ def test_help_shows_what_options_take(world):
 def test_shell_completion_is_switched_on(world):
     text = world.ok("--help").stdout
     assert "--install-completion" in text
-    script = world.ok("--show-completion", "bash", env={"SHELL": "/bin/bash"}).stdout
-    assert "_REVIEWCLI_COMPLETE" in script
+    # The script the shell sources (what --install-completion writes), asked for by name so
+    # the test does not depend on which shell runs it.
+    script = world.ok("--help", env={"_REVIEWCLI_COMPLETE": "source_bash"}).stdout
+    assert "_REVIEWCLI_COMPLETE=complete_bash" in script
+    assert "complete -o default -F _reviewcli_completion reviewcli" in script
 
 
 # --- child show: the one page about a child --------------------------------------------------
