@@ -747,7 +747,7 @@ def test_two_admins_changing_the_same_child_at_once_keep_a_valid_history(world: 
         with writing() as first:
             # The other admin tries to commit while this command is between its checks
             # and its write: the lock makes it wait (here: give up), never interleave.
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
+            with pytest.raises(ReviewError, match="the database is busy"):
                 change_episode(second, "C001", on="2026-06-10", today=today, placement="U4")
             change_episode(first, "C001", on="2026-06-20", today=today, placement="U5")
         # Its turn now: it is checked against the history as it stands, and refused

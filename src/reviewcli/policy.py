@@ -123,6 +123,23 @@ def _folder(value: str) -> str:
     return str(path.resolve())
 
 
+def _group(value: str) -> str:
+    """An operating-system group that exists on this host ('' ends group mode)."""
+    import grp
+
+    text = value.strip()
+    if text:
+        try:
+            grp.getgrnam(text)
+        except KeyError:
+            raise ValueError(f"no group {text!r} on this host") from None
+    return text
+
+
+# Settings whose value is a secret: never printed ('policy show' says only whether set).
+SECRETS = {"pseudonym-key"}
+
+
 def _secret(value: str) -> str:
     text = value.strip()
     if text and (len(text) < 16 or any(ch.isspace() for ch in text)):
@@ -319,6 +336,22 @@ SETTINGS: dict[str, Setting] = {
             "the secret behind the stable pseudonyms of 'report monthly --pseudonymise' "
             "(created on first use; changing it changes every pseudonym)",
             "§7",
+        ),
+        Setting(
+            "group",
+            "",
+            _group,
+            "group mode ('init --group GROUP'): the unit's operating-system group owns the "
+            "database, its WAL files, backups and outputs, all readable and writable by it",
+            "",
+        ),
+        Setting(
+            "require-person",
+            False,
+            _bool,
+            "every write must name the person at the keyboard (REVIEWCLI_PERSON), recorded in "
+            "the audit trail beside the account",
+            "",
         ),
     ]
 }

@@ -1085,6 +1085,9 @@ def set_policy(store, key: str, value: str, progress=None) -> Outcome:
         store.forget_policy()
         refreshed = store.refresh_all(progress) if setting.affects_schedule else 0
     msg = f"Policy {key} = {_show(parsed)}"
+    if key in policy.SECRETS:
+        msg = f"Policy {key} changed (a secret: not shown)"
+        parsed = "(set)" if parsed else "(not set)"
     if refreshed:
         msg += f"; deadlines recomputed for {refreshed} open periods of care"
     return Outcome({"id": key, "key": key, "value": parsed, "rule": setting.rule}, msg + ".")

@@ -31,11 +31,13 @@ app.add_typer(policy_app, name="policy")
 def policy_show(fmt: FormatOption = ListFormat.table) -> None:
     """Show every setting, its value, the statutory default and the rule it touches."""
     from ..output import render
-    from ..policy import SETTINGS
+    from ..policy import SECRETS, SETTINGS
     from ..records import show_policy_value
 
     with store() as s:
-        values = s.policy_values
+        values = dict(s.policy_values)
+    for key in SECRETS:  # a secret is never printed, only whether it is set
+        values[key] = "(set)" if values.get(key) else "(not set)"
     rows = [
         {
             "key": key,
