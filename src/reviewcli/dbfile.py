@@ -9,6 +9,7 @@ switch to WAL) is written to it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
@@ -213,10 +214,8 @@ def record_holder(path: Path, user: str, command: str) -> None:
             json.dump(data, f)
         os.replace(tmp, target)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
 
 
 def clear_holder(path: Path) -> None:

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import stat
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .errors import ReviewError
@@ -308,10 +308,8 @@ class PrivateFile:
         self._drop()
 
     def _drop(self) -> None:
-        try:
+        with suppress(OSError):
             self.file.close()
-        except OSError:
-            pass
         self.tmp.unlink(missing_ok=True)
 
 
