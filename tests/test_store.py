@@ -190,6 +190,7 @@ EXPECTED = {
     ],
     "_context": ["key", "value"],
     "audit_chain": ["id", "hash"],
+    "audit_switches": ["id", "at", "user", "command"],
     "audit": [
         "id",
         "at",

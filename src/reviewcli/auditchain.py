@@ -5,7 +5,9 @@ When a write transaction commits, the audit rows it added are sealed: each gets
 ``audit``). Changing, inserting or removing a row in the middle of the trail breaks the
 chain at that row, which ``check`` names. ``check`` also compares every audit trigger,
 the append-only guards and the trigger recording a switch-off of the audit with the text
-this release creates: a dropped or edited trigger is found.
+this release creates: a dropped or edited trigger is found. Every switch-off of the
+per-row audit is itself recorded (``audit_switches``), and one by any command other than
+those that write their own summary rows is named by ``check``.
 
 This makes tampering evident, not impossible: someone able to write the file could
 rebuild the whole chain. Keep backups (each has the chain up to its time) and, for proof,
@@ -38,12 +40,14 @@ GUARDS = {
     ),
 }
 
+# Commands that switch the per-row audit off for a while and write their own summary rows
+# instead: the fictional demo, and the SSDA903 import's batches (one row per child).
+SWITCHING_COMMANDS = {"reviewcli demo", "reviewcli import ssda903"}
+
 _SWITCH_OFF = (
-    "INSERT INTO audit (at, user, command, table_name, row_key, child_id, action, before, "
-    "after) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
-    "(SELECT value FROM _context WHERE key = 'user'), "
-    "(SELECT value FROM _context WHERE key = 'command'), '_context', 'audit', NULL, 'update', "
-    "NULL, json_object('audit', 'off'));"
+    "INSERT INTO audit_switches (at, user, command) VALUES "
+    "(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), (SELECT value FROM _context WHERE key = 'user'), "
+    "(SELECT value FROM _context WHERE key = 'command'));"
 )
 SWITCH_OFF = {
     "audit_switched_off_insert": (
@@ -57,16 +61,32 @@ SWITCH_OFF = {
         f"BEGIN {_SWITCH_OFF} END"
     ),
 }
+GUARDS.update(
+    {
+        f"audit_switches_append_only_{action}": (
+            f"CREATE TRIGGER audit_switches_append_only_{action} BEFORE {action.upper()} "
+            "ON audit_switches\n"
+            "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+        )
+        for action in ("update", "delete")
+    }
+)
 
 
 def install(db) -> None:
-    """Create ``audit_chain``, its guards and the switch-off triggers, and seal every audit
+    """Create ``audit_chain`` and ``audit_switches``, their guards and the switch-off
+    triggers, and seal every audit
     row already there (migration m011)."""
     db.execute(
         "CREATE TABLE audit_chain (id INTEGER PRIMARY KEY REFERENCES audit(id), hash TEXT NOT NULL)"
     )
-    for name in ("audit_chain_append_only_update", "audit_chain_append_only_delete"):
-        db.execute(GUARDS[name])
+    db.execute(
+        "CREATE TABLE audit_switches (id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT, "
+        "command TEXT)"
+    )
+    for name, sql in GUARDS.items():
+        if name.startswith(("audit_chain_", "audit_switches_")):
+            db.execute(sql)
     for sql in SWITCH_OFF.values():
         db.execute(sql)
     seal(db.conn if hasattr(db, "conn") else db)
@@ -193,7 +213,12 @@ def verify_triggers(conn, add: Callable[[str], None]) -> None:
         for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
     }
     for name, sql in expected_triggers(conn).items():
-        if name not in stored:
+        if name not in stored and name in GUARDS:
+            add(
+                f"the audit trail's append-only trigger is missing ({name}): its rows can be "
+                "changed or removed unnoticed"
+            )
+        elif name not in stored:
             add(f"the audit trigger {name} is missing: writes it covers are not recorded")
         elif _normal(stored[name]) != _normal(sql):
             add(f"the audit trigger {name} was changed from the text reviewcli creates")
@@ -208,17 +233,15 @@ def _normal(sql: str) -> str:
 
 
 def verify_switch_offs(conn, add: Callable[[str], None]) -> None:
-    """A switch-off of the audit is legitimate only for the fictional demo, whose summary
-    row follows it in the same transaction."""
-    rows = conn.execute(
-        "SELECT a.id, a.at, a.user, a.command, n.table_name, n.after FROM audit a "
-        "LEFT JOIN audit n ON n.id = (SELECT MIN(id) FROM audit WHERE id > a.id) "
-        "WHERE a.table_name = '_context' AND a.row_key = 'audit'"
-    ).fetchall()
-    for rid, at, user, command, next_table, next_after in rows:
-        demo = next_table == "*" and '"demo"' in (next_after or "")
-        if not demo:
-            add(
-                f"audit row {rid}: the audit trail was switched off at {at} by {user} "
-                f"({command}); writes in that transaction were not recorded"
-            )
+    """The audit may be switched off only by the commands that write their own summary
+    rows instead (the demo, the SSDA903 import); any other switch-off is named."""
+    marks = ",".join("?" * len(SWITCHING_COMMANDS))
+    for rid, at, user, command in conn.execute(
+        f"SELECT id, at, user, command FROM audit_switches WHERE command IS NULL "
+        f"OR command NOT IN ({marks}) ORDER BY id",
+        sorted(SWITCHING_COMMANDS),
+    ):
+        add(
+            f"the audit trail was switched off at {at} by {user or 'an unknown user'} "
+            f"({command or 'outside reviewcli'}): writes made then were not recorded"
+        )

@@ -30,10 +30,9 @@ from pathlib import Path
 
 from .errors import ReviewError
 
-# Real paths the tool must never write over: the open database and its companions.
-_PROTECTED: dict[str, str] = {}
-# (device, inode) of those that exist, so a hard link to the database is refused too.
-_PROTECTED_INODES: dict[tuple[int, int], str] = {}
+# Real paths the tool must never write over: the open database and its companions (a
+# hard link to one of them is found by comparing device and inode when checking).
+_PROTECTED: dict[str, tuple[str, str]] = {}
 # The unit's group id in group mode (``init --group``), else None.
 GROUP: int | None = None
 
@@ -50,13 +49,14 @@ def protect_database(path: str | os.PathLike) -> None:
     be written over them."""
     real = os.path.realpath(path)
     for suffix in DATABASE_SUFFIXES:
-        name = real + suffix
-        _PROTECTED[name] = str(path) + suffix
-        try:
-            st = os.stat(name)
-        except OSError:
-            continue
-        _PROTECTED_INODES[(st.st_dev, st.st_ino)] = str(path) + suffix
+        _PROTECTED[real + suffix] = (str(path), suffix)
+
+
+def unprotect_database(path: str | os.PathLike) -> None:
+    """The database was closed."""
+    real = os.path.realpath(path)
+    for suffix in DATABASE_SUFFIXES:
+        _PROTECTED.pop(real + suffix, None)
 
 
 def set_group(gid: int | None) -> None:
@@ -74,11 +74,17 @@ def folder_mode() -> int:
     return 0o2770 if GROUP is not None else 0o700
 
 
-def _protected_name(real: str, st: os.stat_result | None) -> str | None:
+def _protected_name(real: str, st: os.stat_result | None) -> tuple[str, str] | None:
     if real in _PROTECTED:
         return _PROTECTED[real]
     if st is not None:
-        return _PROTECTED_INODES.get((st.st_dev, st.st_ino))
+        for name, shown in _PROTECTED.items():
+            try:
+                other = os.stat(name)
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+                return shown
     return None
 
 
@@ -107,9 +113,13 @@ def check_target(path: str | os.PathLike, *, replace_database: bool = False) -> 
     real = os.path.join(os.path.realpath(parent), path.name)
     protected = _protected_name(real, st)
     if protected is not None:
+        database, suffix = protected
+        what = f"the database {database!r}" if suffix else "the database itself"
+        if suffix:
+            what = f"the {suffix.lstrip('.-')} file of {what}"
         raise ReviewError(
-            f"{shown!r} is the database in use ({protected}); an output must not replace it. "
-            "Choose another file name; nothing was written"
+            f"{shown!r} is {what}, in use; an output must not replace it. Choose another "
+            "file name; nothing was written"
         )
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise ReviewError(f"{shown!r} is not a regular file; choose another name")
@@ -438,3 +448,30 @@ def describe_os_error(
     if code == errno.ELOOP:
         return ReviewError(f"{shown!r} is a symbolic link; reviewcli never writes through one")
     return ReviewError(f"cannot write {shown!r}: {e.strerror or e}; nothing was written")
+
+
+# --- files the tool reads -------------------------------------------------------------------
+
+# The largest file an import reads (REVIEWCLI_MAX_IMPORT_MB overrides): a national SSDA903
+# return or list of children is tens of megabytes; a larger file is a mistake (the wrong
+# file), and would take gigabytes of memory to parse.
+MAX_IMPORT_MB = 100
+
+
+def check_input_size(path: str | os.PathLike, name: str | None = None) -> None:
+    """Refuse an import file larger than the limit, before reading any of it."""
+    raw = os.environ.get("REVIEWCLI_MAX_IMPORT_MB")
+    try:
+        limit = float(raw) if raw else MAX_IMPORT_MB
+    except ValueError:
+        raise ReviewError(f"REVIEWCLI_MAX_IMPORT_MB={raw!r} is not a number") from None
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return  # the reader says what is wrong (not found, a folder …)
+    if size > limit * 1_000_000:
+        raise ReviewError(
+            f"{name or Path(path).name} is {size / 1_000_000:,.0f} MB; an import reads files "
+            f"of up to {limit:,.0f} MB. Check it is the right file, or split it (or set "
+            "REVIEWCLI_MAX_IMPORT_MB)"
+        )

@@ -296,7 +296,7 @@ CHILD_OF = {
     "decision_changes": "(SELECT child_id FROM decisions WHERE id = NEW.decision_id)",
     "dispute_log": "(SELECT child_id FROM disputes WHERE id = NEW.dispute_id)",
 }
-NOT_AUDITED = {"_migrations", "_context", "audit", "audit_chain", "work_items"}
+NOT_AUDITED = {"_migrations", "_context", "audit", "audit_chain", "audit_switches", "work_items"}
 
 
 def install_audit_triggers(db) -> None:

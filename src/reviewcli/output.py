@@ -141,7 +141,12 @@ def table(
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    t = Table(
+        title=escape(title) if title else title,
+        title_justify="left",
+        header_style="bold",
+        expand=False,
+    )
     for _, heading in columns:
         t.add_column(heading, overflow="fold")
     for row in rows:

@@ -59,7 +59,15 @@ def _reasons(value: str) -> list[str]:
 
 
 def _text(value: str) -> str:
-    return value.strip()
+    from .records import unsafe_character
+
+    text = value.strip()
+    if any(ord(ch) < 32 for ch in text) or "\x7f" in text:
+        raise ValueError("it contains control characters")
+    bad = unsafe_character(text)
+    if bad:
+        raise ValueError(f"it contains {bad}")
+    return text
 
 
 def _days(value: str) -> int:

@@ -74,7 +74,7 @@ class Store:
             raise dbfile.describe(e, self.path) from None
         try:
             self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA busy_timeout = 30000")
+            self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
             # Nothing is written before the file is known to be ours and not newer.
             self.kind = dbfile.classify(self.conn, self.path, init=create)
             self.conn.execute("PRAGMA foreign_keys = ON")
@@ -142,7 +142,10 @@ class Store:
             self.applied_migrations = []
 
     def close(self) -> None:
+        from . import files
+
         self.conn.close()
+        files.unprotect_database(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -448,6 +451,21 @@ class Listing:
             shape=(lambda row: fn(shape(row))) if shape else fn,
             count=self.count,
         )
+
+
+def busy_timeout_ms() -> int:
+    """How long a write waits for another admin's (REVIEWCLI_BUSY_TIMEOUT seconds, default
+    30)."""
+    raw = os.environ.get("REVIEWCLI_BUSY_TIMEOUT")
+    if not raw:
+        return 30000
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ReviewError(f"REVIEWCLI_BUSY_TIMEOUT={raw!r} is not a number of seconds") from None
+    if not 0 <= seconds <= 3600:
+        raise ReviewError("REVIEWCLI_BUSY_TIMEOUT must be from 0 to 3600 seconds")
+    return int(seconds * 1000)
 
 
 def open_store(

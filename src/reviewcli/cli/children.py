@@ -198,7 +198,7 @@ def _print_child(info: dict) -> None:
         + (f"  team {escape(info['team'])}" if info["team"] else "")
     )
     status = "looked after" if info["looked_after"] else "not looked after"
-    iro = f"{escape(info['iro_name'])} ({info['iro']})" if info["iro"] else "none"
+    iro = f"{escape(info['iro_name'])} ({escape(info['iro'])})" if info["iro"] else "none"
     out.print(f"Status: {status}   IRO: {iro}")
     nxt = info["next_review"]
     if nxt:
