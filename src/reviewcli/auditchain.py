@@ -236,8 +236,8 @@ def verify_switch_offs(conn, add: Callable[[str], None]) -> None:
     """The audit may be switched off only by the commands that write their own summary
     rows instead (the demo, the SSDA903 import); any other switch-off is named."""
     marks = ",".join("?" * len(SWITCHING_COMMANDS))
-    for rid, at, user, command in conn.execute(
-        f"SELECT id, at, user, command FROM audit_switches WHERE command IS NULL "
+    for at, user, command in conn.execute(
+        f"SELECT at, user, command FROM audit_switches WHERE command IS NULL "
         f"OR command NOT IN ({marks}) ORDER BY id",
         sorted(SWITCHING_COMMANDS),
     ):
