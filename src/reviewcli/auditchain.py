@@ -10,8 +10,8 @@ per-row audit is itself recorded (``audit_switches``), and one by any command ot
 those that write their own summary rows is named by ``check``.
 
 This makes tampering evident, not impossible: someone able to write the file could
-rebuild the whole chain. Keep backups (each has the chain up to its time) and, for proof,
-note the chain head that ``reviewcli audit --head`` prints.
+rebuild the whole chain. Keep backups (each holds the chain up to its time; ``backup
+--format json`` gives its head, the last row's id and hash, to note somewhere safe).
 """
 
 from __future__ import annotations

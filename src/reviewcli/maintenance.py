@@ -20,7 +20,7 @@ def backup(store: Store, dest: str | os.PathLike, *, force: bool = False) -> dic
     Safe while other admins use the database: the backup API copies a consistent
     snapshot. The copy is checked with ``integrity_check`` and its row counts compared.
     """
-    from . import files
+    from . import auditchain, files
 
     dest = Path(dest)
     if (dest.exists() or dest.is_symlink()) and not force:
@@ -36,6 +36,7 @@ def backup(store: Store, dest: str | os.PathLike, *, force: bool = False) -> dic
             store.conn.execute("BEGIN")
             try:
                 source = {t: _count(store.conn, t) for t in _COUNTED}
+                chain = auditchain.head(store.conn) if auditchain.has_chain(store.conn) else None
                 store.conn.backup(target)
             finally:
                 store.conn.execute("COMMIT")
@@ -55,7 +56,13 @@ def backup(store: Store, dest: str | os.PathLike, *, force: bool = False) -> dic
                 "the backup's row counts differ from the database (it changed while copying); "
                 "run the backup again"
             )
-    return {"path": str(dest), "bytes": dest.stat().st_size, "rows": copied, "verified": True}
+    return {
+        "path": str(dest),
+        "bytes": dest.stat().st_size,
+        "rows": copied,
+        "verified": True,
+        "audit_head": {"id": chain[0], "hash": chain[1]} if chain else None,
+    }
 
 
 def _count(conn, table: str) -> int | None:

@@ -155,6 +155,19 @@ def audit(
         ],
         title="Audit trail",
         empty="No audited writes match.",
+        # CSV carries the values before and after (JSON), not only the table's summary.
+        fields=[
+            "id",
+            "at",
+            "user",
+            "command",
+            "table_name",
+            "row_key",
+            "child_id",
+            "action",
+            "before",
+            "after",
+        ],
     )
 
 
