@@ -45,8 +45,8 @@ _cleaned: set[str] = set()
 
 
 def protect_database(path: str | os.PathLike) -> None:
-    """Register the open database (and its -wal/-shm/-journal files): no output may
-    be written over them."""
+    """Register the database this run opened (and its -wal/-shm/-journal files): no output
+    may be written over them for the rest of the run."""
     real = os.path.realpath(path)
     for suffix in DATABASE_SUFFIXES:
         _PROTECTED[real + suffix] = (str(path), suffix)
@@ -77,7 +77,7 @@ def folder_mode() -> int:
 def _protected_name(real: str, st: os.stat_result | None) -> tuple[str, str] | None:
     if real in _PROTECTED:
         return _PROTECTED[real]
-    if st is not None:
+    if st is not None and st.st_nlink > 1:  # a hard link: compare with each protected file
         for name, shown in _PROTECTED.items():
             try:
                 other = os.stat(name)
@@ -471,7 +471,7 @@ def check_input_size(path: str | os.PathLike, name: str | None = None) -> None:
         return  # the reader says what is wrong (not found, a folder …)
     if size > limit * 1_000_000:
         raise ReviewError(
-            f"{name or Path(path).name} is {size / 1_000_000:,.0f} MB; an import reads files "
-            f"of up to {limit:,.0f} MB. Check it is the right file, or split it (or set "
+            f"{name or Path(path).name} is {size / 1_000_000:,.1f} MB; an import reads files "
+            f"of up to {limit:g} MB. Check it is the right file, or split it (or set "
             "REVIEWCLI_MAX_IMPORT_MB)"
         )

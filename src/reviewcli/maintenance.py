@@ -263,6 +263,12 @@ def _check_work_items(store, add) -> None:
         )
 
 
+def _hide_secret(values: dict | None) -> dict | None:
+    if not values or "value" not in values:
+        return values
+    return {**values, "value": "(secret, not shown)"}
+
+
 def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict]:
     import json
 
@@ -278,10 +284,14 @@ def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
+    from .policy import SECRETS
+
     rows = store.rows(sql, params)
     for r in rows:
         before = json.loads(r["before"]) if r["before"] else None
         after = json.loads(r["after"]) if r["after"] else None
+        if r["table_name"] == "policy" and r["row_key"] in SECRETS:  # never printed
+            before, after = _hide_secret(before), _hide_secret(after)
         r["before"], r["after"] = before, after
         if before and after:
             r["changes"] = {

@@ -142,10 +142,9 @@ class Store:
             self.applied_migrations = []
 
     def close(self) -> None:
-        from . import files
-
+        # The database stays registered with ``files`` after it is closed: other admins
+        # may still have it (and its -wal/-shm files) open while this command writes.
         self.conn.close()
-        files.unprotect_database(self.path)
 
     def __enter__(self) -> Store:
         return self
