@@ -157,7 +157,6 @@ def audit(
         empty="No audited writes match.",
         # CSV carries the values before and after (JSON), not only the table's summary.
         fields=[
-            "id",
             "at",
             "user",
             "command",
