@@ -834,3 +834,19 @@ def test_a_refused_output_is_one_error_line(world: Cli, tmp_path: Path):
     assert_refused(result)
     with pytest.raises(ReviewError):
         files.check_target(world.db)
+
+
+def test_a_switch_off_is_judged_by_the_command_whatever_the_program_was_called(world: Cli):
+    """`python -m reviewcli import ssda903` records its command under that name."""
+    tamper(
+        world.db,
+        "INSERT INTO audit_switches (at, user, command) VALUES "
+        "('2026-07-01T09:00:00Z', 'alice', 'python -m reviewcli import ssda903')",
+    )
+    assert world.json("check") == []
+    tamper(
+        world.db,
+        "INSERT INTO audit_switches (at, user, command) VALUES "
+        "('2026-07-01T09:00:00Z', 'alice', 'reviewcli import ssda903 --evil')",
+    )
+    assert "switched off at 2026-07-01T09:00:00Z by alice" in problems(world)
