@@ -60,6 +60,8 @@ class Store:
             sharing.refuse_network_filesystem(self.path)
             try:
                 _create_private(self.path)
+            except FileExistsError:
+                pass  # another admin's init created it a moment ago: open theirs
             except OSError as e:
                 raise files.describe_os_error(e, self.path) from None
         elif self.path.is_dir():
