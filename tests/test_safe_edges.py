@@ -708,6 +708,12 @@ def test_two_admins_with_their_own_accounts_share_one_database(two_admins):
     assert "Traceback" not in refused.stderr
     check = run(alice, "check", "--format", "json")
     assert check.returncode == 0 and json.loads(check.stdout) == [], check.stdout + check.stderr
+    # The database made read-only for the group: Bob is told so, in those words.
+    os.chmod(db, 0o640)
+    refused = run(bob, "iro", "add", "Bob Brown", "--id", "IRO2")
+    assert refused.returncode == 1
+    assert "read-only for your account" in refused.stderr, refused.stderr
+    assert "not a reviewcli database" not in refused.stderr
 
 
 # --- 7. smaller holes -------------------------------------------------------------------------
@@ -850,3 +856,17 @@ def test_a_switch_off_is_judged_by_the_command_whatever_the_program_was_called(w
         "('2026-07-01T09:00:00Z', 'alice', 'reviewcli import ssda903 --evil')",
     )
     assert "switched off at 2026-07-01T09:00:00Z by alice" in problems(world)
+
+
+def test_a_failed_xlsx_leaves_no_truncated_file(world: Cli, tmp_path: Path, monkeypatch):
+    from reviewcli import reports
+
+    def half_a_workbook(data, stream):
+        stream.write(b"PK\x03\x04 half a zip")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(reports, "write_xlsx", half_a_workbook)
+    out = tmp_path / "june.xlsx"
+    result = world("report", "monthly", "--month", "2026-06", "--format", "xlsx", "--out", str(out))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert list(tmp_path.glob("*june*")) == []
