@@ -870,3 +870,31 @@ def test_a_failed_xlsx_leaves_no_truncated_file(world: Cli, tmp_path: Path, monk
     result = world("report", "monthly", "--month", "2026-06", "--format", "xlsx", "--out", str(out))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert list(tmp_path.glob("*june*")) == []
+
+
+class _SmallDisk(sqlite3.Connection):
+    """A connection that may not grow the file: SQLite's own "database or disk is full"
+    half-way through a transaction, which it may roll back by itself."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        pages = super().execute("PRAGMA page_count").fetchone()[0]
+        super().execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_a_disk_filling_up_during_a_write_names_the_full_disk(initialised, tmp_path, monkeypatch):
+    path = tmp_path / "children.csv"
+    with open(path, "w") as f:
+        f.write("CHILD_ID,FIRST_NAME,LAST_NAME,DOB\n")
+        for n in range(3000):
+            f.write(f"K{n},{'Ann' * 20},{'Bee' * 20},2014-01-01\n")
+    before = fingerprint(initialised.db)
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **kw: connect(*a, factory=_SmallDisk, **kw))
+    result = initialised("import", "children", str(path))
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    assert_refused(result)
+    assert "is full: nothing was saved" in result.stderr
+    assert "rollback" not in result.stderr and "no transaction" not in result.stderr
+    assert fingerprint(initialised.db)[""] == before[""]
+    assert query(initialised.db, "SELECT COUNT(*) FROM children") == [(0,)]

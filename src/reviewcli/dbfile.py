@@ -150,7 +150,8 @@ def describe(
         holder = describe_holder(path) if path is not None else ""
         who = f": {holder}" if holder else " (another admin is writing)"
         return DatabaseIncident(
-            f"the database is busy{who}; nothing was changed. Try again when it finishes"
+            f"the database is busy{who}; nothing was changed. Try again when it finishes "
+            "(REVIEWCLI_BUSY_TIMEOUT=SECONDS waits longer)"
         )
     if "unable to open" in low or name == "SQLITE_CANTOPEN" or isinstance(e, PermissionError):
         if path is not None and Path(path).exists() and not os.access(path, os.R_OK):
