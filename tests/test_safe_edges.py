@@ -898,3 +898,14 @@ def test_a_disk_filling_up_during_a_write_names_the_full_disk(initialised, tmp_p
     assert "rollback" not in result.stderr and "no transaction" not in result.stderr
     assert fingerprint(initialised.db)[""] == before[""]
     assert query(initialised.db, "SELECT COUNT(*) FROM children") == [(0,)]
+
+
+def test_init_group_leaves_a_folder_everyone_shares_alone(run: Cli, tmp_path: Path):
+    shared = tmp_path / "public"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)  # like /tmp
+    db = shared / "reviews.db"
+    message = run.refused("--db", str(db), "init", "--group", grp.getgrgid(os.getegid()).gr_name)
+    assert "a folder of its own" in message
+    assert mode(shared) == 0o1777
+    assert not db.exists()

@@ -130,17 +130,41 @@ def group_name(gid: int) -> str:
         return str(gid)
 
 
-def apply_group(db: Path, gid: int) -> list[str]:
-    """Make the database, its companions and its folder the group's: files 0660, the folder
-    setgid (new files inherit the group) and group-writable. Returns what was changed."""
-    from .files import DATABASE_SUFFIXES
-
-    changed = []
+def check_group_folder(db: Path, gid: int) -> None:
+    """Refuse group mode before anything is created: the account must be in the group, and
+    the database's folder must be the unit's own (not /tmp, not a home folder) and one the
+    account may set."""
     if os.getuid() != 0 and gid not in os.getgroups():
         raise ReviewError(
             f"your account is not a member of the group {group_name(gid)!r}; add it "
             f"(usermod -aG {group_name(gid)} $USER) and log in again"
         )
+    folder = Path(os.path.realpath(db)).parent
+    if not folder.is_dir():
+        raise ReviewError(f"folder {str(folder)!r} does not exist")
+    st = folder.stat()
+    home = os.path.realpath(os.path.expanduser("~"))
+    if st.st_mode & (stat.S_ISVTX | stat.S_IWOTH) or str(folder) in (home, "/"):
+        raise ReviewError(
+            f"the database is in {str(folder)!r}, a folder others share or your home; for "
+            "group mode keep it in a folder of its own for the unit (e.g. /srv/iru) and run "
+            "init --group there"
+        )
+    mine = st.st_uid == os.getuid() or os.getuid() == 0
+    if not mine and not (st.st_mode & stat.S_ISGID and st.st_gid == gid):
+        raise ReviewError(
+            f"the folder {str(folder)!r} is not yours, so its group cannot be set; ask its "
+            f"owner to run: chgrp {group_name(gid)} {folder} && chmod g+rwxs {folder}"
+        )
+
+
+def apply_group(db: Path, gid: int) -> list[str]:
+    """Make the database, its companions and its folder the group's: files 0660, the folder
+    setgid (new files inherit the group) and group-writable. Returns what was changed."""
+    from .files import DATABASE_SUFFIXES
+
+    check_group_folder(db, gid)
+    changed = []
     for suffix in DATABASE_SUFFIXES:
         path = Path(f"{db}{suffix}")
         if path.is_symlink() or not path.exists():
@@ -148,17 +172,12 @@ def apply_group(db: Path, gid: int) -> list[str]:
         os.chown(path, -1, gid)
         os.chmod(path, 0o660)
         changed.append(str(path))
-    folder = db.resolve().parent
+    folder = Path(os.path.realpath(db)).parent
     st = folder.stat()
     if st.st_uid == os.getuid() or os.getuid() == 0:
         os.chown(folder, -1, gid)
         os.chmod(folder, stat.S_IMODE(st.st_mode) | stat.S_ISGID | stat.S_IRWXG)
         changed.append(str(folder))
-    elif not (st.st_mode & stat.S_ISGID and st.st_gid == gid):
-        raise ReviewError(
-            f"the folder {str(folder)!r} is not yours, so its group cannot be set; ask its "
-            f"owner to run: chgrp {group_name(gid)} {folder} && chmod g+rwxs {folder}"
-        )
     return changed
 
 

@@ -171,9 +171,11 @@ def init(
     existed = path.exists()
     gid = None
     if group is not None:
-        from ..sharing import group_id
+        from ..sharing import check_group_folder, group_id
 
         gid = group_id(group) if group else None
+        if gid is not None:
+            check_group_folder(path, gid)  # before anything is created
     s = store(create=True)
     try:
         applied = s.applied_migrations
