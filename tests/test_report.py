@@ -780,7 +780,7 @@ def test_pseudonymise_removes_every_name(october, tmp_path):
     assert data["pseudonymised"] is True
     (late,) = data["out_of_time_reviews"]
     assert late["name"] == "Z.Q."
-    assert re.fullmatch(r"P-[0-9A-F]{8}", late["child_id"])
+    assert re.fullmatch(r"P-[0-9A-F]{16}", late["child_id"])
     assert late["reason"] == "[name] was unwell and [name] [name] could not attend"
     assert [r["name"] for r in data["due_next_month"]["reviews"]] == ["C.P.", "D.W."]
 

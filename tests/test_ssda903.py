@@ -100,8 +100,15 @@ def query(db: Path, sql: str, params=()) -> list[tuple]:
 
 
 def without_audit(db: Path) -> list[str]:
-    """The database as SQL text, without the rows of the append-only audit trail."""
-    return [line for line in snapshot_db(db) if not line.startswith('INSERT INTO "audit"')]
+    """The database as SQL text, without the rows of the append-only audit trail (and its
+    hash chain)."""
+    return [
+        line
+        for line in snapshot_db(db)
+        if not line.startswith(
+            ('INSERT INTO "audit"', 'INSERT INTO "audit_chain"', 'INSERT INTO "audit_switches"')
+        )
+    ]
 
 
 def audit_count(db: Path) -> int:

@@ -20,37 +20,43 @@ class _Refused(Exception):
 
 def import_children(store, path: str | Path, *, today: date, dry_run=False, progress=None):
     import csv
-    import io
+
+    from .files import check_input_size
 
     path = Path(path)
+    check_input_size(path)
+    # Read as a stream (one row at a time from the file), not the whole text at once.
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        source = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
     except FileNotFoundError:
         raise ReviewError(f"{str(path)!r} not found") from None
-    except UnicodeDecodeError as e:
-        raise ReviewError(
-            f"{path.name} is not UTF-8 text (byte {e.start}); save it as UTF-8 CSV"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip().upper() for h in next(reader)]
-    except StopIteration:
-        raise ReviewError(f"{path.name} is empty") from None
-    except csv.Error as e:
-        raise ReviewError(f"{path.name} line 1: {e}") from None
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ReviewError(f"{path.name} lacks the column(s) {', '.join(missing).lower()}")
+    except IsADirectoryError:
+        raise ReviewError(f"{str(path)!r} is a folder, not a CSV file") from None
     rows = []
-    try:
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                fields = {
-                    h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)
-                }
-                rows.append((reader.line_num, fields))
-    except csv.Error as e:
-        raise ReviewError(f"{path.name} line {reader.line_num}: {e}") from None
+    with source:
+        reader = csv.reader(source)
+        try:
+            try:
+                header = [h.strip().upper() for h in next(reader)]
+            except StopIteration:
+                raise ReviewError(f"{path.name} is empty") from None
+            missing = [c for c in COLUMNS if c not in header]
+            if missing:
+                raise ReviewError(f"{path.name} lacks the column(s) {', '.join(missing).lower()}")
+            for record in reader:
+                if any(cell.strip() for cell in record):
+                    fields = {
+                        h: (record[i].strip() if i < len(record) else "")
+                        for i, h in enumerate(header)
+                    }
+                    rows.append((reader.line_num, fields))
+        except csv.Error as e:
+            raise ReviewError(f"{path.name} line {reader.line_num}: {e}") from None
+        except UnicodeDecodeError:
+            raise ReviewError(
+                f"{path.name} is not UTF-8 text (near line {reader.line_num + 1}); save it as "
+                "UTF-8 CSV"
+            ) from None
     summary = {"children_new": 0, "periods_new": 0, "allocations_new": 0}
     rejected: list[Reject] = []
 

@@ -24,7 +24,6 @@ Nothing here imports the command-line framework.
 from __future__ import annotations
 
 import base64
-import os
 import re
 import traceback
 from collections.abc import Callable
@@ -715,9 +714,8 @@ def write_documents(
     ``combined`` names one file holding every letter, a page apart, instead.
     """
     import shutil
-    import tempfile
 
-    from .files import open_private
+    from . import files
 
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
@@ -729,26 +727,28 @@ def write_documents(
     if combined:
         everything = Document(stem=combined, letters=[x for d in docs for x in d.letters])
         docs = [everything] if docs else []
-    created = not folder.exists()
-    folder.mkdir(mode=0o700, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".letters-", dir=folder))
+    created = files.make_folder(folder)
     names = []
     try:
-        for i, doc in enumerate(docs, 1):
-            name = f"{doc.stem}.{fmt}"
-            with open_private(staging / name) as stream:
-                stream.write(render_document(doc, fmt, common, tdir))
-            names.append(name)
-            if progress and not combined:
-                progress(i, len(docs))
-        for name in names:
-            os.replace(staging / name, folder / name)
+        # A private staging folder, removed at the end (or by the next run, if this one
+        # is killed); each finished letter is then moved into place, never over the
+        # database or through a symbolic link.
+        with files.staging_folder(folder) as staging:
+            for i, doc in enumerate(docs, 1):
+                name = f"{doc.stem}.{fmt}"
+                with files.open_private(staging / name) as stream:
+                    stream.write(render_document(doc, fmt, common, tdir))
+                names.append(name)
+                if progress and not combined:
+                    progress(i, len(docs))
+            for name in names:
+                files.check_target(folder / name)
+            for name in names:
+                files.move_into_place(staging / name, folder / name)
     except BaseException:
         if created:
             shutil.rmtree(folder, ignore_errors=True)
         raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return [folder / name for name in names]
 
 

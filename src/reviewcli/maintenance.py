@@ -20,20 +20,15 @@ def backup(store: Store, dest: str | os.PathLike, *, force: bool = False) -> dic
     Safe while other admins use the database: the backup API copies a consistent
     snapshot. The copy is checked with ``integrity_check`` and its row counts compared.
     """
+    from . import auditchain, files
+
     dest = Path(dest)
-    if dest.exists() and not force:
+    if (dest.exists() or dest.is_symlink()) and not force:
         raise ReviewError(f"{str(dest)!r} already exists; choose a new name or add --force")
-    if dest.is_dir():
-        raise ReviewError(f"{str(dest)!r} is a folder; give a file name")
-    if not dest.parent.exists():
-        raise ReviewError(f"folder {str(dest.parent)!r} does not exist")
-    if dest.resolve() == store.path.resolve():
-        raise ReviewError("the backup must not overwrite the database itself")
-    tmp = dest.with_name(dest.name + ".partial")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    try:
+    # A new private file beside the backup, renamed over it once verified: never the
+    # database or its -wal/-shm, never through a symbolic link; a killed backup leaves a
+    # temporary file the next run in that folder removes.
+    with files.private_path(dest, replace_database=force) as tmp:
         target = sqlite3.connect(tmp)
         try:
             # One read transaction on the source: the copy and the counts it is checked
@@ -41,12 +36,17 @@ def backup(store: Store, dest: str | os.PathLike, *, force: bool = False) -> dic
             store.conn.execute("BEGIN")
             try:
                 source = {t: _count(store.conn, t) for t in _COUNTED}
+                chain = auditchain.head(store.conn) if auditchain.has_chain(store.conn) else None
                 store.conn.backup(target)
             finally:
                 store.conn.execute("COMMIT")
             target.execute("PRAGMA journal_mode = DELETE")
             ok = target.execute("PRAGMA integrity_check").fetchone()[0]
             copied = {t: _count(target, t) for t in _COUNTED}
+        except sqlite3.DatabaseError as e:
+            from .dbfile import describe
+
+            raise describe(e, dest, "the backup failed") from None
         finally:
             target.close()
         if ok != "ok":
@@ -56,11 +56,13 @@ def backup(store: Store, dest: str | os.PathLike, *, force: bool = False) -> dic
                 "the backup's row counts differ from the database (it changed while copying); "
                 "run the backup again"
             )
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return {"path": str(dest), "bytes": dest.stat().st_size, "rows": copied, "verified": True}
+    return {
+        "path": str(dest),
+        "bytes": dest.stat().st_size,
+        "rows": copied,
+        "verified": True,
+        "audit_head": {"id": chain[0], "hash": chain[1]} if chain else None,
+    }
 
 
 def _count(conn, table: str) -> int | None:
@@ -162,8 +164,18 @@ def _check_allocations(store, add) -> None:
 
 
 def _check_audit(store, add) -> None:
-    if not store.value("SELECT 1 FROM sqlite_master WHERE name = 'audit_append_only_delete'"):
-        add("audit", "the audit trail's append-only trigger is missing")
+    """Every audit trigger and append-only guard present with the text reviewcli creates,
+    the hash chain unbroken, and no switch-off of the audit outside the commands allowed
+    to (see auditchain)."""
+    from . import auditchain
+
+    def say(message: str) -> None:
+        add("audit", message)
+
+    auditchain.verify_triggers(store.conn, say)
+    auditchain.verify(store.conn, say)
+    if store.value("SELECT 1 FROM sqlite_master WHERE name = 'audit_switches'"):
+        auditchain.verify_switch_offs(store.conn, say)
 
 
 def _check_numbering(store, add) -> None:
@@ -251,6 +263,12 @@ def _check_work_items(store, add) -> None:
         )
 
 
+def _hide_secret(values: dict | None) -> dict | None:
+    if not values or "value" not in values:
+        return values
+    return {**values, "value": "(secret, not shown)"}
+
+
 def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict]:
     import json
 
@@ -268,10 +286,14 @@ def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict
         params.append(limit)
     else:
         sql += " ORDER BY id"
+    from .policy import SECRETS
+
     rows = store.rows(sql, params)
     for r in rows:
         before = json.loads(r["before"]) if r["before"] else None
         after = json.loads(r["after"]) if r["after"] else None
+        if r["table_name"] == "policy" and r["row_key"] in SECRETS:  # never printed
+            before, after = _hide_secret(before), _hide_secret(after)
         r["before"], r["after"] = before, after
         if before and after:
             r["changes"] = {

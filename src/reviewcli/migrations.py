@@ -296,7 +296,7 @@ CHILD_OF = {
     "decision_changes": "(SELECT child_id FROM decisions WHERE id = NEW.decision_id)",
     "dispute_log": "(SELECT child_id FROM disputes WHERE id = NEW.dispute_id)",
 }
-NOT_AUDITED = {"_migrations", "_context", "audit", "work_items"}
+NOT_AUDITED = {"_migrations", "_context", "audit", "audit_chain", "audit_switches", "work_items"}
 
 
 def install_audit_triggers(db) -> None:
@@ -304,6 +304,17 @@ def install_audit_triggers(db) -> None:
 
     Run by every migration that adds a table or a column, so the trail stays complete.
     """
+    triggers = audit_trigger_sql(db)
+    for prefix in {name.rsplit("_", 1)[0] for name in triggers}:  # audit_<table>
+        for action in ("insert", "update", "delete"):
+            db.execute(f"DROP TRIGGER IF EXISTS {prefix}_{action}")
+    for sql in triggers.values():
+        db.execute(sql)
+
+
+def audit_trigger_sql(db) -> dict[str, str]:
+    """The audit triggers of every audited table as this release creates them: name -> SQL
+    (``check`` compares them with the database's)."""
     tables = [
         r[0]
         for r in db.execute(
@@ -311,6 +322,7 @@ def install_audit_triggers(db) -> None:
         ).fetchall()
         if r[0] not in NOT_AUDITED
     ]
+    triggers: dict[str, str] = {}
     for table in tables:
         info = db.execute(f"PRAGMA table_info({table})").fetchall()
         cols = [r[1] for r in info]
@@ -330,25 +342,24 @@ def install_audit_triggers(db) -> None:
                 f"{child.replace('NEW.', ref + '.')}, '{action}', {before}, {after});"
             )
 
-        for action in ("insert", "update", "delete"):
-            db.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{action}")
         if table not in NO_INSERT_AUDIT:
-            db.execute(
+            triggers[f"audit_{table}_insert"] = (
                 f"CREATE TRIGGER audit_{table}_insert AFTER INSERT ON {table} WHEN {AUDIT_ON} "
                 "BEGIN " + insert("insert", "NEW", "NULL", obj("NEW")) + " END"
             )
         changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in tracked)
-        db.execute(
+        triggers[f"audit_{table}_update"] = (
             f"CREATE TRIGGER audit_{table}_update AFTER UPDATE ON {table} "
             f"WHEN ({changed}) AND {AUDIT_ON} BEGIN "
             + insert("update", "NEW", obj("OLD"), obj("NEW"))
             + " END"
         )
-        db.execute(
+        triggers[f"audit_{table}_delete"] = (
             f"CREATE TRIGGER audit_{table}_delete AFTER DELETE ON {table} WHEN {AUDIT_ON} BEGIN "
             + insert("delete", "OLD", obj("OLD"), "NULL")
             + " END"
         )
+    return triggers
 
 
 @migration
@@ -513,6 +524,17 @@ DELETE FROM policy WHERE key = 'social-worker-conversation' AND value IN ('true'
 
 
 @migration
+def m011_audit_chain(db) -> None:
+    """The audit trail made tamper-evident: a hash chain over its rows (``audit_chain``,
+    append-only), and a switch-off of the audit recorded in the trail itself. The audit
+    triggers are recreated so every table's match the text ``check`` expects."""
+    from . import auditchain
+
+    install_audit_triggers(db)
+    auditchain.install(db)
+
+
+@migration
 def m012_allocations_by_iro(db) -> None:
     """Allocations by IRO, ended ones included: ``due --iro`` keeps what is still open for
     a child whose care ended with that IRO (actions, disputes, events) without reading
@@ -594,6 +616,9 @@ def migrate(db) -> list[str]:
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, now_iso()]
             )
+            # The release that wrote the database: a newer one's is refused (dbfile).
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            db.execute(f"PRAGMA user_version = {max(version, len(MIGRATIONS))}")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

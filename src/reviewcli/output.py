@@ -202,7 +202,12 @@ def table(
     widths = widths or _fit(kept, width, comfortable=False)
     if widths is None:  # nothing left to leave out: Rich shortens what does not fit
         widths = [c.least for c in kept]
-    t = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    t = Table(
+        title=escape(title) if title else title,
+        title_justify="left",
+        header_style="bold",
+        expand=False,
+    )
     for c, w in zip(kept, widths, strict=True):
         t.add_column(
             c.heading, width=w, no_wrap=not c.wrap, overflow="fold" if c.wrap else "ellipsis"

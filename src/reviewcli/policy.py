@@ -59,7 +59,15 @@ def _reasons(value: str) -> list[str]:
 
 
 def _text(value: str) -> str:
-    return value.strip()
+    from .records import unsafe_character
+
+    text = value.strip()
+    if any(ord(ch) < 32 for ch in text) or "\x7f" in text:
+        raise ValueError("it contains control characters")
+    bad = unsafe_character(text)
+    if bad:
+        raise ValueError(f"it contains {bad}")
+    return text
 
 
 def _days(value: str) -> int:
@@ -140,6 +148,23 @@ def _folder(value: str) -> str:
     if not path.is_dir():
         raise ValueError(f"{text!r} is not a folder")
     return str(path.resolve())
+
+
+def _group(value: str) -> str:
+    """An operating-system group that exists on this host ('' ends group mode)."""
+    import grp
+
+    text = value.strip()
+    if text:
+        try:
+            grp.getgrnam(text)
+        except KeyError:
+            raise ValueError(f"no group {text!r} on this host") from None
+    return text
+
+
+# Settings whose value is a secret: never printed ('policy show' says only whether set).
+SECRETS = {"pseudonym-key"}
 
 
 def _secret(value: str) -> str:
@@ -348,6 +373,22 @@ SETTINGS: dict[str, Setting] = {
             _text,
             "the protective marking printed in the header of every page of letters and "
             "reports ('' for none)",
+            "",
+        ),
+        Setting(
+            "group",
+            "",
+            _group,
+            "group mode ('init --group GROUP'): the unit's operating-system group owns the "
+            "database, its WAL files, backups and outputs, all readable and writable by it",
+            "",
+        ),
+        Setting(
+            "require-person",
+            False,
+            _bool,
+            "every write must name the person at the keyboard (REVIEWCLI_PERSON), recorded in "
+            "the audit trail beside the account",
             "",
         ),
     ]

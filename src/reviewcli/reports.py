@@ -530,7 +530,10 @@ def pseudonym(key: str, child_id: str) -> str:
     """A stable pseudonym for a child id: the same in every report made with the same key,
     and not to be worked back without it."""
     digest = hmac.new(key.encode(), child_id.encode(), sha256).hexdigest()
-    return f"P-{digest[:8].upper()}"
+    # 64 bits: among 1,000,000 children two share a pseudonym with a chance of about
+    # 1 in 37 million (8 hex digits, 32 bits, made a clash all but certain); the report
+    # checks anyway (``pseudonymise``).
+    return f"P-{digest[:16].upper()}"
 
 
 def initials(first: str, last: str) -> str:
@@ -542,6 +545,11 @@ def pseudonymise(store: Store, data: dict, key: str) -> dict:
     any name of a child or contact in free text (out-of-time reasons) blanked."""
     children = store.rows("SELECT id, first_name, last_name FROM children")
     ids = {c["id"]: pseudonym(key, c["id"]) for c in children}
+    if len(set(ids.values())) != len(ids):
+        raise ReviewError(
+            "two children would share a pseudonym under this key; set a new one with "
+            "'reviewcli policy set pseudonym-key NEW-SECRET' and make the report again"
+        )
     names = {c["id"]: initials(c["first_name"], c["last_name"]) for c in children}
     words = set()
     for c in children:
@@ -1102,13 +1110,22 @@ def _md_cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = " ".join(str(value).split())
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-    )
+    # HTML-significant characters as entities; Markdown's link, image, emphasis and code
+    # characters backslash-escaped, so a late reason such as "![x](http://…)" stays text.
+    out = []
+    for ch in text:
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _MD_PUNCTUATION:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# What makes a link, an image, emphasis, code or a cell break inside a table row.
+_MD_PUNCTUATION = set("\\`*_[]()!|~")
 
 
 def to_markdown(data: dict) -> str:

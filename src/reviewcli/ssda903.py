@@ -83,13 +83,13 @@ def export(store, year: int | None, out: Path) -> dict:
     ``year=None`` writes the whole history in the same layout, to move an authority's
     data between databases (the round trip ``export`` then ``import`` keeps every deadline).
     """
-    from .files import open_private
+    from .files import make_folder, open_private
 
     start, end = collection_year(year) if year is not None else (date.min, date.max)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ReviewError(f"{str(out)!r} is a file; give a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out, parents=True)
     s, e = start.isoformat(), end.isoformat()
     episodes = store.rows(
         "SELECT * FROM episodes WHERE start_date <= ? AND (end_date IS NULL OR end_date >= ?) "
@@ -217,6 +217,9 @@ def _open_csv(
     before any row is given; the rows are then parsed one at a time. Each row is cut or
     padded to the columns, plus one empty cell at the end (for a column the file lacks).
     """
+    from .files import check_input_size
+
+    check_input_size(path, name)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -41,42 +41,88 @@ class Store:
     """One open database. Use as a context manager or call ``close()``."""
 
     def __init__(self, path: str | os.PathLike, *, create: bool = False, command: str = ""):
+        from . import dbfile, files, sharing
+
         self.path = Path(path)
         self.command = command or "reviewcli"
         # Only the fictional demo turns the audit trail off (it records one summary row).
         self.audit_off = False
         self.warnings: list[str] = []
+        # Called with a message when the write lock is held by someone else (the CLI
+        # prints it, so a waiting admin sees who holds it).
+        self.on_wait: Callable[[str], None] | None = None
         if not self.path.exists():
             if not create:
                 raise ReviewError(
                     f"database {str(self.path)!r} not found; run 'reviewcli init' to create "
                     "it, or point --db / REVIEWCLI_DB at the existing one"
                 )
-            _create_private(self.path)
+            sharing.refuse_network_filesystem(self.path)
+            try:
+                _create_private(self.path)
+            except FileExistsError:
+                pass  # another admin's init created it a moment ago: open theirs
+            except OSError as e:
+                raise files.describe_os_error(e, self.path) from None
         elif self.path.is_dir():
             raise ReviewError(f"{str(self.path)!r} is a folder, not a database file")
         else:
-            mode = self.path.stat().st_mode
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                self.warnings.append(
-                    f"database {str(self.path)!r} can be read by other users "
-                    f"(mode {stat.filemode(mode)}); run: chmod 600 {self.path}"
-                )
+            sharing.refuse_network_filesystem(self.path)
+            dbfile.check_header(self.path)
+        files.protect_database(self.path)
         try:
             self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.DatabaseError as e:
+            raise dbfile.describe(e, self.path) from None
+        try:
             self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA busy_timeout = 30000")
+            self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+            # Nothing is written before the file is known to be ours and not newer.
+            self.kind = dbfile.classify(self.conn, self.path, init=create)
             self.conn.execute("PRAGMA foreign_keys = ON")
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             self.conn.execute("PRAGMA synchronous = NORMAL")
             # Large sorts (the national work list: 153,500 items) are merged by two helper
             # threads of SQLite's sorter: about 10 % off a whole `due --format json`.
             self.conn.execute("PRAGMA threads = 2")
-        except sqlite3.DatabaseError as e:
-            raise ReviewError(f"{str(self.path)!r} is not a reviewcli database ({e})") from None
+        except (sqlite3.DatabaseError, ReviewError) as e:
+            self.conn.close()
+            if isinstance(e, ReviewError):
+                raise
+            raise dbfile.describe(e, self.path) from None
         if mode.lower() != "wal":
             self.warnings.append(f"database is in {mode} mode, not WAL")
         self._check_migrations()
+        files.protect_database(self.path)  # its -wal and -shm files exist now
+        self._apply_group()
+
+    def _apply_group(self) -> None:
+        """Group mode (policy 'group', set by ``init --group``): files the tool creates
+        belong to the unit's group; otherwise a database others can read is warned about."""
+        from . import files, sharing
+
+        name = str(self.policy_values.get("group") or "") if self._has_policy else ""
+        gid = None
+        if name:
+            try:
+                gid = sharing.group_id(name)
+            except ReviewError as e:
+                self.warnings.append(str(e))
+        files.set_group(gid)
+        mode = self.path.stat().st_mode
+        if gid is not None and self.path.stat().st_gid == gid and not mode & stat.S_IRWXO:
+            return
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            self.warnings.append(
+                f"database {str(self.path)!r} can be read by other users "
+                f"(mode {stat.filemode(mode)}); run: chmod 600 {self.path}"
+            )
+
+    @cached_property
+    def _has_policy(self) -> bool:
+        return bool(
+            self.value("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'policy'")
+        )
 
     def _check_migrations(self) -> None:
         try:
@@ -87,13 +133,19 @@ class Store:
             try:
                 self.applied_migrations = migrations.migrate(self.db)
             except sqlite3.DatabaseError as e:
-                raise ReviewError(f"could not upgrade {str(self.path)!r}: {e}") from None
+                from . import dbfile
+
+                raise dbfile.describe(
+                    e, self.path, f"could not upgrade {str(self.path)!r}"
+                ) from None
             if set(self.applied_migrations) & migrations.REFRESH_AFTER:
                 self.refresh_all()
         else:
             self.applied_migrations = []
 
     def close(self) -> None:
+        # The database stays registered with ``files`` after it is closed: other admins
+        # may still have it (and its -wal/-shm files) open while this command writes.
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -116,21 +168,71 @@ class Store:
         """One write transaction: all of it lands, or none of it.
 
         ``BEGIN IMMEDIATE`` takes the write lock up front, so concurrent writers queue
-        on the busy timeout instead of failing half-way.
+        on the busy timeout instead of failing half-way. The audit rows the transaction
+        added are sealed into the hash chain just before it commits. A failed commit
+        (a full disk) rolls back and raises; nothing is reported as done.
         """
+        from . import dbfile
+
         if self.conn.in_transaction:
             yield self
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             self._set_context()
             yield self
+            self._seal_audit()
             self.conn.execute("DELETE FROM _context")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                self.conn.execute("ROLLBACK")
+            dbfile.clear_holder(self.path)
             raise
-        else:
+        try:
             self.conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise dbfile.describe(e, self.path) from None
+        finally:
+            dbfile.clear_holder(self.path)
+
+    def _begin(self) -> None:
+        """Take the write lock; if another admin holds it, say who and since when, then
+        wait for the rest of the busy timeout."""
+        from . import dbfile
+
+        timeout = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        first = min(timeout, 1000)
+        self.conn.execute(f"PRAGMA busy_timeout = {first}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise dbfile.describe(e, self.path) from None
+            holder = dbfile.describe_holder(self.path)
+            if self.on_wait and timeout > first:
+                self.on_wait(f"waiting for the database: {holder or 'another admin is writing'}")
+            self.conn.execute(f"PRAGMA busy_timeout = {max(timeout - first, 0)}")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise dbfile.describe(e, self.path) from None
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {timeout}")
+        dbfile.record_holder(self.path, os_user(), self.command)
+
+    def _seal_audit(self) -> None:
+        from . import auditchain
+
+        if self._has_chain:
+            auditchain.seal(self.conn)
+
+    @cached_property
+    def _has_chain(self) -> bool:
+        from . import auditchain
+
+        return auditchain.has_chain(self.conn)
 
     def _set_context(self) -> None:
         """Who and which command: read by the audit triggers within this transaction."""
@@ -139,7 +241,7 @@ class Store:
         self.conn.execute(
             "INSERT OR REPLACE INTO _context (key, value) VALUES ('user', ?), ('command', ?), "
             "('audit', ?)",
-            [os_user(), self.command, "off" if self.audit_off else "on"],
+            [audit_user(self), self.command, "off" if self.audit_off else "on"],
         )
 
     @cached_property
@@ -399,6 +501,21 @@ class Listing:
         )
 
 
+def busy_timeout_ms() -> int:
+    """How long a write waits for another admin's (REVIEWCLI_BUSY_TIMEOUT seconds, default
+    30)."""
+    raw = os.environ.get("REVIEWCLI_BUSY_TIMEOUT")
+    if not raw:
+        return 30000
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ReviewError(f"REVIEWCLI_BUSY_TIMEOUT={raw!r} is not a number of seconds") from None
+    if not 0 <= seconds <= 3600:
+        raise ReviewError("REVIEWCLI_BUSY_TIMEOUT must be from 0 to 3600 seconds")
+    return int(seconds * 1000)
+
+
 def open_store(
     path: str | os.PathLike | None = None, *, create: bool = False, command: str = ""
 ) -> Store:
@@ -406,10 +523,33 @@ def open_store(
 
 
 def os_user() -> str:
-    """The operating-system user, for the audit trail."""
-    import getpass
-
+    """The operating-system account running this process, for the audit trail: from the
+    effective user id, never from an environment variable anyone can set."""
     try:
-        return getpass.getuser()
-    except Exception:  # no user name in the environment (some containers)
-        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, AttributeError):  # no passwd entry (some containers)
+        return f"uid {os.geteuid()}" if hasattr(os, "geteuid") else "unknown"
+
+
+PERSON_VARIABLE = "REVIEWCLI_PERSON"
+
+
+def audit_user(store: Store | None = None) -> str:
+    """The account, and the named person of this session when given (``REVIEWCLI_PERSON``):
+    'alice (Alice Smith)'. With the policy 'require-person' on, a write without a named
+    person is refused."""
+    account = os_user()
+    person = " ".join((os.environ.get(PERSON_VARIABLE) or "").split())
+    if person:
+        from .records import _text
+
+        person = _text(person, f"{PERSON_VARIABLE}", limit=100)
+        return f"{account} ({person})"
+    if store is not None and store._has_policy and store.policy_values.get("require-person"):
+        raise ReviewError(
+            f"the policy requires a named person for each session: set {PERSON_VARIABLE} to "
+            f"your name (e.g. export {PERSON_VARIABLE}='Alice Smith') and run it again"
+        )
+    return account

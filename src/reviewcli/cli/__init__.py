@@ -277,19 +277,51 @@ def root(
 
 @app.command()
 @handle_errors
-def init() -> None:
+def init(
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            help="Share the database with this operating-system group: the database, its "
+            "WAL files, backups and outputs become readable and writable by the group.",
+        ),
+    ] = None,
+) -> None:
     """Create the database, or upgrade an existing one. Safe to run again."""
     from ..store import resolve_path
     from .common import store
 
     path = resolve_path(STATE["db"])
     existed = path.exists()
+    gid = None
+    if group is not None:
+        from ..sharing import check_group_folder, group_id
+
+        gid = group_id(group) if group else None
+        if gid is not None:
+            check_group_folder(path, gid)  # before anything is created
     s = store(create=True)
     try:
         applied = s.applied_migrations
+        if group is not None:
+            from .. import files, sharing
+            from ..records import set_policy
+
+            if gid is not None:
+                sharing.apply_group(path, gid)
+            set_policy(s, "group", group)
+            files.set_group(gid)
     finally:
         s.close()
-    if not existed:
+    if group:
+        typer.echo(
+            f"{'Created' if not existed else 'Set'} {path} for the group {group}: the database, "
+            "its WAL files, backups and outputs are readable and writable by its members; "
+            "each admin's own account is recorded in the audit trail."
+        )
+    elif group is not None:
+        typer.echo(f"Group mode ended for {path}; files created from now on are private.")
+    elif not existed:
         typer.echo(f"Created {path} (readable by you only).")
     elif applied:
         typer.echo(f"Upgraded {path}: {', '.join(applied)}.")

@@ -31,11 +31,13 @@ app.add_typer(policy_app, name="policy")
 def policy_show(fmt: FormatOption = ListFormat.table) -> None:
     """Show every setting, its value, the statutory default and the rule it touches."""
     from ..output import render
-    from ..policy import SETTINGS
+    from ..policy import SECRETS, SETTINGS
     from ..records import show_policy_value
 
     with store() as s:
-        values = s.policy_values
+        values = dict(s.policy_values)
+    for key in SECRETS:  # a secret is never printed, only whether it is set
+        values[key] = "(set)" if values.get(key) else "(not set)"
 
     def shown(value):
         # In the table a list reads one item a line, so no item is split.
@@ -61,9 +63,11 @@ def policy_show(fmt: FormatOption = ListFormat.table) -> None:
         [
             ("key", "Setting"),
             ("value", "Value", "wrap"),
-            ("default", "Default", "wrap optional"),
+            ("default", "Default", "wrap optional:2"),
             ("rule", "Rule"),
-            ("help", "Meaning", "wrap"),
+            # Below about 90 columns the meanings give way to whole setting names and
+            # values; `policy show --format json` and a wider terminal carry them.
+            ("help", "Meaning", "wrap optional"),
         ],
         title="Policy",
     )
@@ -165,6 +169,19 @@ def audit(
         ],
         title="Audit trail",
         empty="No audited writes match.",
+        # CSV carries the summary and the values before and after (JSON).
+        fields=[
+            "at",
+            "user",
+            "command",
+            "table_name",
+            "row_key",
+            "child_id",
+            "action",
+            "what",
+            "before",
+            "after",
+        ],
     )
 
 

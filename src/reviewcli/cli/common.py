@@ -14,6 +14,9 @@ import typer
 from ..errors import ReviewError
 
 STATE: dict[str, object] = {"db": None}
+# What write commands reported while their transaction was open: printed only after it
+# commits (a failed commit prints only the error).
+_PENDING: list | None = None
 
 
 class ListFormat(str, Enum):
@@ -58,6 +61,7 @@ def store(create: bool = False):
     from ..store import open_store
 
     s = open_store(STATE["db"], create=create, command=command_path())
+    s.on_wait = warn
     for warning in s.warnings:
         warn(warning)
     return s
@@ -71,8 +75,19 @@ def writing():
     transaction as its writes, so another admin's change cannot slip in between the
     check and the write.
     """
-    with store() as s, s.write():
-        yield s
+    global _PENDING
+    outer = _PENDING is None
+    if outer:
+        _PENDING = []
+    try:
+        with store() as s, s.write():
+            yield s
+        pending = _PENDING if outer else []
+    finally:
+        if outer:
+            _PENDING = None
+    for outcome, fmt in pending:
+        _print_outcome(outcome, fmt)
 
 
 def command_path() -> str:
@@ -109,18 +124,21 @@ def handle_errors(fn):
             return fn(*args, **kwargs)
         except ReviewError as e:
             fail(str(e))
-        except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):
-                fail("the database is busy (another admin is writing); try again in a moment")
-            fail(f"database error: {e}")
         except sqlite3.DatabaseError as e:
-            fail(f"database error: {e}")
+            from ..dbfile import describe
+            from ..store import resolve_path
+
+            fail(str(describe(e, resolve_path(STATE["db"]))))
         except BrokenPipeError:
             raise
         except OverflowError:
             fail("a date or number is out of range (dates run from year 1 to 9999)")
         except OSError as e:
-            fail(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e))
+            if getattr(e, "filename", None):
+                from ..files import describe_os_error
+
+                fail(str(describe_os_error(e, e.filename)))
+            fail(str(e))
         except KeyboardInterrupt:
             typer.echo("Interrupted; nothing was changed.", err=True)
             raise typer.Exit(130) from None
@@ -138,7 +156,15 @@ def handle_errors(fn):
 
 
 def report(outcome, fmt: WriteFormat) -> None:
-    """Print what a write command did: one line, or the object as JSON."""
+    """Print what a write command did: one line, or the object as JSON. Inside
+    ``writing()`` it is printed once the transaction has committed."""
+    if _PENDING is not None:
+        _PENDING.append((outcome, fmt))
+        return
+    _print_outcome(outcome, fmt)
+
+
+def _print_outcome(outcome, fmt: WriteFormat) -> None:
     for warning in outcome.warnings:
         warn(warning)
     if fmt == WriteFormat.json:
