@@ -13,7 +13,7 @@ from .migrations import now_iso
 from .records import Outcome, _text, get_by_id, get_review, parse_date
 from .steps import starred_forward_due
 
-# Coventry LAR: the three categories of a starred decision.
+# The three categories of a starred decision (local procedure).
 STAR_CATEGORIES = {
     "care-plan": "significant action in the care plan",
     "resources": "accessing resources",

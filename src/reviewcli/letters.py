@@ -11,10 +11,11 @@ What the letters carry (sources in ``shared/seeds``):
 - the date consultation papers are to be returned: ``consultation-return-days`` working
   days before the meeting (policy; 3 by default, so the IRO reads them with the social
   worker's reports, R-PRE-3), counted as in R-CAL-3;
-- the rights children and parents must be told (Coventry LAR §5): to see the IRO
+- the rights children and parents must be told (IRO Handbook 2.12): to see the IRO
   separately, to bring a supporter or interpreter, to have an advocate, how to complain;
 - the agenda prompts of DOMAIN.md §8 that apply to this review;
-- for the decisions letter (Coventry LAR §12), the decisions, who does them and by when;
+- for the decisions letter (the authority's procedure), the decisions, who does them and by
+  when;
   a contact flagged ``no_full_record`` gets this letter and is never told the full
   record will follow.
 
@@ -50,7 +51,7 @@ TOO_YOUNG = (
 )
 
 
-# The matters every review considers (Coventry LAR §8; IRO Handbook 3.38), in short.
+# The matters every review considers (IRO Handbook 3.38), in short.
 CONSIDERATIONS = [
     "changes since the last review, and whether its decisions were carried out",
     "the child's legal status",
@@ -260,7 +261,7 @@ def agenda_prompts(store: Store, review: dict) -> list[dict]:
                 "parallel (twin-track) plan.",
                 "child_text": "We will talk about the long-term plan for you, and what happens "
                 "if the first plan cannot work out.",
-                "source": "Coventry LAR §9",
+                "source": procedure_name(store),
             }
         )
     child = get_child(store, review["child_id"])
@@ -281,7 +282,7 @@ def agenda_prompts(store: Store, review: dict) -> list[dict]:
                     "the foster carers after 18) should be an option.",
                     "child_text": "Now you are 16, we will talk about Staying Put: whether you "
                     "could stay living with your foster carers after you are 18.",
-                    "source": "Coventry LAR",
+                    "source": procedure_name(store),
                 }
             )
     authorised = store.value(
@@ -309,10 +310,52 @@ def agenda_prompts(store: Store, review: dict) -> list[dict]:
     return prompts
 
 
-def return_date(store: Store, meeting: date) -> date:
-    """When consultation papers are due back: N working days before the meeting (R-CAL-3)."""
+def procedure_name(store: Store) -> str:
+    """How letters name the authority's own review procedure (policy setting
+    ``procedure-name``), else "local procedure"; never another council's."""
+    return str(store.policy_values.get("procedure-name") or "") or "local procedure"
+
+
+NOTICE_DAYS = 10  # R-PRE-2: invitations at least 10 working days before the meeting
+
+
+def return_date(store: Store, meeting: date, today: date | None = None) -> date:
+    """When consultation papers are due back: N working days before the meeting (R-CAL-3),
+    never before the letter's own date: a letter written later than that asks for them by
+    the meeting itself."""
     days = int(store.policy_values.get("consultation-return-days", 3))
-    return store.calendar.subtract_working_days(meeting, days)
+    due = store.calendar.subtract_working_days(meeting, days)
+    if today is not None and due <= today:
+        return meeting
+    return due
+
+
+def _return_when(days: int) -> str:
+    if days == 0:
+        return "the day of the meeting"
+    return f"{days} working day{'' if days == 1 else 's'} before the meeting"
+
+
+def reference(child_id: str, number: int | None) -> str:
+    """The review's reference as people read it: the child's id and the review's number in
+    the period of care ("C001 review 5"), never a database row number."""
+    return f"{child_id} review {number}" if number else f"{child_id} review"
+
+
+def notice(store: Store, review: dict, today: date) -> dict:
+    """Whether an invitation written ``today`` can be sent at all, and if so whether it
+    gives the R-PRE-2 notice. ``state`` is 'past' (the meeting is today or gone: record
+    its outcome first), 'late' (fewer than 10 working days' notice) or 'ok'."""
+    meeting = meeting_date(review)
+    send_by = store.calendar.subtract_working_days(meeting, NOTICE_DAYS)
+    given = store.calendar.working_days_between(today, meeting)
+    if meeting <= today:
+        state = "past"
+    elif today > send_by:
+        state = "late"
+    else:
+        state = "ok"
+    return {"state": state, "meeting": meeting, "send_by": send_by, "working_days": given}
 
 
 def review_context(store: Store, review: dict, today: date) -> dict:
@@ -326,9 +369,11 @@ def review_context(store: Store, review: dict, today: date) -> dict:
     next_due = store.value(
         "SELECT next_due FROM periods WHERE id = ? AND end_date IS NULL", [review["period_id"]]
     )
+    returned = return_date(store, on, today)
     return {
         "review": {
             "id": review["id"],
+            "reference": reference(child["id"], number),
             "number": number,
             "ordinal": rules.ordinal(number) if number else "",
             "first": number == 1,
@@ -341,8 +386,10 @@ def review_context(store: Store, review: dict, today: date) -> dict:
             "recording_date": date.fromisoformat(review["recording_date"])
             if review["recording_date"]
             else None,
-            "return_date": return_date(store, on),
-            "return_days": int(store.policy_values.get("consultation-return-days", 3)),
+            "return_date": returned,
+            "return_days": store.calendar.working_days_between(returned, on),
+            "return_when": _return_when(store.calendar.working_days_between(returned, on)),
+            "short_notice": today > store.calendar.subtract_working_days(on, NOTICE_DAYS),
             "distribution_due": date.fromisoformat(distribution) if distribution else None,
             "next_due": date.fromisoformat(next_due) if next_due else None,
         },
@@ -350,6 +397,7 @@ def review_context(store: Store, review: dict, today: date) -> dict:
         "iro": _iro(store, child["id"]),
         "prompts": agenda_prompts(store, review),
         "considerations": CONSIDERATIONS,
+        "procedure": procedure_name(store),
     }
 
 
@@ -422,8 +470,24 @@ def invitation_documents(
         raise ReviewError(
             f"review {review['id']} is {review['status']}; invitations are for a booked review"
         )
+    ref = reference(review["child_id"], review["number"])
+    when = notice(store, review, today)
+    if when["state"] == "past":
+        raise ReviewError(
+            f"review {review['id']} ({ref}) met on {when['meeting']}, not after today "
+            f"({today}): no invitation for a meeting that has happened; record the outcome "
+            f"first with 'reviewcli review hold {review['id']}', or book the new date with "
+            f"'reviewcli review reschedule {review['id']} --date D'"
+        )
     ctx = review_context(store, review, today)
     warnings = []
+    if when["state"] == "late":
+        warnings.append(
+            f"review {review['id']} ({ref}) is late: invitations written on {today} give "
+            f"{when['working_days']} working days' notice of the meeting on {when['meeting']}, "
+            f"not the {NOTICE_DAYS} of R-PRE-2 (send by {when['send_by']}); the letters say so "
+            f"and ask for the papers by {ctx['review']['return_date']}"
+        )
     if not ctx["review"]["time"] or not ctx["review"]["venue"]:
         missing = " and ".join(
             w

@@ -123,6 +123,34 @@ def _folder(value: str) -> str:
     return str(path.resolve())
 
 
+ENVELOPE_WINDOWS = {"DL": (20.0, 50.0, 90.0, 35.0), "C5": (20.0, 47.0, 90.0, 45.0)}
+
+
+def _window(value: str) -> str:
+    """DL, C5 or LEFT,TOP,WIDTH,HEIGHT in millimetres, within an A4 page."""
+    text = value.strip().upper()
+    if text in ENVELOPE_WINDOWS:
+        return text
+    try:
+        numbers = [float(part) for part in text.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 4 or any(n < 0 for n in numbers):
+        raise ValueError("use DL, C5 or LEFT,TOP,WIDTH,HEIGHT in millimetres, e.g. 20,50,90,35")
+    left, top, width, height = numbers
+    if left + width > 210 or top + height > 297 or width < 40 or height < 20:
+        raise ValueError("the window must fit on an A4 page and be at least 40 x 20 mm")
+    return ",".join(f"{n:g}" for n in numbers)
+
+
+def envelope_window(value: str) -> tuple[float, float, float, float]:
+    """The window as (left, top, width, height) in millimetres."""
+    if value in ENVELOPE_WINDOWS:
+        return ENVELOPE_WINDOWS[value]
+    left, top, width, height = (float(part) for part in value.split(","))
+    return left, top, width, height
+
+
 def _secret(value: str) -> str:
     text = value.strip()
     if text and (len(text) < 16 or any(ch.isspace() for ch in text)):
@@ -158,7 +186,7 @@ SETTINGS: dict[str, Setting] = {
             "months",
             _choice("months", "days"),
             "'months': calendar months with end-of-month clamping (statutory); "
-            "'days': fixed days, 3 months = 91 days, 6 months = 183 (Coventry LAR)",
+            "'days': fixed days, 3 months = 91 days, 6 months = 183 (a local rule)",
             "R-CAL-4",
             affects_schedule=True,
         ),
@@ -175,7 +203,7 @@ SETTINGS: dict[str, Setting] = {
             False,
             _bool,
             "on: a review within 20 working days of a new placement for a listed reason "
-            "(Walsall IRO)",
+            "(a local rule)",
             "R-SCH-9",
             affects_schedule=True,
         ),
@@ -192,7 +220,7 @@ SETTINGS: dict[str, Setting] = {
             "six-monthly",
             _choice("six-monthly", "annual"),
             "long-term foster placements over 12 months: 'six-monthly' reviews with a "
-            "meeting at least yearly (statutory), or 'annual' reviews (West Sussex)",
+            "meeting at least yearly (statutory), or 'annual' reviews (a local rule)",
             "R-SCH-12",
             affects_schedule=True,
         ),
@@ -200,14 +228,14 @@ SETTINGS: dict[str, Setting] = {
             "social-worker-conversation",
             False,
             _bool,
-            "on: the IRO speaks with the social worker 15 days before each review (West Sussex)",
+            "on: the IRO speaks with the social worker 15 days before each review (a local rule)",
             "R-PRE-4",
         ),
         Setting(
             "quality-monitoring-form",
             False,
             _bool,
-            "on: the IRO completes a quality monitoring form within 1 working day (West Sussex)",
+            "on: the IRO completes a quality monitoring form within 1 working day (a local rule)",
             "R-POST-1",
         ),
         Setting(
@@ -229,7 +257,7 @@ SETTINGS: dict[str, Setting] = {
             "dispute-stages",
             DEFAULT_DISPUTE_STAGES,
             _names,
-            "names of the escalation stages, in order, comma-separated (Coventry LAR)",
+            "names of the escalation stages, in order, comma-separated (the authority's procedure)",
             "§6",
         ),
         Setting(
@@ -303,6 +331,39 @@ SETTINGS: dict[str, Setting] = {
             "consultation papers are to be returned this many working days before the meeting "
             "(printed on invitations)",
             "R-PRE-2",
+        ),
+        Setting(
+            "procedure-name",
+            "",
+            _text,
+            "the name of the authority's own review procedure, cited on letters where a local "
+            "rule applies (default: 'local procedure')",
+            "",
+        ),
+        Setting(
+            "protective-marking",
+            "OFFICIAL-SENSITIVE",
+            _text,
+            "the protective marking printed on every page of letters and reports "
+            "(Government Security Classifications)",
+            "",
+        ),
+        Setting(
+            "envelope-window",
+            "DL",
+            _window,
+            "where the recipient's address sits on a printed letter, for a window envelope: "
+            "DL (20 mm from the left, 50 mm from the top, 90 x 35 mm), C5 (20 mm, 47 mm, "
+            "90 x 45 mm) or LEFT,TOP,WIDTH,HEIGHT in millimetres",
+            "",
+        ),
+        Setting(
+            "calendar-personal-details",
+            False,
+            _bool,
+            "on: calendar events carry the child's full name and the venue even when it is "
+            "the child's home address; off: first name and child id only",
+            "",
         ),
         Setting(
             "template-dir",

@@ -81,7 +81,7 @@ def contact_add(
         bool,
         typer.Option(
             "--no-full-record",
-            help="Send the decisions letter, never the full record (Coventry LAR §12).",
+            help="Send the decisions letter, never the full record (the authority's procedure).",
         ),
     ] = False,
     notes: Annotated[str | None, typer.Option("--notes", help="Anything else to know.")] = None,

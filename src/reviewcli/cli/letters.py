@@ -201,13 +201,17 @@ def letters_due(
     meeting) falls on or before --on + --within days, overdue ones included."""
     from ..errors import ReviewError
     from ..letters import (
+        NOTICE_DAYS,
         due_invitations,
         invitation_documents,
+        notice,
+        reference,
         write_documents,
     )
     from ..letters import (
         mark_sent as record_sent,
     )
+    from ..records import get_review
 
     day = on_date(on)
     sent_on = today()
@@ -215,13 +219,31 @@ def letters_due(
         due = due_invitations(s, day, within)
         docs, warnings = [], []
         skipped = 0
+        past: list[str] = []
+        late: list[str] = []
         for item in due:
+            review = get_review(s, item["review_id"])
+            when = notice(s, review, sent_on)
+            ref = f"review {review['id']} ({reference(review['child_id'], review['number'])})"
+            if when["state"] == "past":
+                past.append(
+                    f"{ref} met on {when['meeting']}: record the outcome first "
+                    f"('reviewcli review hold {review['id']}') or reschedule it"
+                )
+                continue
             try:
                 more, notes = invitation_documents(s, item["review_id"], today=sent_on)
             except ReviewError as e:  # one review's problem does not hold up the others
                 warnings.append(f"review {item['review_id']} skipped: {e}")
                 skipped += 1
                 continue
+            if when["state"] == "late":
+                late.append(
+                    f"{ref} late: {when['working_days']} working days' notice of the meeting "
+                    f"on {when['meeting']} (R-PRE-2 asks for {NOTICE_DAYS}; send by "
+                    f"{when['send_by']})"
+                )
+                notes = [n for n in notes if " is late: " not in n]
             docs += more
             warnings += notes
         with progress_bar("Writing invitations") as progress:
@@ -238,14 +260,25 @@ def letters_due(
             record_sent(s, docs, today=sent_on)
         if docs:
             _settings_warning(s)
+    for line in past:
+        warn(f"not written: {line}")
+    for line in late:
+        warn(line)
     _warn_all(warnings)
-    done = len(due) - skipped
+    done = len(due) - skipped - len(past)
     message = (
         f"Wrote {len(written)} invitation{'' if len(written) == 1 else 's'} for {done} "
         f"review{'' if done == 1 else 's'} to {out}"
     )
+    extra = []
+    if late:
+        extra.append(f"{len(late)} late")
+    if past:
+        extra.append(f"{len(past)} to record the outcome first")
     if skipped:
-        message += f" ({skipped} skipped: see the warnings)"
+        extra.append(f"{skipped} skipped")
+    if extra:
+        message += f" ({', '.join(extra)}: see the warnings)"
     if mark_sent and docs:
         message += f"; invitations step done on {sent_on} (R-PRE-2)"
     typer.echo(message + ".")
