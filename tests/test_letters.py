@@ -285,7 +285,7 @@ def test_combined_file_has_a_page_break_between_letters(case, tmp_path):
     assert line == f"Wrote 4 invitations for review 1 to {out / 'review-1_invitations.html'}."
     html = read(out / "review-1_invitations.html")
     assert html.count('<section class="letter') == 8  # 4 invitations + 4 cover notes
-    assert "break-after: page" in html and "@page { size: A4" in html
+    assert "break-after: page" in html and "size: A4;" in html
 
 
 def test_logo_is_embedded_as_a_data_uri(case, tmp_path):

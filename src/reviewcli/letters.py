@@ -40,7 +40,7 @@ from .errors import ReviewError
 from .records import get_child, get_review
 from .store import Store
 
-FORMATS = ("html", "txt")
+FORMATS = ("html", "txt", "pdf")
 FOSTER_PLACEMENTS = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
 PLACEMENT_ORDER = "E1"
 DID_NOT_ATTEND = frozenset({"PN5", "PN6", "PN7"})  # SSDA903 participation codes
@@ -115,14 +115,46 @@ def logo_data_uri(path: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+PAGE_TOP_MM = 15  # top margin of a printed letter; the marking is printed inside it
+PAGE_SIDE_MM = 20
+MARKING_LINE_MM = 6  # the marking's own line above the letterhead (HTML; hidden in the PDF)
+
+
+def page_layout(values: dict, paged: bool) -> tuple[dict, dict]:
+    """The envelope window (policy ``envelope-window``) and the heights that put the
+    recipient's address in it: the letterhead above it is cut to a fixed height."""
+    from .policy import envelope_window
+
+    left, top, width, height = envelope_window(str(values.get("envelope-window") or "DL"))
+    head = top - PAGE_TOP_MM - 2 - (0 if paged else MARKING_LINE_MM)
+    inside = 210 - 2 * PAGE_SIDE_MM
+    page = {
+        "top": PAGE_TOP_MM,
+        "side": PAGE_SIDE_MM,
+        "head": max(head, 8),
+        "zone": height + 2,
+        "left": max(left - PAGE_SIDE_MM, 0),
+        "from_width": max(inside - max(left - PAGE_SIDE_MM, 0) - width - 5, 30),
+    }
+    window = {"left": left, "top": top, "width": width, "height": height}
+    return window, page
+
+
 def letterhead(store: Store, today: date, fmt: str = "html") -> dict:
     values = store.policy_values
     address = str(values.get("authority-address") or "")
+    window, page = page_layout(values, paged=fmt == "pdf")
     return {
+        "marking": str(values.get("protective-marking") or ""),
+        "window": window,
+        "page": page,
+        "paged": fmt == "pdf",
         "authority": {
             "name": values.get("authority-name") or "",
             "address_lines": [line.strip() for line in re.split(r"[;\n]", address) if line.strip()],
-            "logo": logo_data_uri(str(values.get("authority-logo") or "")) if fmt == "html" else "",
+            "logo": logo_data_uri(str(values.get("authority-logo") or ""))
+            if fmt in ("html", "pdf", "eml")
+            else "",
         },
         "service": {
             "phone": values.get("iro-service-phone") or "",
@@ -747,18 +779,46 @@ def _render(env, name: str, context: dict) -> str:
 
 def render_document(doc: Document, fmt: str, common: dict, template_dir: str | None) -> str:
     """Render each letter's body (``<template>.<fmt>.j2``), then the document around them
-    (``letter.<fmt>.j2``: letterhead, address, date, page breaks between letters)."""
+    (``letter.<fmt>.j2``: letterhead, address, date, page breaks between letters). A PDF
+    is laid out from the HTML templates."""
     from markupsafe import Markup
 
     if fmt not in FORMATS:
-        raise ReviewError(f"unknown letter format {fmt!r}; use html or txt")
+        raise ReviewError(f"unknown letter format {fmt!r}; use {', '.join(FORMATS)}")
+    kind = "txt" if fmt == "txt" else "html"
     env = _environment(template_dir)
     letters = []
     for letter in doc.letters:
-        body = _render(env, f"{letter['template']}.{fmt}.j2", {**common, **letter})
+        body = _render(env, f"{letter['template']}.{kind}.j2", {**common, **letter})
         # An HTML body was autoescaped when rendered: the document includes it as it is.
-        letters.append({**letter, "content": Markup(body) if fmt == "html" else body})
-    return _render(env, f"letter.{fmt}.j2", {**common, "letters": letters, "fmt": fmt})
+        letters.append({**letter, "content": Markup(body) if kind == "html" else body})
+    return _render(env, f"letter.{kind}.j2", {**common, "letters": letters, "fmt": fmt})
+
+
+def pdf_pages(doc: Document, common: dict, template_dir: str | None) -> list:
+    """Each letter of ``doc`` laid out on its own pages (one WeasyPrint document each), so
+    the page numbers and the first-page layout start again with every letter."""
+    from . import pdf
+
+    out = []
+    for letter in doc.letters:
+        single = Document(stem=doc.stem, letters=[letter])
+        out.append(pdf.render(render_document(single, "pdf", common, template_dir)))
+    return out
+
+
+def render_bytes(
+    doc: Document, fmt: str, common: dict, template_dir: str | None, *, pad: bool = False
+) -> bytes:
+    """One document in ``fmt`` as the bytes of its file."""
+    if fmt == "pdf":
+        from . import pdf
+
+        data, _ = pdf.join(
+            pdf_pages(doc, common, template_dir), pad_each=pad, marking=common["marking"]
+        )
+        return data
+    return render_document(doc, fmt, common, template_dir).encode("utf-8")
 
 
 def write_documents(
@@ -776,7 +836,9 @@ def write_documents(
     into ``out_dir``: a template error writes nothing, and a national batch is never held
     in memory at once.
 
-    ``combined`` names one file holding every letter, a page apart, instead.
+    ``combined`` names one file holding every letter, a page apart, instead; a combined
+    PDF pads every letter to an even number of pages, so each starts on an odd page (a
+    fresh sheet when printed on both sides).
     """
     import shutil
     import tempfile
@@ -800,8 +862,9 @@ def write_documents(
     try:
         for i, doc in enumerate(docs, 1):
             name = f"{doc.stem}.{fmt}"
-            with open_private(staging / name) as stream:
-                stream.write(render_document(doc, fmt, common, tdir))
+            data = render_bytes(doc, fmt, common, tdir, pad=bool(combined))
+            with open_private(staging / name, "wb", encoding=None) as stream:
+                stream.write(data)
             names.append(name)
             if progress and not combined:
                 progress(i, len(docs))

@@ -22,6 +22,7 @@ app.add_typer(report_app, name="report")
 class LetterFormat(str, Enum):
     html = "html"
     txt = "txt"
+    pdf = "pdf"
 
 
 OutDir = Annotated[
@@ -29,7 +30,12 @@ OutDir = Annotated[
 ]
 LetterFormatOption = Annotated[
     LetterFormat,
-    typer.Option("--format", "-f", help="html (print-ready A4) or txt (plain text)."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="html (A4, for a browser), txt (plain text) or pdf (print-ready: the address "
+        "in the envelope window, the protective marking and page numbers on every page).",
+    ),
 ]
 TemplateDirOption = Annotated[
     Path | None,
@@ -90,7 +96,11 @@ def letters_invite(
     template_dir: TemplateDirOption = None,
     combined: Annotated[
         bool,
-        typer.Option("--combined", help="One file with every letter, a page apart, to print."),
+        typer.Option(
+            "--combined",
+            help="One file with every letter, a page apart, to print; in a PDF each letter "
+            "starts on an odd page (padded with a blank page), for printing on both sides.",
+        ),
     ] = False,
     mark_sent: Annotated[
         bool,
@@ -293,6 +303,7 @@ class ReportFormat(str, Enum):
     xlsx = "xlsx"
     md = "md"
     json = "json"
+    pdf = "pdf"
 
 
 @report_app.command("monthly")
@@ -304,13 +315,16 @@ def report_monthly(
         typer.Option(
             "--format",
             "-f",
-            help="html (printable, with charts), csv (long format: section, item, field, "
-            "value), xlsx (one sheet per table), md or json.",
+            help="html (printable, with charts), pdf (print-ready, the protective marking on "
+            "every page), csv (long format: section, item, field, value), xlsx (one sheet "
+            "per table), md or json.",
         ),
     ] = ReportFormat.md,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write to this file (required for xlsx) instead of stdout."),
+        typer.Option(
+            "--out", help="Write to this file (required for xlsx and pdf) instead of stdout."
+        ),
     ] = None,
     pseudonymise: Annotated[
         bool,
@@ -328,24 +342,34 @@ def report_monthly(
     from .. import reports
     from ..errors import ReviewError
 
-    if fmt == ReportFormat.xlsx and out is None:
-        raise ReviewError("xlsx is a binary file: give --out PATH")
+    if fmt in (ReportFormat.xlsx, ReportFormat.pdf) and out is None:
+        raise ReviewError(f"{fmt.value} is a binary file: give --out PATH")
     with store() as s:
         key = reports.ensure_pseudonym_key(s) if pseudonymise else None
         data = reports.monthly_report(s, month, today=today())
         if key:
             data = reports.pseudonymise(s, data, key)
         tdir = None
-        if fmt == ReportFormat.html:
+        if fmt in (ReportFormat.html, ReportFormat.pdf):
             from ..letters import template_folder
 
             tdir = template_folder(s, template_dir)
             authority = reports.report_header(s)
+            marking = str(s.policy_values.get("protective-marking") or "")
     if fmt == ReportFormat.xlsx:
         from ..files import open_private
 
         with open_private(out, "wb") as stream:
             reports.write_xlsx(data, stream)
+    elif fmt == ReportFormat.pdf:
+        from ..files import open_private
+        from ..pdf import report_pdf
+
+        html = reports.to_html(data, authority, tdir)
+        title = f"Monthly monitoring report {data['month']}"
+        document = report_pdf(html, marking=marking, title=title)
+        with open_private(out, "wb", encoding=None) as stream:
+            stream.write(document)
     else:
         if fmt == ReportFormat.json:
             text = reports.to_json(data)
