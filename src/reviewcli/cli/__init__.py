@@ -63,6 +63,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Letters from the templates: invitations, IRO introduction, decisions.",
     ),
     "report": ("letters", "Monitoring reports (DOMAIN.md §7)."),
+    "calendar": (
+        "calendar",
+        "Booked review meetings as an iCalendar file: one event per meeting, updated in place",
+    ),
 }
 
 
