@@ -52,6 +52,17 @@ def assert_golden(name: str, text: str) -> None:
     )
 
 
+def email_parts(path: Path) -> tuple[str, str]:
+    """The text and the HTML of an .eml message."""
+    from email import policy
+    from email.parser import BytesParser
+
+    msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    return text.replace("\r\n", "\n"), html.replace("\r\n", "\n")
+
+
 def read(path: Path) -> str:
     with open(path, encoding="utf-8", newline="") as f:
         return f.read()
@@ -162,22 +173,26 @@ def held(case):
 def test_invitations_golden_html(case, tmp_path):
     out = tmp_path / "letters"
     line = case.line("letters", "invite", "1", "--out", str(out), today="2026-06-01")
-    assert line == f"Wrote 4 invitations for review 1 to {out}."
+    assert line == f"Wrote 3 invitation letters and 1 email message for review 1 to {out}."
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "review-1_C001_invitation_01-child.html",
         "review-1_C001_invitation_02-parent.html",
         "review-1_C001_invitation_03-carer.html",
-        "review-1_C001_invitation_04-designated-teacher.html",
+        # Ms Patel has an email address and no postal address: a message, not a letter.
+        "review-1_C001_invitation_04-designated-teacher.eml",
     ]
-    for name in names:
+    for name in names[:3]:
         assert_golden(name, read(out / name))
+    text, html = email_parts(out / names[3])
+    assert_golden("review-1_C001_invitation_04-designated-teacher.eml.txt", text)
+    assert_golden("review-1_C001_invitation_04-designated-teacher.eml.html", html)
 
 
 def test_invitations_golden_txt(case, tmp_path):
     out = tmp_path / "letters"
     case.ok("letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-01")
-    for name in ("01-child", "02-parent", "04-designated-teacher"):
+    for name in ("01-child", "02-parent"):
         file = f"review-1_C001_invitation_{name}.txt"
         assert_golden(file, read(out / file))
 
@@ -228,7 +243,7 @@ def test_decisions_golden(held, tmp_path):
 def test_invitation_gives_date_time_venue_iro_return_date_and_rights(case, tmp_path):
     out = tmp_path / "letters"
     case.ok("letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-01")
-    for file in out.iterdir():
+    for file in out.glob("*.txt"):
         text = " ".join(read(file).split())
         assert "Thursday 18 June 2026" in text
         assert "4pm" in text
@@ -261,7 +276,7 @@ def test_child_letter_is_worded_for_their_age(case, tmp_path):
     case.ok("letters", "invite", "1", "--out", str(out), today="2026-06-01")
     child = read(out / "review-1_C001_invitation_01-child.html")
     parent = read(out / "review-1_C001_invitation_02-parent.html")
-    teacher = read(out / "review-1_C001_invitation_04-designated-teacher.html")
+    teacher = email_parts(out / "review-1_C001_invitation_04-designated-teacher.eml")[1]
     assert "Dear Amy," in child and "My job is to make sure the plans for you" in child
     assert "Dear Mary Ash," in parent and "Invitation to Amy’s review" in parent
     assert "as designated teacher" in teacher and "date of birth Monday 2 March 2015" in teacher
@@ -272,8 +287,8 @@ def test_child_letter_is_worded_for_their_age(case, tmp_path):
 def test_file_names_carry_no_personal_names(case, tmp_path):
     out = tmp_path / "letters"
     case.ok("letters", "invite", "1", "--out", str(out), today="2026-06-01")
-    for file in out.iterdir():
-        assert re.fullmatch(r"review-1_C001_invitation_\d\d-[a-z-]+\.html", file.name)
+    for file in out.glob("*.txt"):
+        assert re.fullmatch(r"review-1_C001_invitation_\d\d-[a-z-]+\.(html|eml)", file.name)
         for name in ("Amy", "Ash", "Mary", "Jones", "Patel"):
             assert name not in file.name
         assert file.stat().st_mode & 0o777 == 0o600
@@ -282,9 +297,12 @@ def test_file_names_carry_no_personal_names(case, tmp_path):
 def test_combined_file_has_a_page_break_between_letters(case, tmp_path):
     out = tmp_path / "print"
     line = case.line("letters", "invite", "1", "--out", str(out), "--combined", today="2026-06-01")
-    assert line == f"Wrote 4 invitations for review 1 to {out / 'review-1_invitations.html'}."
+    assert line == (
+        f"Wrote 3 invitation letters and 1 email message for review 1 to "
+        f"{out / 'review-1_invitations.html'}."
+    )
     html = read(out / "review-1_invitations.html")
-    assert html.count('<section class="letter') == 8  # 4 invitations + 4 cover notes
+    assert html.count('<section class="letter') == 6  # 3 invitations + 3 cover notes
     assert "break-after: page" in html and "size: A4;" in html
 
 
@@ -384,7 +402,7 @@ def test_invitations_need_a_named_iro(world, tmp_path, new_child):
 
 def test_no_letter_for_a_child_under_4(world, new_child, tmp_path):
     new_child("C003", "2024-01-01", start="2026-06-01", iro="IRO1")
-    world.ok("contact", "add", "C003", "Foster Carer", "--role", "carer")
+    world.ok("contact", "add", "C003", "Foster Carer", "--role", "carer", "--address", "1 Road")
     world.ok("review", "schedule", "C003", "--date", "2026-06-26", today="2026-06-01")
     result = world.ok("letters", "invite", "1", "--out", str(tmp_path / "x"), today="2026-06-01")
     assert [p.name for p in (tmp_path / "x").iterdir()] == [
@@ -429,7 +447,8 @@ def test_hostile_names_never_appear_unescaped(world, tmp_path):
     world.ok("episode", "start", "C666", "--date", "2026-06-01", today="2026-06-01")
     world.ok("allocate", "C666", "IRO1", "--date", "2026-06-01", today="2026-06-01")
     world.ok("contact", "add", "C666", HOSTILE[0], "--role", "parent", "--address", HOSTILE[1])
-    world.ok("contact", "add", "C666", HOSTILE[1], "--role", "health")
+    world.ok("contact", "add", "C666", HOSTILE[1], "--role", "health", "--email", "h@nhs.example")
+    world.ok("contact", "add", "C666", HOSTILE[0], "--role", "child", "--address", HOSTILE[0])
     world.ok(
         "review",
         "schedule",
@@ -447,7 +466,7 @@ def test_hostile_names_never_appear_unescaped(world, tmp_path):
     files = list(out.iterdir())
     assert len(files) == 4
     for file in files:
-        html = read(file)
+        html = email_parts(file)[1] if file.suffix == ".eml" else read(file)
         assert "<script>" not in html
         assert "<img src=x" not in html and '"><img' not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -486,7 +505,7 @@ def test_override_is_autoescaped_too(case, tmp_path):
     folder = tmp_path / "t"
     folder.mkdir()
     (folder / "invitation-family.html.j2").write_text("<p>{{ wishes }}{{ recipient.name }}</p>")
-    case.ok("contact", "add", "C001", HOSTILE[0], "--role", "other")
+    case.ok("contact", "add", "C001", HOSTILE[0], "--role", "other", "--address", HOSTILE[1])
     out = tmp_path / "letters"
     case.ok(
         "letters",
@@ -582,9 +601,9 @@ def test_letters_due_writes_what_is_due_and_marks_it_sent(case, tmp_path):
     # Review 1 on Thu 18 Jun: invitations by Thu 4 Jun 2026 (10 working days before).
     out = tmp_path / "due"
     line = case.line("letters", "due", "--on", "2026-05-29", "--out", str(out), today="2026-05-29")
-    assert line == f"Wrote 0 invitations for 0 reviews to {out}."
+    assert line == f"Wrote 0 invitation letters for 0 reviews to {out}."
     line = case.line("letters", "due", "--on", "2026-06-01", "--out", str(out), today="2026-06-01")
-    assert line == f"Wrote 4 invitations for 1 review to {out}."
+    assert line == f"Wrote 3 invitation letters and 1 email message for 1 review to {out}."
     steps = {r["step"]: r for r in case.json("review", "steps", "1")}
     assert steps["invitations"]["status"] == "open"
     line = case.line(
@@ -598,7 +617,8 @@ def test_letters_due_writes_what_is_due_and_marks_it_sent(case, tmp_path):
         today="2026-06-02",
     )
     assert line == (
-        f"Wrote 4 invitations for 1 review to {out}; invitations step done on 2026-06-02 (R-PRE-2)."
+        f"Wrote 3 invitation letters and 1 email message for 1 review to {out}; invitations "
+        "step done on 2026-06-02 (R-PRE-2)."
     )
     steps = {r["step"]: r for r in case.json("review", "steps", "1")}
     assert (steps["invitations"]["status"], steps["invitations"]["done_on"]) == (
@@ -609,13 +629,16 @@ def test_letters_due_writes_what_is_due_and_marks_it_sent(case, tmp_path):
     assert sent == {None: "2026-06-02", 1: "2026-06-02", 2: "2026-06-02", 3: "2026-06-02"}
     # Once sent, nothing is due any more.
     line = case.line("letters", "due", "--on", "2026-06-03", "--out", str(out), today="2026-06-03")
-    assert line == f"Wrote 0 invitations for 0 reviews to {out}."
+    assert line == f"Wrote 0 invitation letters for 0 reviews to {out}."
 
 
 def test_letters_due_includes_overdue_ones(case, tmp_path):
     out = tmp_path / "due"
     line = case.line("letters", "due", "--on", "2026-06-10", "--out", str(out), today="2026-06-10")
-    assert line == f"Wrote 4 invitations for 1 review to {out} (1 late: see the warnings)."
+    assert line == (
+        f"Wrote 3 invitation letters and 1 email message for 1 review to {out} (1 late: see "
+        "the warnings)."
+    )
 
 
 # --- never a wrong letter ----------------------------------------------------------------------
@@ -634,8 +657,8 @@ def test_letters_due_lists_a_past_meeting_instead_of_writing_it(case, tmp_path):
     out = tmp_path / "due"
     result = case.ok("letters", "due", "--out", str(out), today="2026-06-22")
     assert result.stdout.strip() == (
-        f"Wrote 0 invitations for 0 reviews to {out} (1 to record the outcome first: see "
-        "the warnings)."
+        f"Wrote 0 invitation letters for 0 reviews to {out} (1 to record the outcome first: "
+        "see the warnings)."
     )
     assert (
         "not written: review 1 (C001 review 1) met on 2026-06-18: record the outcome first"
@@ -858,8 +881,10 @@ def test_no_other_council_in_templates_help_or_letters(case, tmp_path):
     out = tmp_path / "o"
     case.ok("policy", "set", "procedure-name", "Northshire Reviews Procedure")
     case.ok("letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-01")
-    for file in out.iterdir():
+    for file in out.glob("*.txt"):
         assert not OTHER_COUNCILS.search(read(file))
-    teacher = " ".join(read(out / "review-1_C001_invitation_04-designated-teacher.txt").split())
+    teacher = " ".join(
+        email_parts(out / "review-1_C001_invitation_04-designated-teacher.eml")[0].split()
+    )
     assert "(IRO Handbook 3.38; Northshire Reviews Procedure)" in teacher
     assert "Reference C001 review 1" in teacher

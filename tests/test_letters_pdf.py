@@ -39,13 +39,12 @@ def test_invitation_pdfs_carry_marking_reference_and_page_numbers(case, tmp_path
     line = case.line(
         "letters", "invite", "1", "--out", str(out), "--format", "pdf", today="2026-06-01"
     )
-    assert line == f"Wrote 4 invitations for review 1 to {out}."
+    assert line == f"Wrote 3 invitation letters and 1 email message for review 1 to {out}."
     files = sorted(out.glob("*.pdf"))
     assert [f.name for f in files] == [
         "review-1_C001_invitation_01-child.pdf",
         "review-1_C001_invitation_02-parent.pdf",
         "review-1_C001_invitation_03-carer.pdf",
-        "review-1_C001_invitation_04-designated-teacher.pdf",
     ]
     parent = pages_text(out / "review-1_C001_invitation_02-parent.pdf")
     assert len(parent) >= 2
@@ -110,12 +109,17 @@ def test_combined_pdf_starts_every_letter_on_an_odd_page(case, tmp_path):  # noq
         today="2026-06-01",
     )
     (combined,) = out.glob("*.pdf")
+    assert [p.name for p in out.glob("*.eml")] == [
+        "review-1_C001_invitation_04-designated-teacher.eml"
+    ]
     text = pages_text(combined)
     assert len(text) % 2 == 0
     # A letter's first page has no page number; a padding page says it is blank.
     starts = [i for i, t in enumerate(text) if "Page " not in t and "intentionally blank" not in t]
     blanks = [i for i, t in enumerate(text) if "intentionally blank" in t]
-    assert len(starts) == 8  # an invitation and a cover note for each of 4 recipients
+    # An invitation and a cover note for each of the 3 recipients by post (the teacher,
+    # email only, gets a message).
+    assert len(starts) == 6
     assert all(i % 2 == 0 for i in starts)  # page 1, 3, 5 …: the front of a sheet
     assert all(i % 2 == 1 for i in blanks)
     assert all("OFFICIAL-SENSITIVE" in t for t in text)

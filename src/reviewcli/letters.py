@@ -40,7 +40,7 @@ from .errors import ReviewError
 from .records import get_child, get_review
 from .store import Store
 
-FORMATS = ("html", "txt", "pdf")
+FORMATS = ("html", "txt", "pdf", "eml")
 FOSTER_PLACEMENTS = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
 PLACEMENT_ORDER = "E1"
 DID_NOT_ATTEND = frozenset({"PN5", "PN6", "PN7"})  # SSDA903 participation codes
@@ -81,6 +81,41 @@ class Document:
     contact_id: int | None = None
     is_child: bool = False
     warnings: list[str] = field(default_factory=list)
+    recipient: dict | None = None  # where it goes: address_lines, email
+    who: str = ""  # the recipient as the warnings name them
+    fix: str = ""  # how to give them an address
+
+
+@dataclass
+class Written:
+    """What ``write_documents`` wrote: paper letters, email messages, and the recipients
+    it could write to neither way (listed, never silently skipped)."""
+
+    letters: list[Path] = field(default_factory=list)
+    emails: list[Path] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)
+    sent: list[Document] = field(default_factory=list)
+    posted: int = 0  # recipients who get a paper letter (in one file when combined)
+
+    @property
+    def paths(self) -> list[Path]:
+        return self.letters + self.emails
+
+
+def delivery(doc: Document, fmt: str) -> str | None:
+    """The format ``doc`` is written in: ``fmt`` for a recipient with a postal address; an
+    email message (eml) for one with an email address only, or for anyone with an email
+    address when eml is asked for (a printable PDF then for those with a postal address
+    only); None for a recipient with neither."""
+    r = doc.recipient
+    if r is None:
+        return "pdf" if fmt == "eml" else fmt
+    post, mail = bool(r["address_lines"]), bool(r["email"])
+    if fmt == "eml":
+        return "eml" if mail else ("pdf" if post else None)
+    if post:
+        return fmt
+    return "eml" if mail else None
 
 
 # --- settings and formatting -------------------------------------------------------------------
@@ -146,6 +181,7 @@ def letterhead(store: Store, today: date, fmt: str = "html") -> dict:
     window, page = page_layout(values, paged=fmt == "pdf")
     return {
         "marking": str(values.get("protective-marking") or ""),
+        "window_setting": str(values.get("envelope-window") or "DL"),
         "window": window,
         "page": page,
         "paged": fmt == "pdf",
@@ -486,6 +522,15 @@ def _who(invitee: dict) -> str:
     return f"contact {invitee['contact_id']} ({invitee['role']}, review {invitee['review_id']})"
 
 
+def _fix(invitee: dict) -> str:
+    if invitee["contact_id"] is None:
+        return (
+            f"'reviewcli contact add {invitee['child_id']} NAME --role child --address TEXT' "
+            "(or a carer's address)"
+        )
+    return f"'reviewcli contact edit {invitee['contact_id']} --address TEXT' (or --email E)"
+
+
 def _child_too_young(ctx: dict) -> bool:
     return ctx["child"]["age"] < NO_LETTER_UNDER
 
@@ -558,6 +603,9 @@ def invitation_documents(
                 review=review,
                 contact_id=invitee["contact_id"],
                 is_child=invitee["contact_id"] is None,
+                recipient=recipient,
+                who=_who(invitee),
+                fix=_fix(invitee),
             )
         )
     if not docs:
@@ -628,7 +676,16 @@ def intro_document(store: Store, child_id: str, *, today: date) -> tuple[list[Do
         "next_review": next_review,
     }
     stem = f"{_safe_part(child['id'])}_iro-introduction"
-    return [Document(stem=stem, letters=[letter], is_child=True)], warnings
+    doc = Document(
+        stem=stem,
+        letters=[letter],
+        is_child=True,
+        recipient=letter["recipient"],
+        who=f"the child ({child['id']})",
+        fix=f"'reviewcli contact add {child['id']} NAME --role child --address TEXT' "
+        "(or a carer's address)",
+    )
+    return [doc], warnings
 
 
 def decisions_documents(
@@ -713,6 +770,9 @@ def decisions_documents(
                 review=review,
                 contact_id=invitee["contact_id"],
                 is_child=invitee["contact_id"] is None,
+                recipient=recipient,
+                who=_who(invitee),
+                fix=_fix(invitee),
             )
         )
     if not docs:
@@ -808,9 +868,17 @@ def pdf_pages(doc: Document, common: dict, template_dir: str | None) -> list:
 
 
 def render_bytes(
-    doc: Document, fmt: str, common: dict, template_dir: str | None, *, pad: bool = False
+    doc: Document,
+    fmt: str,
+    common: dict,
+    template_dir: str | None,
+    *,
+    pad: bool = False,
+    store: Store | None = None,
 ) -> bytes:
     """One document in ``fmt`` as the bytes of its file."""
+    if fmt == "eml":
+        return email_bytes(store, doc, common, template_dir)
     if fmt == "pdf":
         from . import pdf
 
@@ -819,6 +887,49 @@ def render_bytes(
         )
         return data
     return render_document(doc, fmt, common, template_dir).encode("utf-8")
+
+
+def email_bytes(store: Store, doc: Document, common: dict, template_dir: str | None) -> bytes:
+    """``doc`` as an email message: text and HTML, its PDF attached, and for an invitation
+    the meeting's calendar entry."""
+    from . import emails, ical
+
+    values = store.policy_values
+    letter = doc.letters[0]
+    review = letter.get("review") or {}
+    html_common = {**common, **_paged(common, False)}
+    pdf_common = {**common, **_paged(common, True)}
+    text = render_document(doc, "txt", {**common, **_paged(common, False)}, template_dir)
+    html = render_document(doc, "html", html_common, template_dir)
+    pdf = render_bytes(doc, "pdf", pdf_common, template_dir)
+    ics = None
+    if doc.review is not None and doc.review["status"] in ("booked", "adjourned"):
+        ics = ical.review_calendar(store, doc.review["id"])
+    sender = None
+    if values.get("iro-service-email"):
+        sender = ("Independent Review Unit", str(values["iro-service-email"]))
+    elif letter.get("iro", {}).get("email"):
+        sender = (letter["iro"]["name"], letter["iro"]["email"])
+    reference = review.get("reference") or letter.get("child", {}).get("id", "")
+    when = review.get("date") if doc.review is not None else None
+    return emails.build(
+        sender=sender,
+        recipient=(doc.recipient["name"], doc.recipient["email"]),
+        subject_line=emails.subject(common["marking"], letter["title"], reference, when),
+        text=text,
+        html=html,
+        pdf=pdf,
+        pdf_name=f"{doc.stem}.pdf",
+        ics=ics,
+        today=common["today"],
+    )
+
+
+def _paged(common: dict, paged: bool) -> dict:
+    """The page layout for a printed (PDF) or an on-screen (HTML, text) rendering."""
+    values = {"envelope-window": common["window_setting"]}
+    window, page = page_layout(values, paged)
+    return {"window": window, "page": page, "paged": paged}
 
 
 def write_documents(
@@ -831,10 +942,14 @@ def write_documents(
     template_dir: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     combined: str | None = None,
-) -> list[Path]:
+) -> Written:
     """Render and write every document into a private staging folder, then move them all
     into ``out_dir``: a template error writes nothing, and a national batch is never held
     in memory at once.
+
+    Each recipient gets ``fmt`` by post, or an email message when they have an email
+    address and no postal address (see ``delivery``); one with neither is listed in
+    ``Written.unreachable``.
 
     ``combined`` names one file holding every letter, a page apart, instead; a combined
     PDF pads every letter to an even number of pages, so each starts on an odd page (a
@@ -850,25 +965,51 @@ def write_documents(
         raise ReviewError(f"{str(folder)!r} is a file, not a folder")
     if not folder.exists() and not folder.parent.exists():
         raise ReviewError(f"folder {str(folder.parent)!r} does not exist")
-    common = letterhead(store, today, fmt)
     tdir = template_folder(store, template_dir)
+    result = Written()
+    plan: list[tuple[Document, str]] = []
+    for doc in docs:
+        kind = delivery(doc, fmt)
+        if kind is None:
+            result.unreachable.append(
+                f"not written: {doc.who} has neither a postal address nor an email address; "
+                f"add one with {doc.fix}"
+            )
+        else:
+            plan.append((doc, kind))
     if combined:
-        everything = Document(stem=combined, letters=[x for d in docs for x in d.letters])
-        docs = [everything] if docs else []
+        paper = [d for d, kind in plan if kind != "eml"]
+        kind = "pdf" if fmt == "eml" else fmt
+        merged = (
+            []
+            if not paper
+            else [(Document(stem=combined, letters=[x for d in paper for x in d.letters]), kind)]
+        )
+        plan = merged + [(d, kind) for d, kind in plan if kind == "eml"]
+        result.sent = paper + [d for d, kind in plan if kind == "eml"]
+        result.posted = len(paper)
+    else:
+        result.sent = [d for d, _ in plan]
+        result.posted = sum(1 for _, kind in plan if kind != "eml")
+    commons = {}
     created = not folder.exists()
     folder.mkdir(mode=0o700, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".letters-", dir=folder))
-    names = []
+    names: list[tuple[str, str]] = []
     try:
-        for i, doc in enumerate(docs, 1):
-            name = f"{doc.stem}.{fmt}"
-            data = render_bytes(doc, fmt, common, tdir, pad=bool(combined))
+        for i, (doc, kind) in enumerate(plan, 1):
+            if kind not in commons:
+                commons[kind] = letterhead(store, today, kind)
+            name = f"{doc.stem}.{kind}"
+            data = render_bytes(
+                doc, kind, commons[kind], tdir, pad=bool(combined) and kind != "eml", store=store
+            )
             with open_private(staging / name, "wb", encoding=None) as stream:
                 stream.write(data)
-            names.append(name)
+            names.append((name, kind))
             if progress and not combined:
-                progress(i, len(docs))
-        for name in names:
+                progress(i, len(plan))
+        for name, _ in names:
             os.replace(staging / name, folder / name)
     except BaseException:
         if created:
@@ -876,7 +1017,9 @@ def write_documents(
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return [folder / name for name in names]
+    for name, kind in names:
+        (result.emails if kind == "eml" else result.letters).append(folder / name)
+    return result
 
 
 def mark_sent(store: Store, docs: list[Document], *, today: date) -> list[int]:

@@ -23,6 +23,7 @@ class LetterFormat(str, Enum):
     html = "html"
     txt = "txt"
     pdf = "pdf"
+    eml = "eml"
 
 
 OutDir = Annotated[
@@ -33,8 +34,12 @@ LetterFormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="html (A4, for a browser), txt (plain text) or pdf (print-ready: the address "
-        "in the envelope window, the protective marking and page numbers on every page).",
+        help="html (A4, for a browser), txt (plain text), pdf (print-ready: the address "
+        "in the envelope window, the protective marking and page numbers on every page), or "
+        "eml (an email message to each recipient with an email address: the letter as text "
+        "and HTML, its PDF and the meeting's calendar entry attached; a PDF for the others). "
+        "In any format a recipient with an email address and no postal address gets an "
+        "email message.",
     ),
 ]
 TemplateDirOption = Annotated[
@@ -82,9 +87,22 @@ def _settings_warning(s) -> None:
         )
 
 
-def _done(written: list[Path], what: str, out: Path) -> None:
-    """'Wrote 4 invitations for review 12 to DIR.' (``what`` is 'invitation{s} for …')."""
-    typer.echo(f"Wrote {len(written)} {what.format(s='' if len(written) == 1 else 's')} to {out}.")
+def counted(written, what: str) -> str:
+    """'3 invitation letters and 1 email message': letters and messages counted apart."""
+    n, m = written.posted, len(written.emails)
+    parts = []
+    if n or not m:
+        parts.append(f"{n} {what} letter{'' if n == 1 else 's'}")
+    if m:
+        parts.append(f"{m} email message{'' if m == 1 else 's'}")
+    return " and ".join(parts)
+
+
+def _done(written, what: str, where: str, out: Path) -> None:
+    """'Wrote 3 invitation letters and 1 email message for review 12 to DIR.'"""
+    for line in written.unreachable:
+        warn(line)
+    typer.echo(f"Wrote {counted(written, what)} {where} to {out}.")
 
 
 @letters_app.command("invite")
@@ -128,13 +146,13 @@ def letters_invite(
                 combined=f"review-{review_id}_invitations" if combined else None,
             )
         if mark_sent:
-            record_sent(s, docs, today=day)
+            record_sent(s, written.sent, today=day)
         _settings_warning(s)
     _warn_all(warnings)
-    if combined:
-        typer.echo(f"Wrote {len(docs)} invitations for review {review_id} to {written[0]}.")
+    if combined and written.letters:
+        _done(written, "invitation", f"for review {review_id}", written.letters[0])
     else:
-        _done(written, f"invitation{{s}} for review {review_id}", out)
+        _done(written, "invitation", f"for review {review_id}", out)
 
 
 @letters_app.command("intro")
@@ -154,7 +172,12 @@ def letters_intro(
         written = write_documents(s, docs, out, fmt=fmt.value, today=day, template_dir=template_dir)
         _settings_warning(s)
     _warn_all(warnings)
-    typer.echo(f"Wrote the IRO introduction for {child_id} to {written[0]}.")
+    for line in written.unreachable:
+        warn(line)
+    if not written.paths:
+        typer.echo(f"Wrote no IRO introduction for {child_id}.")
+    else:
+        typer.echo(f"Wrote the IRO introduction for {child_id} to {written.paths[0]}.")
 
 
 @letters_app.command("decisions")
@@ -183,7 +206,7 @@ def letters_decisions(
         written = write_documents(s, docs, out, fmt=fmt.value, today=day, template_dir=template_dir)
         _settings_warning(s)
     _warn_all(warnings)
-    _done(written, f"decisions letter{{s}} for review {review_id}", out)
+    _done(written, "decisions", f"for review {review_id}", out)
 
 
 @letters_app.command("due")
@@ -199,6 +222,15 @@ def letters_due(
     ] = 3,
     fmt: LetterFormatOption = LetterFormat.html,
     template_dir: TemplateDirOption = None,
+    combined: Annotated[
+        bool,
+        typer.Option(
+            "--combined",
+            help="One file with every paper letter, to print; in a PDF each letter starts on "
+            "an odd page (padded with a blank page), for printing on both sides. Email "
+            "messages stay separate files.",
+        ),
+    ] = False,
     mark_sent: Annotated[
         bool,
         typer.Option(
@@ -265,19 +297,22 @@ def letters_due(
                 today=sent_on,
                 template_dir=template_dir,
                 progress=progress,
+                combined=f"invitations_{sent_on.isoformat()}" if combined else None,
             )
-        if mark_sent and docs:
-            record_sent(s, docs, today=sent_on)
+        if mark_sent and written.sent:
+            record_sent(s, written.sent, today=sent_on)
         if docs:
             _settings_warning(s)
     for line in past:
         warn(f"not written: {line}")
+    for line in written.unreachable:
+        warn(line)
     for line in late:
         warn(line)
     _warn_all(warnings)
     done = len(due) - skipped - len(past)
     message = (
-        f"Wrote {len(written)} invitation{'' if len(written) == 1 else 's'} for {done} "
+        f"Wrote {counted(written, 'invitation')} for {done} "
         f"review{'' if done == 1 else 's'} to {out}"
     )
     extra = []
@@ -287,9 +322,11 @@ def letters_due(
         extra.append(f"{len(past)} to record the outcome first")
     if skipped:
         extra.append(f"{skipped} skipped")
+    if written.unreachable:
+        extra.append(f"{len(written.unreachable)} with no address")
     if extra:
         message += f" ({', '.join(extra)}: see the warnings)"
-    if mark_sent and docs:
+    if mark_sent and written.sent:
         message += f"; invitations step done on {sent_on} (R-PRE-2)"
     typer.echo(message + ".")
 
