@@ -302,7 +302,7 @@ def test_combined_file_has_a_page_break_between_letters(case, tmp_path):
         f"{out / 'review-1_invitations.html'}."
     )
     html = read(out / "review-1_invitations.html")
-    assert html.count('<section class="letter') == 6  # 3 invitations + 3 cover notes
+    assert html.count('<section class="letter') == 9  # 3 invitations, cover notes, forms
     assert "break-after: page" in html and "size: A4;" in html
 
 

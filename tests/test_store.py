@@ -128,6 +128,7 @@ EXPECTED = {
         "forwarded_on",
         "created_at",
         "updated_at",
+        "child_text",
     ],
     "decision_changes": ["id", "decision_id", "at", "action", "old_due", "new_due", "reason"],
     "events": [
@@ -279,6 +280,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m005_step_indexes",
             "m006_work_list_indexes",
             "m007_work_items",
+            "m013_decision_child_text",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():

@@ -541,7 +541,9 @@ def _child_too_young(ctx: dict) -> bool:
 def invitation_documents(
     store: Store, review_id, *, today: date, cover: bool = True
 ) -> tuple[list[Document], list[str]]:
-    """One document per invitee: the invitation, then the consultation cover note."""
+    """One document per invitee: the invitation, the consultation cover note, and the
+    consultation form it encloses (for the child by age band, for the family, or for a
+    professional)."""
     review = get_review(store, review_id)
     if review["status"] not in ("booked", "adjourned"):
         raise ReviewError(
@@ -594,6 +596,9 @@ def invitation_documents(
         if cover:
             letters.append(
                 {**base, "template": "consultation-cover", "title": "Consultation papers"}
+            )
+            letters.append(
+                {**base, "template": "consultation-form", "title": "Have your say", "form": True}
             )
         docs.append(
             Document(
@@ -703,7 +708,7 @@ def decisions_documents(
             f"review {review['id']} is {review['status']}; decisions letters follow a held review"
         )
     decisions = store.rows(
-        "SELECT id, text, owner, due, starred FROM decisions WHERE review_id = ? "
+        "SELECT id, text, child_text, owner, due, starred FROM decisions WHERE review_id = ? "
         "AND status != 'cancelled' ORDER BY due, id",
         [review["id"]],
     )
@@ -755,6 +760,7 @@ def decisions_documents(
             "decisions": [
                 {
                     "text": d["text"],
+                    "child_text": d["child_text"] or "",
                     "owner": d["owner"],
                     "due": date.fromisoformat(d["due"]),
                 }

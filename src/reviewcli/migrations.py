@@ -484,6 +484,13 @@ def m007_work_items(db) -> None:
     workitems.install(db)
 
 
+@migration
+def m013_decision_child_text(db) -> None:
+    """A decision's child-friendly sentence, given by the IRO when recording it: the
+    child's decisions letter uses it instead of the adult wording."""
+    db.execute("ALTER TABLE decisions ADD COLUMN child_text TEXT")
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
