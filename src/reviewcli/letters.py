@@ -40,7 +40,7 @@ from .errors import ReviewError
 from .records import get_child, get_review
 from .store import Store
 
-FORMATS = ("html", "txt", "pdf", "eml")
+FORMATS = ("html", "txt", "pdf", "docx", "eml")
 FOSTER_PLACEMENTS = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
 PLACEMENT_ORDER = "E1"
 DID_NOT_ATTEND = frozenset({"PN5", "PN6", "PN7"})  # SSDA903 participation codes
@@ -82,6 +82,7 @@ class Document:
     is_child: bool = False
     warnings: list[str] = field(default_factory=list)
     recipient: dict | None = None  # where it goes: address_lines, email
+    parts: list[Document] = field(default_factory=list)  # a combined file: the documents in it
     who: str = ""  # the recipient as the warnings name them
     fix: str = ""  # how to give them an address
 
@@ -885,6 +886,10 @@ def render_bytes(
     """One document in ``fmt`` as the bytes of its file."""
     if fmt == "eml":
         return email_bytes(store, doc, common, template_dir)
+    if fmt == "docx":
+        if doc.parts:
+            return combine_docx([word_bytes(d, common, template_dir) for d in doc.parts])
+        return word_bytes(doc, common, template_dir)
     if fmt == "pdf":
         from . import pdf
 
@@ -893,6 +898,51 @@ def render_bytes(
         )
         return data
     return render_document(doc, fmt, common, template_dir).encode("utf-8")
+
+
+def render_bodies(doc: Document, common: dict, template_dir: str | None) -> list[str]:
+    """The HTML of each letter's own text (without the page around it)."""
+    env = _environment(template_dir)
+    return [
+        _render(env, f"{letter['template']}.html.j2", {**common, **letter})
+        for letter in doc.letters
+    ]
+
+
+def word_bytes(doc: Document, common: dict, template_dir: str | None) -> bytes:
+    """``doc`` as a Word document, from the letter.docx template (see wordletters)."""
+    from .templating import long_date
+    from .wordletters import docx_bytes
+
+    first = doc.letters[0]
+    review = first.get("review") or {}
+    context = {
+        **common,
+        "recipient": doc.recipient or first["recipient"],
+        "reference": review.get("reference") or f"{first['child']['id']}",
+        "dated": long_date(common["today"]),
+        "child": first["child"],
+        "title": first["title"],
+    }
+    return docx_bytes(render_bodies(doc, common, template_dir), context, template_dir)
+
+
+def combine_docx(parts: list[bytes]) -> bytes:
+    """Word documents one after another, each starting on a new page."""
+    import io
+
+    from docx import Document as WordDocument
+    from docx.enum.text import WD_BREAK
+    from docxcompose.composer import Composer
+
+    master = WordDocument(io.BytesIO(parts[0]))
+    composer = Composer(master)
+    for part in parts[1:]:
+        master.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        composer.append(WordDocument(io.BytesIO(part)))
+    out = io.BytesIO()
+    composer.save(out)
+    return out.getvalue()
 
 
 def email_bytes(store: Store, doc: Document, common: dict, template_dir: str | None) -> bytes:

@@ -23,6 +23,7 @@ class LetterFormat(str, Enum):
     html = "html"
     txt = "txt"
     pdf = "pdf"
+    docx = "docx"
     eml = "eml"
 
 
@@ -35,7 +36,8 @@ LetterFormatOption = Annotated[
         "--format",
         "-f",
         help="html (A4, for a browser), txt (plain text), pdf (print-ready: the address "
-        "in the envelope window, the protective marking and page numbers on every page), or "
+        "in the envelope window, the protective marking and page numbers on every page), docx "
+        "(Word, from the letter.docx template, which an authority can edit), or "
         "eml (an email message to each recipient with an email address: the letter as text "
         "and HTML, its PDF and the meeting's calendar entry attached; a PDF for the others). "
         "In any format a recipient with an email address and no postal address gets an "
