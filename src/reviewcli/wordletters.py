@@ -22,7 +22,8 @@ from pathlib import Path
 from .errors import ReviewError
 
 TEMPLATE = "letter.docx"
-FACES = {"Happy": "🙂", "OK": "😐", "Sad": "🙁"}
+# The faces of the youngest child's form, as symbols most fonts for Word draw.
+FACES = {"Happy": "\U0001f600", "OK": "\U0001f610", "Sad": "\U0001f61e"}
 
 
 def template_path(template_dir: str | None) -> Path:
@@ -53,6 +54,7 @@ class _Body(HTMLParser):
         self.cell = None
         self.cell_par = None
         self.skip = 0  # inside <svg>: its label is written instead
+        self.table_grid = True
         self.span_stack: list[bool] = []
 
     # --- where text goes
@@ -81,8 +83,11 @@ class _Body(HTMLParser):
                 self.skip += 1
             return
         if tag == "svg":
-            label = attrs.get("aria-label", "")
-            self._text(f"{FACES.get(label, '')} ")
+            symbol = FACES.get(attrs.get("aria-label", ""), "")
+            if self.table is not None and self.row:
+                self.row[-1].append((symbol, None))  # None: a symbol, drawn large
+            else:
+                self._text(f"{symbol} ")
             self.skip = 1
         elif tag in ("h1", "h2"):
             self.par = self.doc.add_paragraph(style="Heading 1" if tag == "h1" else "Heading 2")
@@ -105,13 +110,15 @@ class _Body(HTMLParser):
             if tag == "th" and self.row is not None:
                 self._new_cell()
         elif tag == "br":
-            self._target().add_run().add_break()
+            if self.table is None:  # in a table cell the runs are spaced instead
+                self._target().add_run().add_break()
         elif tag == "span":
             small = "small" in attrs.get("class", "")
             self.small += small
             self.span_stack.append(small)
         elif tag == "table":
             self.table = []
+            self.table_grid = "details" not in attrs.get("class", "")
         elif tag == "tr":
             self.row = []
             self.table.append(self.row)
@@ -176,13 +183,19 @@ class _Body(HTMLParser):
             return
         cols = max(len(r) for r in rows)
         table = self.doc.add_table(rows=len(rows), cols=cols)
-        table.style = "Table Grid"
+        if self.table_grid:  # a table of decisions or of faces: ruled; details: plain
+            table.style = "Table Grid"
         for i, row in enumerate(rows):
             for j, runs in enumerate(row):
                 par = table.cell(i, j).paragraphs[0]
                 for k, (text, bold) in enumerate(runs):
                     run = par.add_run(("" if k == 0 else " ") + text)
-                    run.bold = bold
+                    if bold is None:
+                        from docx.shared import Pt
+
+                        run.font.size = Pt(20)
+                    else:
+                        run.bold = bold
         self.doc.add_paragraph()
 
     def _answer_box(self, style: str):
