@@ -217,3 +217,30 @@ def test_report_title_and_marking_are_escaped_for_css():
     from reviewcli.pdf import css_string
 
     assert css_string('a"b\\c</style>') == "a\\000022b\\00005cc\\00003c/style\\00003e"
+
+
+def test_letters_due_combined_pdf_pads_every_letter(case, tmp_path):  # noqa: F811
+    out = tmp_path / "due"
+    line = case.line(
+        "letters", "due", "--out", str(out), "--format", "pdf", "--combined",
+        today="2026-06-01",
+    )  # fmt: skip
+    assert line == f"Wrote 3 invitation letters and 1 email message for 1 review to {out}."
+    assert sorted(p.name for p in out.iterdir()) == [
+        "invitations_2026-06-01.pdf",
+        "review-1_C001_invitation_04-designated-teacher.eml",
+    ]
+    text = pages_text(out / "invitations_2026-06-01.pdf")
+    starts = [i for i, t in enumerate(text) if "Page " not in t and "intentionally" not in t]
+    assert len(starts) == 9 and all(i % 2 == 0 for i in starts) and len(text) % 2 == 0
+
+
+def test_large_print_letter_has_no_nearly_empty_pages(case, tmp_path):  # noqa: F811
+    case.ok("contact", "edit", "1", "--format-notes", "large print")
+    out = tmp_path / "o"
+    case.ok("letters", "invite", "1", "--out", str(out), "--format", "pdf", today="2026-06-01")
+    pages = pages_text(out / "review-1_C001_invitation_02-parent.pdf")
+    # Invitation (2 pages), cover note (1) and form (2) at 16 point, each page well used.
+    assert len(pages) <= 5
+    furniture = len("OFFICIAL-SENSITIVE") * 2 + 60
+    assert all(len(t) > furniture + 250 for t in pages), [len(t) for t in pages]
