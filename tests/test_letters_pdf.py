@@ -117,9 +117,9 @@ def test_combined_pdf_starts_every_letter_on_an_odd_page(case, tmp_path):  # noq
     # A letter's first page has no page number; a padding page says it is blank.
     starts = [i for i, t in enumerate(text) if "Page " not in t and "intentionally blank" not in t]
     blanks = [i for i, t in enumerate(text) if "intentionally blank" in t]
-    # An invitation and a cover note for each of the 3 recipients by post (the teacher,
-    # email only, gets a message).
-    assert len(starts) == 6
+    # An invitation, a cover note and a consultation form for each of the 3 recipients by
+    # post (the teacher, email only, gets a message).
+    assert len(starts) == 9
     assert all(i % 2 == 0 for i in starts)  # page 1, 3, 5 …: the front of a sheet
     assert all(i % 2 == 1 for i in blanks)
     assert all("OFFICIAL-SENSITIVE" in t for t in text)
