@@ -65,7 +65,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("letters", "Monitoring reports (DOMAIN.md §7)."),
     "calendar": (
         "calendar",
-        "Booked review meetings as an iCalendar file: one event per meeting, updated in place",
+        "Booked review meetings as an iCalendar file, one event per meeting.",
     ),
 }
 

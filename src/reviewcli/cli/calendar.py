@@ -24,9 +24,11 @@ def calendar(
         str | None, typer.Option("--to", help="Last day to include (default: no limit).")
     ] = None,
 ) -> None:
-    """Booked review meetings as an iCalendar file: one event per meeting, updated in place
-    when re-imported; cancelled meetings marked cancelled; no child's surname or address
-    unless the calendar-personal-details setting allows it."""
+    """Booked review meetings as an iCalendar file, one event per meeting.
+
+    A calendar that imports the file again updates each event in place; a moved meeting
+    carries a higher SEQUENCE and a cancelled one STATUS:CANCELLED. No child's surname or
+    address goes into an event unless the calendar-personal-details setting allows it."""
     import difflib
 
     from ..errors import ReviewError
