@@ -4,7 +4,10 @@ from typing import Annotated
 
 import typer
 
-from . import app
+from . import (
+    app,
+    casework,  # noqa: F401  (its review steps commands first: one order in the help)
+)
 from .common import (
     FormatOption,
     ListFormat,
