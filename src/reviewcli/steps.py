@@ -51,7 +51,7 @@ def pre_steps(
         "iro-visit": booked,  # R-PRE-4: before every review, no fixed day
     }
     if policy.get("social-worker-conversation"):
-        out["sw-conversation"] = booked - timedelta(days=15)  # R-PRE-4, West Sussex
+        out["sw-conversation"] = booked - timedelta(days=15)  # R-PRE-4, a local rule
     return out
 
 
