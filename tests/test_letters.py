@@ -881,3 +881,16 @@ def test_no_other_council_in_templates_help_or_letters(case, tmp_path):
     )
     assert "(IRO Handbook 3.38; Northshire Reviews Procedure)" in teacher
     assert "Reference C001 review 1" in teacher
+
+
+def test_reference_is_child_and_review_number_never_the_row_id(world, new_child, tmp_path):
+    # Two children: C072's first review is row 2 in the database.
+    for child in ("C071", "C072"):
+        new_child(child, "2014-01-01", start="2026-06-01", iro="IRO1")
+        world.ok("contact", "add", child, "Parent", "--role", "parent", "--address", "1 Road")
+        world.ok("review", "schedule", child, "--date", "2026-06-26", today="2026-06-01")
+    out = tmp_path / "o"
+    world.ok("letters", "invite", "2", "--out", str(out), "--format", "txt", today="2026-06-01")
+    text = read(out / "review-2_C072_invitation_02-parent.txt")
+    assert "Reference C072 review 1" in text
+    assert "review 2" not in text.lower().replace("review-2", "")
