@@ -260,7 +260,13 @@ def docx_bytes(bodies: list[str], context: dict, template_dir: str | None) -> by
     fields = {
         **context,
         "body": sub,
-        "recipient_address": Listing("\n".join([recipient["name"], *recipient["address_lines"]])),
+        "recipient_address": Listing(
+            "\n".join(
+                [recipient["name"], *recipient["address_lines"]]
+                if recipient["address_lines"] or not recipient["email"]
+                else [recipient["name"], f"By email: {recipient['email']}"]
+            )
+        ),
         "from_address": Listing(
             "\n".join(
                 [
