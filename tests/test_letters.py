@@ -1,5 +1,5 @@
 """Letters: invitations (R-PRE-2), consultation cover notes, the IRO's introduction (IRO
-Handbook 7.2) and decisions letters (Coventry LAR §12), from the Jinja templates.
+Handbook 7.2) and decisions letters (the authority's procedure), from the Jinja templates.
 
 Golden files under tests/golden/ hold the exact letters of one hand-built case; after an
 intended change to a template, regenerate them with ``make golden`` and read the diff.
@@ -19,6 +19,7 @@ import pytest
 
 from reviewcli import decisions, letters, records
 from reviewcli.store import open_store
+from reviewcli.templating import packaged_dir
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("REVIEWCLI_UPDATE_GOLDEN") == "1"
@@ -49,6 +50,17 @@ def assert_golden(name: str, text: str) -> None:
         f"{name} differs from its golden file; if the change is intended, run 'make golden' "
         "and review the diff"
     )
+
+
+def email_parts(path: Path) -> tuple[str, str]:
+    """The text and the HTML of an .eml message."""
+    from email import policy
+    from email.parser import BytesParser
+
+    msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    return text.replace("\r\n", "\n"), html.replace("\r\n", "\n")
 
 
 def read(path: Path) -> str:
@@ -161,22 +173,26 @@ def held(case):
 def test_invitations_golden_html(case, tmp_path):
     out = tmp_path / "letters"
     line = case.line("letters", "invite", "1", "--out", str(out), today="2026-06-01")
-    assert line == f"Wrote 4 invitations for review 1 to {out}."
+    assert line == f"Wrote 3 invitation letters and 1 email message for review 1 to {out}."
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "review-1_C001_invitation_01-child.html",
         "review-1_C001_invitation_02-parent.html",
         "review-1_C001_invitation_03-carer.html",
-        "review-1_C001_invitation_04-designated-teacher.html",
+        # Ms Patel has an email address and no postal address: a message, not a letter.
+        "review-1_C001_invitation_04-designated-teacher.eml",
     ]
-    for name in names:
+    for name in names[:3]:
         assert_golden(name, read(out / name))
+    text, html = email_parts(out / names[3])
+    assert_golden("review-1_C001_invitation_04-designated-teacher.eml.txt", text)
+    assert_golden("review-1_C001_invitation_04-designated-teacher.eml.html", html)
 
 
 def test_invitations_golden_txt(case, tmp_path):
     out = tmp_path / "letters"
     case.ok("letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-01")
-    for name in ("01-child", "02-parent", "04-designated-teacher"):
+    for name in ("01-child", "02-parent"):
         file = f"review-1_C001_invitation_{name}.txt"
         assert_golden(file, read(out / file))
 
@@ -227,7 +243,7 @@ def test_decisions_golden(held, tmp_path):
 def test_invitation_gives_date_time_venue_iro_return_date_and_rights(case, tmp_path):
     out = tmp_path / "letters"
     case.ok("letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-01")
-    for file in out.iterdir():
+    for file in out.glob("*.txt"):
         text = " ".join(read(file).split())
         assert "Thursday 18 June 2026" in text
         assert "4pm" in text
@@ -235,7 +251,7 @@ def test_invitation_gives_date_time_venue_iro_return_date_and_rights(case, tmp_p
         assert "Kim Lee" in text and "kim.lee@northshire.example.gov.uk" in text
         # Consultation papers back 3 working days before the meeting: Mon 15 June 2026.
         assert "Monday 15 June 2026" in text and "3 working days before the meeting" in text
-        # Rights (Coventry LAR §5): advocacy, the IRO separately, supporter or interpreter,
+        # Rights (IRO Handbook 2.12): advocacy, the IRO separately, supporter or interpreter,
         # complaints.
         assert "Northshire Children's Advocacy, 0800 000 0000" in text
         assert "separately" in text or "on your own" in text
@@ -260,7 +276,7 @@ def test_child_letter_is_worded_for_their_age(case, tmp_path):
     case.ok("letters", "invite", "1", "--out", str(out), today="2026-06-01")
     child = read(out / "review-1_C001_invitation_01-child.html")
     parent = read(out / "review-1_C001_invitation_02-parent.html")
-    teacher = read(out / "review-1_C001_invitation_04-designated-teacher.html")
+    teacher = email_parts(out / "review-1_C001_invitation_04-designated-teacher.eml")[1]
     assert "Dear Amy," in child and "My job is to make sure the plans for you" in child
     assert "Dear Mary Ash," in parent and "Invitation to Amy’s review" in parent
     assert "as designated teacher" in teacher and "date of birth Monday 2 March 2015" in teacher
@@ -271,8 +287,8 @@ def test_child_letter_is_worded_for_their_age(case, tmp_path):
 def test_file_names_carry_no_personal_names(case, tmp_path):
     out = tmp_path / "letters"
     case.ok("letters", "invite", "1", "--out", str(out), today="2026-06-01")
-    for file in out.iterdir():
-        assert re.fullmatch(r"review-1_C001_invitation_\d\d-[a-z-]+\.html", file.name)
+    for file in out.glob("*.txt"):
+        assert re.fullmatch(r"review-1_C001_invitation_\d\d-[a-z-]+\.(html|eml)", file.name)
         for name in ("Amy", "Ash", "Mary", "Jones", "Patel"):
             assert name not in file.name
         assert file.stat().st_mode & 0o777 == 0o600
@@ -281,10 +297,13 @@ def test_file_names_carry_no_personal_names(case, tmp_path):
 def test_combined_file_has_a_page_break_between_letters(case, tmp_path):
     out = tmp_path / "print"
     line = case.line("letters", "invite", "1", "--out", str(out), "--combined", today="2026-06-01")
-    assert line == f"Wrote 4 invitations for review 1 to {out / 'review-1_invitations.html'}."
+    assert line == (
+        f"Wrote 3 invitation letters and 1 email message for review 1 to "
+        f"{out / 'review-1_invitations.html'}."
+    )
     html = read(out / "review-1_invitations.html")
-    assert html.count('<section class="letter') == 8  # 4 invitations + 4 cover notes
-    assert "break-after: page" in html and "@page { size: A4" in html
+    assert html.count('<section class="letter') == 9  # 3 invitations, cover notes, forms
+    assert "break-after: page" in html and "size: A4;" in html
 
 
 def test_logo_is_embedded_as_a_data_uri(case, tmp_path):
@@ -375,13 +394,15 @@ def test_invitations_need_a_named_iro(world, tmp_path, new_child):
     world.ok("episode", "start", "C009", "--date", "2026-06-01", today="2026-06-01")
     world.ok("contact", "add", "C009", "Parent", "--role", "parent")
     world.ok("review", "schedule", "C009", "--date", "2026-06-26", today="2026-06-01")
-    message = world.refused("letters", "invite", "1", "--out", str(tmp_path / "x"))
+    message = world.refused(
+        "letters", "invite", "1", "--out", str(tmp_path / "x"), today="2026-06-01"
+    )
     assert "C009 has no named IRO" in message and "R-IRO-2" in message
 
 
 def test_no_letter_for_a_child_under_4(world, new_child, tmp_path):
     new_child("C003", "2024-01-01", start="2026-06-01", iro="IRO1")
-    world.ok("contact", "add", "C003", "Foster Carer", "--role", "carer")
+    world.ok("contact", "add", "C003", "Foster Carer", "--role", "carer", "--address", "1 Road")
     world.ok("review", "schedule", "C003", "--date", "2026-06-26", today="2026-06-01")
     result = world.ok("letters", "invite", "1", "--out", str(tmp_path / "x"), today="2026-06-01")
     assert [p.name for p in (tmp_path / "x").iterdir()] == [
@@ -426,7 +447,8 @@ def test_hostile_names_never_appear_unescaped(world, tmp_path):
     world.ok("episode", "start", "C666", "--date", "2026-06-01", today="2026-06-01")
     world.ok("allocate", "C666", "IRO1", "--date", "2026-06-01", today="2026-06-01")
     world.ok("contact", "add", "C666", HOSTILE[0], "--role", "parent", "--address", HOSTILE[1])
-    world.ok("contact", "add", "C666", HOSTILE[1], "--role", "health")
+    world.ok("contact", "add", "C666", HOSTILE[1], "--role", "health", "--email", "h@nhs.example")
+    world.ok("contact", "add", "C666", HOSTILE[0], "--role", "child", "--address", HOSTILE[0])
     world.ok(
         "review",
         "schedule",
@@ -444,7 +466,7 @@ def test_hostile_names_never_appear_unescaped(world, tmp_path):
     files = list(out.iterdir())
     assert len(files) == 4
     for file in files:
-        html = read(file)
+        html = email_parts(file)[1] if file.suffix == ".eml" else read(file)
         assert "<script>" not in html
         assert "<img src=x" not in html and '"><img' not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -483,9 +505,18 @@ def test_override_is_autoescaped_too(case, tmp_path):
     folder = tmp_path / "t"
     folder.mkdir()
     (folder / "invitation-family.html.j2").write_text("<p>{{ wishes }}{{ recipient.name }}</p>")
-    case.ok("contact", "add", "C001", HOSTILE[0], "--role", "other")
+    case.ok("contact", "add", "C001", HOSTILE[0], "--role", "other", "--address", HOSTILE[1])
     out = tmp_path / "letters"
-    case.ok("letters", "invite", "1", "--out", str(out), "--template-dir", str(folder))
+    case.ok(
+        "letters",
+        "invite",
+        "1",
+        "--out",
+        str(out),
+        "--template-dir",
+        str(folder),
+        today="2026-06-01",
+    )
     html = read(out / "review-1_C001_invitation_05-other.html")
     assert "<script>" not in html and "&lt;script&gt;" in html
 
@@ -498,7 +529,14 @@ def test_undefined_name_fails_loudly_and_writes_nothing(case, tmp_path):
     )
     out = tmp_path / "letters"
     message = case.refused(
-        "letters", "invite", "1", "--out", str(out), "--template-dir", str(folder)
+        "letters",
+        "invite",
+        "1",
+        "--out",
+        str(out),
+        "--template-dir",
+        str(folder),
+        today="2026-06-01",
     )
     assert message.startswith("Error: template invitation-professional.html.j2 line 2:")
     assert "meeting_room" in message
@@ -514,9 +552,18 @@ def test_letters_are_staged_so_a_failure_leaves_the_folder_as_it_was(case, tmp_p
     broken = tmp_path / "t"
     broken.mkdir()
     (broken / "invitation-professional.html.j2").write_text("{{ review.meeting_room }}\n")
-    case.refused("letters", "invite", "1", "--out", str(out), "--template-dir", str(broken))
+    case.refused(
+        "letters",
+        "invite",
+        "1",
+        "--out",
+        str(out),
+        "--template-dir",
+        str(broken),
+        today="2026-06-01",
+    )
     assert sorted(p.name for p in out.iterdir()) == ["earlier.html"]
-    case.ok("letters", "invite", "1", "--out", str(out))
+    case.ok("letters", "invite", "1", "--out", str(out), today="2026-06-01")
     names = sorted(p.name for p in out.iterdir())
     assert "earlier.html" in names and len(names) > 1
     assert not [n for n in names if n.startswith(".")]
@@ -542,6 +589,7 @@ def test_missing_template_folder_is_refused(case, tmp_path):
         str(tmp_path / "o"),
         "--template-dir",
         str(tmp_path / "nope"),
+        today="2026-06-01",
     )
     assert "does not exist" in message
 
@@ -553,9 +601,9 @@ def test_letters_due_writes_what_is_due_and_marks_it_sent(case, tmp_path):
     # Review 1 on Thu 18 Jun: invitations by Thu 4 Jun 2026 (10 working days before).
     out = tmp_path / "due"
     line = case.line("letters", "due", "--on", "2026-05-29", "--out", str(out), today="2026-05-29")
-    assert line == f"Wrote 0 invitations for 0 reviews to {out}."
+    assert line == f"Wrote 0 invitation letters for 0 reviews to {out}."
     line = case.line("letters", "due", "--on", "2026-06-01", "--out", str(out), today="2026-06-01")
-    assert line == f"Wrote 4 invitations for 1 review to {out}."
+    assert line == f"Wrote 3 invitation letters and 1 email message for 1 review to {out}."
     steps = {r["step"]: r for r in case.json("review", "steps", "1")}
     assert steps["invitations"]["status"] == "open"
     line = case.line(
@@ -569,7 +617,8 @@ def test_letters_due_writes_what_is_due_and_marks_it_sent(case, tmp_path):
         today="2026-06-02",
     )
     assert line == (
-        f"Wrote 4 invitations for 1 review to {out}; invitations step done on 2026-06-02 (R-PRE-2)."
+        f"Wrote 3 invitation letters and 1 email message for 1 review to {out}; invitations "
+        "step done on 2026-06-02 (R-PRE-2)."
     )
     steps = {r["step"]: r for r in case.json("review", "steps", "1")}
     assert (steps["invitations"]["status"], steps["invitations"]["done_on"]) == (
@@ -580,13 +629,82 @@ def test_letters_due_writes_what_is_due_and_marks_it_sent(case, tmp_path):
     assert sent == {None: "2026-06-02", 1: "2026-06-02", 2: "2026-06-02", 3: "2026-06-02"}
     # Once sent, nothing is due any more.
     line = case.line("letters", "due", "--on", "2026-06-03", "--out", str(out), today="2026-06-03")
-    assert line == f"Wrote 0 invitations for 0 reviews to {out}."
+    assert line == f"Wrote 0 invitation letters for 0 reviews to {out}."
 
 
 def test_letters_due_includes_overdue_ones(case, tmp_path):
     out = tmp_path / "due"
     line = case.line("letters", "due", "--on", "2026-06-10", "--out", str(out), today="2026-06-10")
-    assert line == f"Wrote 4 invitations for 1 review to {out}."
+    assert line == (
+        f"Wrote 3 invitation letters and 1 email message for 1 review to {out} (1 late: see "
+        "the warnings)."
+    )
+
+
+# --- never a wrong letter ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", ["2026-06-18", "2026-06-19", "2026-07-01"])
+def test_no_invitation_for_a_meeting_today_or_past(case, tmp_path, on):
+    out = tmp_path / "o"
+    message = case.refused("letters", "invite", "1", "--out", str(out), today=on)
+    assert "met on 2026-06-18" in message and "record the outcome first" in message
+    assert "review hold 1" in message
+    assert not out.exists()
+
+
+def test_letters_due_lists_a_past_meeting_instead_of_writing_it(case, tmp_path):
+    out = tmp_path / "due"
+    result = case.ok("letters", "due", "--out", str(out), today="2026-06-22")
+    assert result.stdout.strip() == (
+        f"Wrote 0 invitation letters for 0 reviews to {out} (1 to record the outcome first: "
+        "see the warnings)."
+    )
+    assert (
+        "not written: review 1 (C001 review 1) met on 2026-06-18: record the outcome first"
+        in result.stderr
+    )
+    assert not any(out.glob("*.html"))
+
+
+def test_late_invitation_is_written_with_a_warning_and_the_real_dates(case, tmp_path):
+    # Fri 12 Jun 2026 for Thu 18 Jun: 4 working days' notice (15, 16, 17, 18 Jun), not 10;
+    # R-PRE-2 wanted them by Thu 4 Jun. Papers back by Mon 15 Jun (3 working days before).
+    out = tmp_path / "o"
+    result = case.ok(
+        "letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-12"
+    )
+    assert "is late: invitations written on 2026-06-12 give 4 working days' notice" in (
+        result.stderr
+    )
+    assert "send by 2026-06-04" in result.stderr
+    text = " ".join(read(out / "review-1_C001_invitation_02-parent.txt").split())
+    assert "less than the ten working days' notice" in text
+    assert "Monday 15 June 2026" in text and "Friday 12 June 2026" in text
+
+
+def test_return_by_is_never_before_the_letter_date(case, tmp_path):
+    # Tue 16 Jun: 3 working days before the meeting (Mon 15 Jun) has passed: the papers are
+    # asked for by the meeting itself, never by a day before the letter.
+    out = tmp_path / "o"
+    case.ok("letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-16")
+    text = read(out / "review-1_C001_invitation_02-parent.txt").replace("\n", " ")
+    assert "Monday 15 June" not in text
+    assert "Thursday 18 June 2026, the day of the meeting" in text
+
+
+def test_return_date_clamps_to_the_meeting_for_every_letter_day(case):
+    from datetime import timedelta
+
+    s = open_store(case.db)
+    try:
+        meeting = date(2026, 6, 18)
+        for offset in range(0, 30):
+            day = meeting - timedelta(days=offset + 1)
+            returned = letters.return_date(s, meeting, day)
+            assert day < returned <= meeting
+    finally:
+        s.close()
 
 
 def test_letters_invite_mark_sent(case, tmp_path):
@@ -639,6 +757,11 @@ def _sources(s, review) -> list[str]:
     return [p["source"] for p in letters.agenda_prompts(s, records.get_review(s, review["id"]))]
 
 
+def _staying_put(s, review) -> bool:
+    prompts = letters.agenda_prompts(s, records.get_review(s, review["id"]))
+    return any("Staying Put" in p["text"] for p in prompts)
+
+
 def test_second_review_asks_for_the_permanence_plan(store):
     _child(store, "C1", "2014-01-01", "2026-01-05")
     first = _book(store, "C1", "2026-01-20")
@@ -648,7 +771,7 @@ def test_second_review_asks_for_the_permanence_plan(store):
     assert _sources(store, second) == ["IRO Handbook 3.38"]
     records.hold_review(store, second["id"], today=date(2026, 4, 10), participation="PN1")
     third = _book(store, "C1", "2026-09-10")
-    assert _sources(store, third) == ["Coventry LAR §9"]
+    assert _sources(store, third) == ["local procedure"]
     records.hold_review(store, third["id"], today=date(2026, 9, 10), participation="PN1")
     assert _sources(store, _book(store, "C1", "2027-03-01")) == []
 
@@ -656,22 +779,22 @@ def test_second_review_asks_for_the_permanence_plan(store):
 def test_staying_put_at_the_first_review_after_16_in_foster_care(store):
     _child(store, "C2", "2010-03-01", "2025-11-03", placement="U4")
     first = _book(store, "C2", "2025-11-25")  # aged 15
-    assert "Coventry LAR" not in _sources(store, first)
+    assert not _staying_put(store, first)
     records.hold_review(store, first["id"], today=date(2025, 11, 25), participation="PN1")
     # 16 on Sun 1 March 2026, in a long-term foster placement (U4): consider Staying Put.
     second = _book(store, "C2", "2026-03-02")
-    assert "Coventry LAR" in _sources(store, second)
+    assert _staying_put(store, second)
     records.hold_review(
         store, second["id"], today=date(2026, 3, 2), participation="PN1", late_reason="illness"
     )
     # Only at the first review after the birthday.
-    assert "Coventry LAR" not in _sources(store, _book(store, "C2", "2026-08-20"))
+    assert not _staying_put(store, _book(store, "C2", "2026-08-20"))
 
 
 def test_staying_put_only_in_foster_care(store):
     _child(store, "C3", "2010-03-01", "2026-03-02", placement="K2")
     first = _book(store, "C3", "2026-03-20")
-    assert "Coventry LAR" not in _sources(store, first)
+    assert "local procedure" not in _sources(store, first)
 
 
 def test_adoption_still_the_plan_at_the_second_review_after_a_placement_order(store):
@@ -735,3 +858,39 @@ def test_decision_rows_feed_the_letter(tmp_path):
         decisions.cancel_decision(s, d.obj["id"], reason="entered twice", today=date(2026, 1, 21))
         docs, _ = letters.decisions_documents(s, review, today=date(2026, 1, 21), absent=["child"])
         assert [x["text"] for x in docs[0].letters[0]["decisions"]] == ["See the dentist"]
+
+
+# --- words that belong to this authority -------------------------------------------------------
+
+OTHER_COUNCILS = re.compile(r"Coventry|Walsall|West Sussex|Warrington|\bLAR\b")
+
+
+def test_no_other_council_in_templates_help_or_letters(case, tmp_path):
+    src = Path(letters.__file__).parent
+    scanned = [*sorted(src.rglob("*.py")), *sorted(packaged_dir().glob("*.j2"))]
+    for path in scanned:
+        found = OTHER_COUNCILS.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.name} names {found}"
+    out = tmp_path / "o"
+    case.ok("policy", "set", "procedure-name", "Northshire Reviews Procedure")
+    case.ok("letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-01")
+    for file in out.glob("*.txt"):
+        assert not OTHER_COUNCILS.search(read(file))
+    teacher = " ".join(
+        email_parts(out / "review-1_C001_invitation_04-designated-teacher.eml")[0].split()
+    )
+    assert "(IRO Handbook 3.38; Northshire Reviews Procedure)" in teacher
+    assert "Reference C001 review 1" in teacher
+
+
+def test_reference_is_child_and_review_number_never_the_row_id(world, new_child, tmp_path):
+    # Two children: C072's first review is row 2 in the database.
+    for child in ("C071", "C072"):
+        new_child(child, "2014-01-01", start="2026-06-01", iro="IRO1")
+        world.ok("contact", "add", child, "Parent", "--role", "parent", "--address", "1 Road")
+        world.ok("review", "schedule", child, "--date", "2026-06-26", today="2026-06-01")
+    out = tmp_path / "o"
+    world.ok("letters", "invite", "2", "--out", str(out), "--format", "txt", today="2026-06-01")
+    text = read(out / "review-2_C072_invitation_02-parent.txt")
+    assert "Reference C072 review 1" in text
+    assert "review 2" not in text.lower().replace("review-2", "")

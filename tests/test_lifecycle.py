@@ -543,7 +543,7 @@ def test_decision_done_edit_cancel(world, new_child):
     ]
     assert json.loads(shown)["due"] == "2026-08-14"
     assert world.refused("decision", "edit", second["id"], "--reason", "x") == (
-        "Error: nothing to change: give --due, --owner and/or --text"
+        "Error: nothing to change: give --due, --owner, --text and/or --child-text"
     )
     assert (
         world.refused("decision", "edit", second["id"], "--due", "2026-05-01", "--reason", "x")

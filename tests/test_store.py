@@ -132,6 +132,7 @@ EXPECTED = {
         "forwarded_on",
         "created_at",
         "updated_at",
+        "child_text",
     ],
     "decision_changes": ["id", "decision_id", "at", "action", "old_due", "new_due", "reason"],
     "events": [

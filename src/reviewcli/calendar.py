@@ -155,7 +155,7 @@ _BANK_HOLIDAYS = _BankHolidayCache()
 
 
 def months_as_days(months: int) -> int:
-    """Fixed-days reading of a number of months (Coventry LAR: 3 → 91, 6 → 183)."""
+    """Fixed-days reading of a number of months (a local rule: 3 → 91, 6 → 183)."""
     return round(months * 365.25 / 12)
 
 

@@ -42,7 +42,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "other": ("other person with an interest in the child", "family"),
 }
 ROLE_ORDER = {role: i for i, role in enumerate(ROLES)}
-PERSONAL_ADVISER_AGE = 16  # Coventry LAR §5: a Personal Adviser if the child is over 16
+PERSONAL_ADVISER_AGE = 16  # a Personal Adviser if the child is over 16 (local procedure)
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _PHONE = re.compile(r"[0-9+() .\-]+")

@@ -13,7 +13,7 @@ from .migrations import now_iso
 from .records import Outcome, _text, get_by_id, get_review, parse_date
 from .steps import starred_forward_due
 
-# Coventry LAR: the three categories of a starred decision.
+# The three categories of a starred decision (local procedure).
 STAR_CATEGORIES = {
     "care-plan": "significant action in the care plan",
     "resources": "accessing resources",
@@ -34,7 +34,16 @@ def _log(store, decision_id, action, old_due=None, new_due=None, reason=None) ->
 
 
 def add_decision(
-    store, review_id, text, *, owner, due, today, starred=False, star_category=None
+    store,
+    review_id,
+    text,
+    *,
+    owner,
+    due,
+    today,
+    starred=False,
+    star_category=None,
+    child_text=None,
 ) -> Outcome:
     review = get_review(store, review_id)
     if review["status"] != "held":
@@ -44,6 +53,7 @@ def add_decision(
         )
     text = _text(text, "decision text", required=True, limit=4000)
     owner = _text(owner, "owner", required=True, limit=200)
+    child_text = _text(child_text, "child-friendly text", limit=1000)
     due_d = parse_date(due, "due date")
     recording = date.fromisoformat(review["recording_date"])
     if due_d < recording:
@@ -73,6 +83,7 @@ def add_decision(
                     "star_category": star_category,
                     "status": "open",
                     "forward_due": forward_due,
+                    "child_text": child_text,
                     "created_at": stamp,
                     "updated_at": stamp,
                 }
@@ -125,22 +136,33 @@ def complete_decision(store, decision_id, *, on=None, today) -> Outcome:
     )
 
 
-def edit_decision(store, decision_id, *, due=None, owner=None, text=None, reason, today):
+def edit_decision(
+    store, decision_id, *, due=None, owner=None, text=None, reason, today, child_text=None
+):
     row = _open(store, decision_id)
     reason = _text(reason, "reason", required=True, limit=1000)
     new_due = parse_date(due, "due date") if due else None
     owner = _text(owner, "owner", limit=200)
     text = _text(text, "decision text", limit=4000)
-    if new_due is None and owner is None and text is None:
-        raise ReviewError("nothing to change: give --due, --owner and/or --text")
+    child_text = _text(child_text, "child-friendly text", limit=1000)
+    if new_due is None and owner is None and text is None and child_text is None:
+        raise ReviewError("nothing to change: give --due, --owner, --text and/or --child-text")
     recording = store.value("SELECT recording_date FROM reviews WHERE id = ?", [row["review_id"]])
     if new_due and new_due.isoformat() < recording:
         raise ReviewError(f"due date {new_due} is before the review ({recording})")
     with store.write():
         store.conn.execute(
             "UPDATE decisions SET due = COALESCE(?, due), owner = COALESCE(?, owner), "
-            "text = COALESCE(?, text), updated_at = ? WHERE id = ?",
-            [new_due.isoformat() if new_due else None, owner, text, now_iso(), row["id"]],
+            "text = COALESCE(?, text), child_text = COALESCE(?, child_text), updated_at = ? "
+            "WHERE id = ?",
+            [
+                new_due.isoformat() if new_due else None,
+                owner,
+                text,
+                child_text,
+                now_iso(),
+                row["id"],
+            ],
         )
         _log(store, row["id"], "edit", row["due"], new_due.isoformat() if new_due else None, reason)
     msg = f"Decision {row['id']} changed"

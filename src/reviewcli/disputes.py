@@ -1,9 +1,9 @@
 """The dispute resolution (escalation) log (DOMAIN.md §6; IRO Handbook chapter 6).
 
 When the IRO's concern is not resolved informally it is escalated by stages, each with a
-response deadline (policy: Coventry's six stages, 5 working days at stages 1–3); the
+response deadline (policy: six stages by default, 5 working days at stages 1–3); the
 whole internal process should take no more than 20 working days. A Cafcass referral may
-be made at any stage. Every step is logged (Warrington's "Outcome Resolution Log").
+be made at any stage. Every step is logged (an "outcome resolution log").
 """
 
 from __future__ import annotations

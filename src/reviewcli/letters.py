@@ -11,10 +11,11 @@ What the letters carry (sources in ``shared/seeds``):
 - the date consultation papers are to be returned: ``consultation-return-days`` working
   days before the meeting (policy; 3 by default, so the IRO reads them with the social
   worker's reports, R-PRE-3), counted as in R-CAL-3;
-- the rights children and parents must be told (Coventry LAR §5): to see the IRO
+- the rights children and parents must be told (IRO Handbook 2.12): to see the IRO
   separately, to bring a supporter or interpreter, to have an advocate, how to complain;
 - the agenda prompts of DOMAIN.md §8 that apply to this review;
-- for the decisions letter (Coventry LAR §12), the decisions, who does them and by when;
+- for the decisions letter (the authority's procedure), the decisions, who does them and by
+  when;
   a contact flagged ``no_full_record`` gets this letter and is never told the full
   record will follow.
 
@@ -38,7 +39,7 @@ from .errors import ReviewError
 from .records import get_child, get_review
 from .store import Store
 
-FORMATS = ("html", "txt")
+FORMATS = ("html", "txt", "pdf", "docx", "eml")
 FOSTER_PLACEMENTS = frozenset({"U1", "U2", "U3", "U4", "U5", "U6"})
 PLACEMENT_ORDER = "E1"
 DID_NOT_ATTEND = frozenset({"PN5", "PN6", "PN7"})  # SSDA903 participation codes
@@ -49,7 +50,7 @@ TOO_YOUNG = (
 )
 
 
-# The matters every review considers (Coventry LAR §8; IRO Handbook 3.38), in short.
+# The matters every review considers (IRO Handbook 3.38), in short.
 CONSIDERATIONS = [
     "changes since the last review, and whether its decisions were carried out",
     "the child's legal status",
@@ -79,6 +80,42 @@ class Document:
     contact_id: int | None = None
     is_child: bool = False
     warnings: list[str] = field(default_factory=list)
+    recipient: dict | None = None  # where it goes: address_lines, email
+    parts: list[Document] = field(default_factory=list)  # a combined file: the documents in it
+    who: str = ""  # the recipient as the warnings name them
+    fix: str = ""  # how to give them an address
+
+
+@dataclass
+class Written:
+    """What ``write_documents`` wrote: paper letters, email messages, and the recipients
+    it could write to neither way (listed, never silently skipped)."""
+
+    letters: list[Path] = field(default_factory=list)
+    emails: list[Path] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)
+    sent: list[Document] = field(default_factory=list)
+    posted: int = 0  # recipients who get a paper letter (in one file when combined)
+
+    @property
+    def paths(self) -> list[Path]:
+        return self.letters + self.emails
+
+
+def delivery(doc: Document, fmt: str) -> str | None:
+    """The format ``doc`` is written in: ``fmt`` for a recipient with a postal address; an
+    email message (eml) for one with an email address only, or for anyone with an email
+    address when eml is asked for (a printable PDF then for those with a postal address
+    only); None for a recipient with neither."""
+    r = doc.recipient
+    if r is None:
+        return "pdf" if fmt == "eml" else fmt
+    post, mail = bool(r["address_lines"]), bool(r["email"])
+    if fmt == "eml":
+        return "eml" if mail else ("pdf" if post else None)
+    if post:
+        return fmt
+    return "eml" if mail else None
 
 
 # --- settings and formatting -------------------------------------------------------------------
@@ -113,14 +150,47 @@ def logo_data_uri(path: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+PAGE_TOP_MM = 15  # top margin of a printed letter; the marking is printed inside it
+PAGE_SIDE_MM = 20
+MARKING_LINE_MM = 6  # the marking's own line above the letterhead (HTML; hidden in the PDF)
+
+
+def page_layout(values: dict, paged: bool) -> tuple[dict, dict]:
+    """The envelope window (policy ``envelope-window``) and the heights that put the
+    recipient's address in it: the letterhead above it is cut to a fixed height."""
+    from .policy import envelope_window
+
+    left, top, width, height = envelope_window(str(values.get("envelope-window") or "DL"))
+    head = top - PAGE_TOP_MM - 2 - (0 if paged else MARKING_LINE_MM)
+    inside = 210 - 2 * PAGE_SIDE_MM
+    page = {
+        "top": PAGE_TOP_MM,
+        "side": PAGE_SIDE_MM,
+        "head": max(head, 8),
+        "zone": height + 2,
+        "left": max(left - PAGE_SIDE_MM, 0),
+        "from_width": max(inside - max(left - PAGE_SIDE_MM, 0) - width - 5, 30),
+    }
+    window = {"left": left, "top": top, "width": width, "height": height}
+    return window, page
+
+
 def letterhead(store: Store, today: date, fmt: str = "html") -> dict:
     values = store.policy_values
     address = str(values.get("authority-address") or "")
+    window, page = page_layout(values, paged=fmt == "pdf")
     return {
+        "marking": str(values.get("protective-marking") or ""),
+        "window_setting": str(values.get("envelope-window") or "DL"),
+        "window": window,
+        "page": page,
+        "paged": fmt == "pdf",
         "authority": {
             "name": values.get("authority-name") or "",
             "address_lines": [line.strip() for line in re.split(r"[;\n]", address) if line.strip()],
-            "logo": logo_data_uri(str(values.get("authority-logo") or "")) if fmt == "html" else "",
+            "logo": logo_data_uri(str(values.get("authority-logo") or ""))
+            if fmt in ("html", "pdf", "eml")
+            else "",
         },
         "service": {
             "phone": values.get("iro-service-phone") or "",
@@ -259,7 +329,7 @@ def agenda_prompts(store: Store, review: dict) -> list[dict]:
                 "parallel (twin-track) plan.",
                 "child_text": "We will talk about the long-term plan for you, and what happens "
                 "if the first plan cannot work out.",
-                "source": "Coventry LAR §9",
+                "source": procedure_name(store),
             }
         )
     child = get_child(store, review["child_id"])
@@ -280,7 +350,7 @@ def agenda_prompts(store: Store, review: dict) -> list[dict]:
                     "the foster carers after 18) should be an option.",
                     "child_text": "Now you are 16, we will talk about Staying Put: whether you "
                     "could stay living with your foster carers after you are 18.",
-                    "source": "Coventry LAR",
+                    "source": procedure_name(store),
                 }
             )
     authorised = store.value(
@@ -308,10 +378,52 @@ def agenda_prompts(store: Store, review: dict) -> list[dict]:
     return prompts
 
 
-def return_date(store: Store, meeting: date) -> date:
-    """When consultation papers are due back: N working days before the meeting (R-CAL-3)."""
+def procedure_name(store: Store) -> str:
+    """How letters name the authority's own review procedure (policy setting
+    ``procedure-name``), else "local procedure"; never another council's."""
+    return str(store.policy_values.get("procedure-name") or "") or "local procedure"
+
+
+NOTICE_DAYS = 10  # R-PRE-2: invitations at least 10 working days before the meeting
+
+
+def return_date(store: Store, meeting: date, today: date | None = None) -> date:
+    """When consultation papers are due back: N working days before the meeting (R-CAL-3),
+    never before the letter's own date: a letter written later than that asks for them by
+    the meeting itself."""
     days = int(store.policy_values.get("consultation-return-days", 3))
-    return store.calendar.subtract_working_days(meeting, days)
+    due = store.calendar.subtract_working_days(meeting, days)
+    if today is not None and due <= today:
+        return meeting
+    return due
+
+
+def _return_when(days: int) -> str:
+    if days == 0:
+        return "the day of the meeting"
+    return f"{days} working day{'' if days == 1 else 's'} before the meeting"
+
+
+def reference(child_id: str, number: int | None) -> str:
+    """The review's reference as people read it: the child's id and the review's number in
+    the period of care ("C001 review 5"), never a database row number."""
+    return f"{child_id} review {number}" if number else f"{child_id} review"
+
+
+def notice(store: Store, review: dict, today: date) -> dict:
+    """Whether an invitation written ``today`` can be sent at all, and if so whether it
+    gives the R-PRE-2 notice. ``state`` is 'past' (the meeting is today or gone: record
+    its outcome first), 'late' (fewer than 10 working days' notice) or 'ok'."""
+    meeting = meeting_date(review)
+    send_by = store.calendar.subtract_working_days(meeting, NOTICE_DAYS)
+    given = store.calendar.working_days_between(today, meeting)
+    if meeting <= today:
+        state = "past"
+    elif today > send_by:
+        state = "late"
+    else:
+        state = "ok"
+    return {"state": state, "meeting": meeting, "send_by": send_by, "working_days": given}
 
 
 def review_context(store: Store, review: dict, today: date) -> dict:
@@ -325,9 +437,11 @@ def review_context(store: Store, review: dict, today: date) -> dict:
     next_due = store.value(
         "SELECT next_due FROM periods WHERE id = ? AND end_date IS NULL", [review["period_id"]]
     )
+    returned = return_date(store, on, today)
     return {
         "review": {
             "id": review["id"],
+            "reference": reference(child["id"], number),
             "number": number,
             "ordinal": rules.ordinal(number) if number else "",
             "first": number == 1,
@@ -340,8 +454,10 @@ def review_context(store: Store, review: dict, today: date) -> dict:
             "recording_date": date.fromisoformat(review["recording_date"])
             if review["recording_date"]
             else None,
-            "return_date": return_date(store, on),
-            "return_days": int(store.policy_values.get("consultation-return-days", 3)),
+            "return_date": returned,
+            "return_days": store.calendar.working_days_between(returned, on),
+            "return_when": _return_when(store.calendar.working_days_between(returned, on)),
+            "short_notice": today > store.calendar.subtract_working_days(on, NOTICE_DAYS),
             "distribution_due": date.fromisoformat(distribution) if distribution else None,
             "next_due": date.fromisoformat(next_due) if next_due else None,
         },
@@ -349,6 +465,7 @@ def review_context(store: Store, review: dict, today: date) -> dict:
         "iro": _iro(store, child["id"]),
         "prompts": agenda_prompts(store, review),
         "considerations": CONSIDERATIONS,
+        "procedure": procedure_name(store),
     }
 
 
@@ -405,6 +522,15 @@ def _who(invitee: dict) -> str:
     return f"contact {invitee['contact_id']} ({invitee['role']}, review {invitee['review_id']})"
 
 
+def _fix(invitee: dict) -> str:
+    if invitee["contact_id"] is None:
+        return (
+            f"'reviewcli contact add {invitee['child_id']} NAME --role child --address TEXT' "
+            "(or a carer's address)"
+        )
+    return f"'reviewcli contact edit {invitee['contact_id']} --address TEXT' (or --email E)"
+
+
 def _child_too_young(ctx: dict) -> bool:
     return ctx["child"]["age"] < NO_LETTER_UNDER
 
@@ -415,14 +541,32 @@ def _child_too_young(ctx: dict) -> bool:
 def invitation_documents(
     store: Store, review_id, *, today: date, cover: bool = True
 ) -> tuple[list[Document], list[str]]:
-    """One document per invitee: the invitation, then the consultation cover note."""
+    """One document per invitee: the invitation, the consultation cover note, and the
+    consultation form it encloses (for the child by age band, for the family, or for a
+    professional)."""
     review = get_review(store, review_id)
     if review["status"] not in ("booked", "adjourned"):
         raise ReviewError(
             f"review {review['id']} is {review['status']}; invitations are for a booked review"
         )
+    ref = reference(review["child_id"], review["number"])
+    when = notice(store, review, today)
+    if when["state"] == "past":
+        raise ReviewError(
+            f"review {review['id']} ({ref}) met on {when['meeting']}, not after today "
+            f"({today}): no invitation for a meeting that has happened; record the outcome "
+            f"first with 'reviewcli review hold {review['id']}', or book the new date with "
+            f"'reviewcli review reschedule {review['id']} --date D'"
+        )
     ctx = review_context(store, review, today)
     warnings = []
+    if when["state"] == "late":
+        warnings.append(
+            f"review {review['id']} ({ref}) is late: invitations written on {today} give "
+            f"{when['working_days']} working days' notice of the meeting on {when['meeting']}, "
+            f"not the {NOTICE_DAYS} of R-PRE-2 (send by {when['send_by']}); the letters say so "
+            f"and ask for the papers by {ctx['review']['return_date']}"
+        )
     if not ctx["review"]["time"] or not ctx["review"]["venue"]:
         missing = " and ".join(
             w
@@ -453,6 +597,9 @@ def invitation_documents(
             letters.append(
                 {**base, "template": "consultation-cover", "title": "Consultation papers"}
             )
+            letters.append(
+                {**base, "template": "consultation-form", "title": "Have your say", "form": True}
+            )
         docs.append(
             Document(
                 stem=f"review-{review['id']}_{_safe_part(ctx['child']['id'])}_invitation_"
@@ -461,6 +608,9 @@ def invitation_documents(
                 review=review,
                 contact_id=invitee["contact_id"],
                 is_child=invitee["contact_id"] is None,
+                recipient=recipient,
+                who=_who(invitee),
+                fix=_fix(invitee),
             )
         )
     if not docs:
@@ -531,7 +681,16 @@ def intro_document(store: Store, child_id: str, *, today: date) -> tuple[list[Do
         "next_review": next_review,
     }
     stem = f"{_safe_part(child['id'])}_iro-introduction"
-    return [Document(stem=stem, letters=[letter], is_child=True)], warnings
+    doc = Document(
+        stem=stem,
+        letters=[letter],
+        is_child=True,
+        recipient=letter["recipient"],
+        who=f"the child ({child['id']})",
+        fix=f"'reviewcli contact add {child['id']} NAME --role child --address TEXT' "
+        "(or a carer's address)",
+    )
+    return [doc], warnings
 
 
 def decisions_documents(
@@ -549,7 +708,7 @@ def decisions_documents(
             f"review {review['id']} is {review['status']}; decisions letters follow a held review"
         )
     decisions = store.rows(
-        "SELECT id, text, owner, due, starred FROM decisions WHERE review_id = ? "
+        "SELECT id, text, child_text, owner, due, starred FROM decisions WHERE review_id = ? "
         "AND status != 'cancelled' ORDER BY due, id",
         [review["id"]],
     )
@@ -601,6 +760,7 @@ def decisions_documents(
             "decisions": [
                 {
                     "text": d["text"],
+                    "child_text": d["child_text"] or "",
                     "owner": d["owner"],
                     "due": date.fromisoformat(d["due"]),
                 }
@@ -616,6 +776,9 @@ def decisions_documents(
                 review=review,
                 contact_id=invitee["contact_id"],
                 is_child=invitee["contact_id"] is None,
+                recipient=recipient,
+                who=_who(invitee),
+                fix=_fix(invitee),
             )
         )
     if not docs:
@@ -682,18 +845,146 @@ def _render(env, name: str, context: dict) -> str:
 
 def render_document(doc: Document, fmt: str, common: dict, template_dir: str | None) -> str:
     """Render each letter's body (``<template>.<fmt>.j2``), then the document around them
-    (``letter.<fmt>.j2``: letterhead, address, date, page breaks between letters)."""
+    (``letter.<fmt>.j2``: letterhead, address, date, page breaks between letters). A PDF
+    is laid out from the HTML templates."""
     from markupsafe import Markup
 
     if fmt not in FORMATS:
-        raise ReviewError(f"unknown letter format {fmt!r}; use html or txt")
+        raise ReviewError(f"unknown letter format {fmt!r}; use {', '.join(FORMATS)}")
+    kind = "txt" if fmt == "txt" else "html"
     env = _environment(template_dir)
     letters = []
     for letter in doc.letters:
-        body = _render(env, f"{letter['template']}.{fmt}.j2", {**common, **letter})
+        body = _render(env, f"{letter['template']}.{kind}.j2", {**common, **letter})
         # An HTML body was autoescaped when rendered: the document includes it as it is.
-        letters.append({**letter, "content": Markup(body) if fmt == "html" else body})
-    return _render(env, f"letter.{fmt}.j2", {**common, "letters": letters, "fmt": fmt})
+        letters.append({**letter, "content": Markup(body) if kind == "html" else body})
+    return _render(env, f"letter.{kind}.j2", {**common, "letters": letters, "fmt": fmt})
+
+
+def pdf_pages(doc: Document, common: dict, template_dir: str | None) -> list:
+    """Each letter of ``doc`` laid out on its own pages (one WeasyPrint document each), so
+    the page numbers and the first-page layout start again with every letter."""
+    from . import pdf
+
+    out = []
+    for letter in doc.letters:
+        single = Document(stem=doc.stem, letters=[letter])
+        out.append(pdf.render(render_document(single, "pdf", common, template_dir)))
+    return out
+
+
+def render_bytes(
+    doc: Document,
+    fmt: str,
+    common: dict,
+    template_dir: str | None,
+    *,
+    pad: bool = False,
+    store: Store | None = None,
+) -> bytes:
+    """One document in ``fmt`` as the bytes of its file."""
+    if fmt == "eml":
+        return email_bytes(store, doc, common, template_dir)
+    if fmt == "docx":
+        if doc.parts:
+            return combine_docx([word_bytes(d, common, template_dir) for d in doc.parts])
+        return word_bytes(doc, common, template_dir)
+    if fmt == "pdf":
+        from . import pdf
+
+        data, _ = pdf.join(
+            pdf_pages(doc, common, template_dir), pad_each=pad, marking=common["marking"]
+        )
+        return data
+    return render_document(doc, fmt, common, template_dir).encode("utf-8")
+
+
+def render_bodies(doc: Document, common: dict, template_dir: str | None) -> list[str]:
+    """The HTML of each letter's own text (without the page around it)."""
+    env = _environment(template_dir)
+    return [
+        _render(env, f"{letter['template']}.html.j2", {**common, **letter})
+        for letter in doc.letters
+    ]
+
+
+def word_bytes(doc: Document, common: dict, template_dir: str | None) -> bytes:
+    """``doc`` as a Word document, from the letter.docx template (see wordletters)."""
+    from .templating import long_date
+    from .wordletters import docx_bytes
+
+    first = doc.letters[0]
+    review = first.get("review") or {}
+    context = {
+        **common,
+        "recipient": doc.recipient or first["recipient"],
+        "reference": review.get("reference") or f"{first['child']['id']}",
+        "dated": long_date(common["today"]),
+        "child": first["child"],
+        "title": first["title"],
+    }
+    return docx_bytes(render_bodies(doc, common, template_dir), context, template_dir)
+
+
+def combine_docx(parts: list[bytes]) -> bytes:
+    """Word documents one after another, each starting on a new page."""
+    import io
+
+    from docx import Document as WordDocument
+    from docx.enum.text import WD_BREAK
+    from docxcompose.composer import Composer
+
+    master = WordDocument(io.BytesIO(parts[0]))
+    composer = Composer(master)
+    for part in parts[1:]:
+        master.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        composer.append(WordDocument(io.BytesIO(part)))
+    out = io.BytesIO()
+    composer.save(out)
+    return out.getvalue()
+
+
+def email_bytes(store: Store, doc: Document, common: dict, template_dir: str | None) -> bytes:
+    """``doc`` as an email message: text and HTML, its PDF attached, and for an invitation
+    the meeting's calendar entry."""
+    from . import emails, ical
+
+    values = store.policy_values
+    letter = doc.letters[0]
+    review = letter.get("review") or {}
+    html_common = {**common, **_paged(common, False)}
+    pdf_common = {**common, **_paged(common, True)}
+    text = render_document(doc, "txt", {**common, **_paged(common, False)}, template_dir)
+    html = render_document(doc, "html", html_common, template_dir)
+    pdf = render_bytes(doc, "pdf", pdf_common, template_dir)
+    ics = None
+    if doc.review is not None and doc.review["status"] in ("booked", "adjourned"):
+        ics = ical.review_calendar(store, doc.review["id"])
+    sender = None
+    if values.get("iro-service-email"):
+        sender = ("Independent Review Unit", str(values["iro-service-email"]))
+    elif letter.get("iro", {}).get("email"):
+        sender = (letter["iro"]["name"], letter["iro"]["email"])
+    reference = review.get("reference") or letter.get("child", {}).get("id", "")
+    when = review.get("date") if doc.review is not None else None
+    return emails.build(
+        sender=sender,
+        recipient=(doc.recipient["name"], doc.recipient["email"]),
+        subject_line=emails.subject(common["marking"], letter["title"], reference, when),
+        text=text,
+        html=html,
+        pdf=pdf,
+        pdf_name=f"{doc.stem}.pdf",
+        ics=ics,
+        today=common["today"],
+    )
+
+
+def _paged(common: dict, paged: bool) -> dict:
+    """The page layout for a printed (PDF) or an on-screen (HTML, text) rendering."""
+    values = {"envelope-window": common["window_setting"]}
+    window, page = page_layout(values, paged)
+    return {"window": window, "page": page, "paged": paged}
 
 
 def write_documents(
@@ -706,12 +997,18 @@ def write_documents(
     template_dir: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     combined: str | None = None,
-) -> list[Path]:
+) -> Written:
     """Render and write every document into a private staging folder, then move them all
     into ``out_dir``: a template error writes nothing, and a national batch is never held
     in memory at once.
 
-    ``combined`` names one file holding every letter, a page apart, instead.
+    Each recipient gets ``fmt`` by post, or an email message when they have an email
+    address and no postal address (see ``delivery``); one with neither is listed in
+    ``Written.unreachable``.
+
+    ``combined`` names one file holding every letter, a page apart, instead; a combined
+    PDF pads every letter to an even number of pages, so each starts on an odd page (a
+    fresh sheet when printed on both sides).
     """
     import shutil
 
@@ -722,34 +1019,68 @@ def write_documents(
         raise ReviewError(f"{str(folder)!r} is a file, not a folder")
     if not folder.exists() and not folder.parent.exists():
         raise ReviewError(f"folder {str(folder.parent)!r} does not exist")
-    common = letterhead(store, today, fmt)
     tdir = template_folder(store, template_dir)
+    result = Written()
+    plan: list[tuple[Document, str]] = []
+    for doc in docs:
+        kind = delivery(doc, fmt)
+        if kind is None:
+            result.unreachable.append(
+                f"not written: {doc.who} has neither a postal address nor an email address; "
+                f"add one with {doc.fix}"
+            )
+        else:
+            plan.append((doc, kind))
     if combined:
-        everything = Document(stem=combined, letters=[x for d in docs for x in d.letters])
-        docs = [everything] if docs else []
+        paper = [d for d, kind in plan if kind != "eml"]
+        kind = "pdf" if fmt == "eml" else fmt
+        merged = (
+            []
+            if not paper
+            else [(Document(stem=combined, letters=[x for d in paper for x in d.letters]), kind)]
+        )
+        plan = merged + [(d, kind) for d, kind in plan if kind == "eml"]
+        result.sent = paper + [d for d, kind in plan if kind == "eml"]
+        result.posted = len(paper)
+    else:
+        result.sent = [d for d, _ in plan]
+        result.posted = sum(1 for _, kind in plan if kind != "eml")
+    commons = {}
     created = files.make_folder(folder)
-    names = []
+    names: list[tuple[str, str]] = []
     try:
         # A private staging folder, removed at the end (or by the next run, if this one
         # is killed); each finished letter is then moved into place, never over the
         # database or through a symbolic link.
         with files.staging_folder(folder) as staging:
-            for i, doc in enumerate(docs, 1):
-                name = f"{doc.stem}.{fmt}"
-                with files.open_private(staging / name) as stream:
-                    stream.write(render_document(doc, fmt, common, tdir))
-                names.append(name)
+            for i, (doc, kind) in enumerate(plan, 1):
+                if kind not in commons:
+                    commons[kind] = letterhead(store, today, kind)
+                name = f"{doc.stem}.{kind}"
+                data = render_bytes(
+                    doc,
+                    kind,
+                    commons[kind],
+                    tdir,
+                    pad=bool(combined) and kind != "eml",
+                    store=store,
+                )
+                with files.open_private(staging / name, "wb", encoding=None) as stream:
+                    stream.write(data)
+                names.append((name, kind))
                 if progress and not combined:
-                    progress(i, len(docs))
-            for name in names:
+                    progress(i, len(plan))
+            for name, _ in names:
                 files.check_target(folder / name)
-            for name in names:
+            for name, _ in names:
                 files.move_into_place(staging / name, folder / name)
     except BaseException:
         if created:
             shutil.rmtree(folder, ignore_errors=True)
         raise
-    return [folder / name for name in names]
+    for name, kind in names:
+        (result.emails if kind == "eml" else result.letters).append(folder / name)
+    return result
 
 
 def mark_sent(store: Store, docs: list[Document], *, today: date) -> list[int]:

@@ -552,6 +552,14 @@ def m012b_review_numbers_in_words(db) -> None:
 
 
 @migration
+def m013_decision_child_text(db) -> None:
+    """A decision's child-friendly sentence, given by the IRO when recording it: the
+    child's decisions letter uses it instead of the adult wording."""
+    db.execute("ALTER TABLE decisions ADD COLUMN child_text TEXT")
+    install_audit_triggers(db)
+
+
+@migration
 def m014_annual_report_facts(db) -> None:
     """What the IRO service's annual report counts (IRO Handbook 7.11) and no other record
     holds: parents' participation at each review, the IRO's contacts with the child between

@@ -167,6 +167,34 @@ def _group(value: str) -> str:
 SECRETS = {"pseudonym-key"}
 
 
+ENVELOPE_WINDOWS = {"DL": (20.0, 50.0, 90.0, 35.0), "C5": (20.0, 47.0, 90.0, 45.0)}
+
+
+def _window(value: str) -> str:
+    """DL, C5 or LEFT,TOP,WIDTH,HEIGHT in millimetres, within an A4 page."""
+    text = value.strip().upper()
+    if text in ENVELOPE_WINDOWS:
+        return text
+    try:
+        numbers = [float(part) for part in text.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 4 or any(n < 0 for n in numbers):
+        raise ValueError("use DL, C5 or LEFT,TOP,WIDTH,HEIGHT in millimetres, e.g. 20,50,90,35")
+    left, top, width, height = numbers
+    if left + width > 210 or top + height > 297 or width < 40 or height < 20:
+        raise ValueError("the window must fit on an A4 page and be at least 40 x 20 mm")
+    return ",".join(f"{n:g}" for n in numbers)
+
+
+def envelope_window(value: str) -> tuple[float, float, float, float]:
+    """The window as (left, top, width, height) in millimetres."""
+    if value in ENVELOPE_WINDOWS:
+        return ENVELOPE_WINDOWS[value]
+    left, top, width, height = (float(part) for part in value.split(","))
+    return left, top, width, height
+
+
 def _secret(value: str) -> str:
     text = value.strip()
     if text and (len(text) < 16 or any(ch.isspace() for ch in text)):
@@ -352,6 +380,39 @@ SETTINGS: dict[str, Setting] = {
             "R-PRE-2",
         ),
         Setting(
+            "procedure-name",
+            "",
+            _text,
+            "the name of the authority's own review procedure, cited on letters where a local "
+            "rule applies (default: 'local procedure')",
+            "",
+        ),
+        Setting(
+            "protective-marking",
+            "OFFICIAL-SENSITIVE",
+            _text,
+            "the protective marking printed on every page of letters and reports "
+            "(Government Security Classifications; '' for none)",
+            "",
+        ),
+        Setting(
+            "envelope-window",
+            "DL",
+            _window,
+            "where the recipient's address sits on a printed letter, for a window envelope: "
+            "DL (20 mm from the left, 50 mm from the top, 90 x 35 mm), C5 (20 mm, 47 mm, "
+            "90 x 45 mm) or LEFT,TOP,WIDTH,HEIGHT in millimetres",
+            "",
+        ),
+        Setting(
+            "calendar-personal-details",
+            False,
+            _bool,
+            "on: calendar events carry the child's full name and the venue even when it is "
+            "the child's home address; off: first name and child id only",
+            "",
+        ),
+        Setting(
             "template-dir",
             "",
             _folder,
@@ -366,14 +427,6 @@ SETTINGS: dict[str, Setting] = {
             "the secret behind the stable pseudonyms of 'report monthly --pseudonymise' "
             "(created on first use; changing it changes every pseudonym)",
             "§7",
-        ),
-        Setting(
-            "protective-marking",
-            "OFFICIAL-SENSITIVE",
-            _text,
-            "the protective marking printed in the header of every page of letters and "
-            "reports ('' for none)",
-            "",
         ),
         Setting(
             "group",

@@ -1,4 +1,4 @@
-"""The monthly monitoring report (DOMAIN.md §7; Coventry LAR §14; IRO Handbook 7.11).
+"""The monthly monitoring report (DOMAIN.md §7; IRO Handbook 7.11).
 
 ``monthly_report`` gathers the figures of one month from the store into a plain dict
 (the JSON of ``report monthly --format json``); ``tables`` lays that dict out as the

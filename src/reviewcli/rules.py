@@ -63,7 +63,7 @@ _SPECIFICITY = {
     LATER: 7,
 }
 
-# Local placement rule triggers (R-SCH-9, Walsall IRO). An episode change can name one
+# Local placement rule triggers (R-SCH-9, a local rule). An episode change can name one
 # with ``--local-reason``; some follow from the SSDA903 codes themselves.
 LOCAL_REASONS = {
     "unplanned": "unplanned move",

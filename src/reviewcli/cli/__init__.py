@@ -69,6 +69,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Letters from the templates: invitations, IRO introduction, decisions.",
     ),
     "report": ("letters", "Monitoring reports (the measures are in docs/rules.md)."),
+    "calendar": (
+        "calendar",
+        "Booked review meetings as an iCalendar file, one event per meeting.",
+    ),
 }
 
 

@@ -127,6 +127,13 @@ def decision_add(
             "--star-category", help="care-plan, resources or practice (implies --starred)."
         ),
     ] = None,
+    child_text: Annotated[
+        str | None,
+        typer.Option(
+            "--child-text",
+            help="The decision in words for the child, used in the child's decisions letter.",
+        ),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Record a decision of a review, with its owner and timescale."""
@@ -143,6 +150,7 @@ def decision_add(
                 today=today(),
                 starred=starred,
                 star_category=star_category,
+                child_text=child_text,
             ),
             fmt,
         )
@@ -170,6 +178,10 @@ def decision_edit(
     due: Annotated[str | None, typer.Option("--due", help="New due date.")] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="New owner.")] = None,
     text: Annotated[str | None, typer.Option("--text", help="New wording.")] = None,
+    child_text: Annotated[
+        str | None,
+        typer.Option("--child-text", help="New wording for the child's decisions letter."),
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Change a decision's due date, owner or wording; the history is kept."""
@@ -178,7 +190,14 @@ def decision_edit(
     with writing() as s:
         report(
             edit_decision(
-                s, decision_id, due=due, owner=owner, text=text, reason=reason, today=today()
+                s,
+                decision_id,
+                due=due,
+                owner=owner,
+                text=text,
+                reason=reason,
+                today=today(),
+                child_text=child_text,
             ),
             fmt,
         )

@@ -4,7 +4,10 @@ from typing import Annotated
 
 import typer
 
-from . import app
+from . import (
+    app,
+    casework,  # noqa: F401  (its review steps commands first: one order in the help)
+)
 from .common import (
     FormatOption,
     ListFormat,
@@ -81,7 +84,7 @@ def contact_add(
         bool,
         typer.Option(
             "--no-full-record",
-            help="Send the decisions letter, never the full record (Coventry LAR §12).",
+            help="Send the decisions letter, never the full record (the authority's procedure).",
         ),
     ] = False,
     notes: Annotated[str | None, typer.Option("--notes", help="Anything else to know.")] = None,

@@ -24,6 +24,9 @@ app.add_typer(report_app, name="report")
 class LetterFormat(str, Enum):
     html = "html"
     txt = "txt"
+    pdf = "pdf"
+    docx = "docx"
+    eml = "eml"
 
 
 OutDir = Annotated[
@@ -31,7 +34,17 @@ OutDir = Annotated[
 ]
 LetterFormatOption = Annotated[
     LetterFormat,
-    typer.Option("--format", "-f", help="html (print-ready A4) or txt (plain text)."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="html (A4, for a browser), txt (plain text), pdf (print-ready: the address "
+        "in the envelope window, the protective marking and page numbers on every page), docx "
+        "(Word, from the letter.docx template, which an authority can edit), or "
+        "eml (an email message to each recipient with an email address: the letter as text "
+        "and HTML, its PDF and the meeting's calendar entry attached; a PDF for the others). "
+        "In any format a recipient with an email address and no postal address gets an "
+        "email message.",
+    ),
 ]
 TemplateDirOption = Annotated[
     Path | None,
@@ -78,9 +91,22 @@ def _settings_warning(s) -> None:
         )
 
 
-def _done(written: list[Path], what: str, out: Path) -> None:
-    """'Wrote 4 invitations for review 12 to DIR.' (``what`` is 'invitation{s} for …')."""
-    typer.echo(f"Wrote {len(written)} {what.format(s='' if len(written) == 1 else 's')} to {out}.")
+def counted(written, what: str) -> str:
+    """'3 invitation letters and 1 email message': letters and messages counted apart."""
+    n, m = written.posted, len(written.emails)
+    parts = []
+    if n or not m:
+        parts.append(f"{n} {what} letter{'' if n == 1 else 's'}")
+    if m:
+        parts.append(f"{m} email message{'' if m == 1 else 's'}")
+    return " and ".join(parts)
+
+
+def _done(written, what: str, where: str, out: Path) -> None:
+    """'Wrote 3 invitation letters and 1 email message for review 12 to DIR.'"""
+    for line in written.unreachable:
+        warn(line)
+    typer.echo(f"Wrote {counted(written, what)} {where} to {out}.")
 
 
 @letters_app.command("invite")
@@ -92,7 +118,11 @@ def letters_invite(
     template_dir: TemplateDirOption = None,
     combined: Annotated[
         bool,
-        typer.Option("--combined", help="One file with every letter, a page apart, to print."),
+        typer.Option(
+            "--combined",
+            help="One file with every letter, a page apart, to print; in a PDF each letter "
+            "starts on an odd page (padded with a blank page), for printing on both sides.",
+        ),
     ] = False,
     mark_sent: Annotated[
         bool,
@@ -120,13 +150,13 @@ def letters_invite(
                 combined=f"review-{review_id}_invitations" if combined else None,
             )
         if mark_sent:
-            record_sent(s, docs, today=day)
+            record_sent(s, written.sent, today=day)
         _settings_warning(s)
     _warn_all(warnings)
-    if combined:
-        typer.echo(f"Wrote {len(docs)} invitations for review {review_id} to {written[0]}.")
+    if combined and written.letters:
+        _done(written, "invitation", f"for review {review_id}", written.letters[0])
     else:
-        _done(written, f"invitation{{s}} for review {review_id}", out)
+        _done(written, "invitation", f"for review {review_id}", out)
 
 
 @letters_app.command("intro")
@@ -146,7 +176,12 @@ def letters_intro(
         written = write_documents(s, docs, out, fmt=fmt.value, today=day, template_dir=template_dir)
         _settings_warning(s)
     _warn_all(warnings)
-    typer.echo(f"Wrote the IRO introduction for {child_id} to {written[0]}.")
+    for line in written.unreachable:
+        warn(line)
+    if not written.paths:
+        typer.echo(f"Wrote no IRO introduction for {child_id}.")
+    else:
+        typer.echo(f"Wrote the IRO introduction for {child_id} to {written.paths[0]}.")
 
 
 @letters_app.command("decisions")
@@ -175,7 +210,7 @@ def letters_decisions(
         written = write_documents(s, docs, out, fmt=fmt.value, today=day, template_dir=template_dir)
         _settings_warning(s)
     _warn_all(warnings)
-    _done(written, f"decisions letter{{s}} for review {review_id}", out)
+    _done(written, "decisions", f"for review {review_id}", out)
 
 
 @letters_app.command("due")
@@ -191,6 +226,15 @@ def letters_due(
     ] = 3,
     fmt: LetterFormatOption = LetterFormat.html,
     template_dir: TemplateDirOption = None,
+    combined: Annotated[
+        bool,
+        typer.Option(
+            "--combined",
+            help="One file with every paper letter, to print; in a PDF each letter starts on "
+            "an odd page (padded with a blank page), for printing on both sides. Email "
+            "messages stay separate files.",
+        ),
+    ] = False,
     mark_sent: Annotated[
         bool,
         typer.Option(
@@ -203,13 +247,17 @@ def letters_due(
     meeting) falls on or before --on + --within days, overdue ones included."""
     from ..errors import ReviewError
     from ..letters import (
+        NOTICE_DAYS,
         due_invitations,
         invitation_documents,
+        notice,
+        reference,
         write_documents,
     )
     from ..letters import (
         mark_sent as record_sent,
     )
+    from ..records import get_review
 
     day = on_date(on)
     sent_on = today()
@@ -217,13 +265,31 @@ def letters_due(
         due = due_invitations(s, day, within)
         docs, warnings = [], []
         skipped = 0
+        past: list[str] = []
+        late: list[str] = []
         for item in due:
+            review = get_review(s, item["review_id"])
+            when = notice(s, review, sent_on)
+            ref = f"review {review['id']} ({reference(review['child_id'], review['number'])})"
+            if when["state"] == "past":
+                past.append(
+                    f"{ref} met on {when['meeting']}: record the outcome first "
+                    f"('reviewcli review hold {review['id']}') or reschedule it"
+                )
+                continue
             try:
                 more, notes = invitation_documents(s, item["review_id"], today=sent_on)
             except ReviewError as e:  # one review's problem does not hold up the others
                 warnings.append(f"review {item['review_id']} skipped: {e}")
                 skipped += 1
                 continue
+            if when["state"] == "late":
+                late.append(
+                    f"{ref} late: {when['working_days']} working days' notice of the meeting "
+                    f"on {when['meeting']} (R-PRE-2 asks for {NOTICE_DAYS}; send by "
+                    f"{when['send_by']})"
+                )
+                notes = [n for n in notes if " is late: " not in n]
             docs += more
             warnings += notes
         with progress_bar("Writing invitations") as progress:
@@ -235,20 +301,36 @@ def letters_due(
                 today=sent_on,
                 template_dir=template_dir,
                 progress=progress,
+                combined=f"invitations_{sent_on.isoformat()}" if combined else None,
             )
-        if mark_sent and docs:
-            record_sent(s, docs, today=sent_on)
+        if mark_sent and written.sent:
+            record_sent(s, written.sent, today=sent_on)
         if docs:
             _settings_warning(s)
+    for line in past:
+        warn(f"not written: {line}")
+    for line in written.unreachable:
+        warn(line)
+    for line in late:
+        warn(line)
     _warn_all(warnings)
-    done = len(due) - skipped
+    done = len(due) - skipped - len(past)
     message = (
-        f"Wrote {len(written)} invitation{'' if len(written) == 1 else 's'} for {done} "
+        f"Wrote {counted(written, 'invitation')} for {done} "
         f"review{'' if done == 1 else 's'} to {out}"
     )
+    extra = []
+    if late:
+        extra.append(f"{len(late)} late")
+    if past:
+        extra.append(f"{len(past)} to record the outcome first")
     if skipped:
-        message += f" ({skipped} skipped: see the warnings)"
-    if mark_sent and docs:
+        extra.append(f"{skipped} skipped")
+    if written.unreachable:
+        extra.append(f"{len(written.unreachable)} with no address")
+    if extra:
+        message += f" ({', '.join(extra)}: see the warnings)"
+    if mark_sent and written.sent:
         message += f"; invitations step done on {sent_on} (R-PRE-2)"
     typer.echo(message + ".")
 
@@ -262,6 +344,7 @@ class ReportFormat(str, Enum):
     xlsx = "xlsx"
     md = "md"
     json = "json"
+    pdf = "pdf"
 
 
 @report_app.command("monthly")
@@ -273,13 +356,16 @@ def report_monthly(
         typer.Option(
             "--format",
             "-f",
-            help="html (printable, with charts), csv (long format: section, item, field, "
-            "value), xlsx (one sheet per table), md or json.",
+            help="html (printable, with charts), pdf (print-ready, the protective marking on "
+            "every page), csv (long format: section, item, field, value), xlsx (one sheet "
+            "per table), md or json.",
         ),
     ] = ReportFormat.md,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write to this file (required for xlsx) instead of stdout."),
+        typer.Option(
+            "--out", help="Write to this file (required for xlsx and pdf) instead of stdout."
+        ),
     ] = None,
     pseudonymise: Annotated[
         bool,
@@ -297,8 +383,8 @@ def report_monthly(
     from .. import reports
     from ..errors import ReviewError
 
-    if fmt == ReportFormat.xlsx and out is None:
-        raise ReviewError("xlsx is a binary file: give --out PATH")
+    if fmt in (ReportFormat.xlsx, ReportFormat.pdf) and out is None:
+        raise ReviewError(f"{fmt.value} is a binary file: give --out PATH")
     with store() as s:
         key = reports.ensure_pseudonym_key(s) if pseudonymise else None
         data = reports.monthly_report(s, month, today=today())
@@ -306,15 +392,25 @@ def report_monthly(
             data = reports.pseudonymise(s, data, key)
         tdir = None
         authority = reports.report_header(s)
-        if fmt == ReportFormat.html:
+        if fmt in (ReportFormat.html, ReportFormat.pdf):
             from ..letters import template_folder
 
             tdir = template_folder(s, template_dir)
+            marking = str(s.policy_values.get("protective-marking") or "")
     if fmt == ReportFormat.xlsx:
         from ..files import open_private
 
         with open_private(out, "wb", encoding=None) as stream:
             reports.write_xlsx(data, stream, authority)
+    elif fmt == ReportFormat.pdf:
+        from ..files import open_private
+        from ..pdf import report_pdf
+
+        html = reports.to_html(data, authority, tdir)
+        title = f"Monthly monitoring report {data['month']}"
+        document = report_pdf(html, marking=marking, title=title)
+        with open_private(out, "wb", encoding=None) as stream:
+            stream.write(document)
     else:
         if fmt == ReportFormat.json:
             text = reports.to_json(data)
