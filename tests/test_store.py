@@ -189,6 +189,8 @@ EXPECTED = {
         "letter_sent_on",
     ],
     "_context": ["key", "value"],
+    "_dirty": ["child_id"],
+    "_derived": ["key", "value"],
     "audit": [
         "id",
         "at",
@@ -279,6 +281,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m005_step_indexes",
             "m006_work_list_indexes",
             "m007_work_items",
+            "m008_derived_data",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from reviewcli import rules, worklist
+from reviewcli import worklist
 from reviewcli.calendar import add_years
 from reviewcli.cli.due import CSV_COLUMNS, print_due
 from reviewcli.demo import build
@@ -219,13 +219,6 @@ def test_no_kinds_means_every_kind_and_unknown_filters_match_nothing(store):
     assert worklist.due_sections(store, TODAY, 30, iro="NOBODY")[0] == dict.fromkeys(
         worklist.SECTIONS, 0
     )
-
-
-def test_ordinals_in_sql_are_the_rules_ordinals(store):
-    numbers = list(range(1, 135)) + [211, 212, 213, 1001]
-    sql = f"SELECT {worklist._ordinal_sql('n')} FROM (SELECT ? AS n)"
-    for n in numbers:
-        assert store.value(sql, [n]) == rules.ordinal(n), n
 
 
 @pytest.mark.parametrize(

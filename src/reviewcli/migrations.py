@@ -296,7 +296,7 @@ CHILD_OF = {
     "decision_changes": "(SELECT child_id FROM decisions WHERE id = NEW.decision_id)",
     "dispute_log": "(SELECT child_id FROM disputes WHERE id = NEW.dispute_id)",
 }
-NOT_AUDITED = {"_migrations", "_context", "audit", "work_items"}
+NOT_AUDITED = {"_migrations", "_context", "audit", "work_items", "_dirty", "_derived"}
 
 
 def install_audit_triggers(db) -> None:
@@ -482,6 +482,49 @@ def m007_work_items(db) -> None:
     from . import workitems
 
     workitems.install(db)
+
+
+@migration
+def m008_derived_data(db) -> None:
+    """Derived dates apart from the facts (see ``derived``): the work list's triggers, which
+    wrote its wording and JSON in SQL, give way to triggers that only mark the children a
+    write touched (``_dirty``); Python derives their dates and items before the write
+    commits. ``_derived`` holds the stamp of what the derived rows were computed from; the
+    first open after this migration computes them all."""
+    for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'work\\_items\\_%'"
+        " ESCAPE '\\'"
+    ).fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("CREATE TABLE _dirty (child_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("CREATE TABLE _derived (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    on = "(SELECT value FROM _context WHERE key = 'work-items') IS NOT 'off'"
+    marked = {
+        "periods": "child_id",
+        "episodes": "child_id",
+        "reviews": "child_id",
+        "review_steps": "child_id",
+        "directions": "child_id",
+        "allocations": "child_id",
+        "children": "id",
+    }
+    for table, column in marked.items():
+        # Not INSERT OR IGNORE: the conflict clause of the statement that fired the trigger
+        # (an upsert, INSERT OR REPLACE) would override it.
+        mark = (
+            f"INSERT INTO _dirty (child_id) SELECT {{0}}.{column} WHERE NOT EXISTS"
+            f" (SELECT 1 FROM _dirty WHERE child_id = {{0}}.{column});"
+        )
+        for event, rows in (
+            ("INSERT", ("NEW",)),
+            ("UPDATE", ("OLD", "NEW")),
+            ("DELETE", ("OLD",)),
+        ):
+            body = " ".join(mark.format(r) for r in rows)
+            db.execute(
+                f"CREATE TRIGGER dirty_{table}_{event.lower()} AFTER {event} ON {table}"
+                f" WHEN {on} BEGIN {body} END"
+            )
 
 
 def now_iso() -> str:

@@ -202,6 +202,7 @@ SETTINGS: dict[str, Setting] = {
             _bool,
             "on: the IRO speaks with the social worker 15 days before each review (West Sussex)",
             "R-PRE-4",
+            affects_schedule=True,
         ),
         Setting(
             "quality-monitoring-form",
@@ -209,6 +210,7 @@ SETTINGS: dict[str, Setting] = {
             _bool,
             "on: the IRO completes a quality monitoring form within 1 working day (West Sussex)",
             "R-POST-1",
+            affects_schedule=True,
         ),
         Setting(
             "action-reminder-days",

@@ -17,7 +17,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from . import codes, rules, workitems
+from . import codes, derived, rules
 from .calendar import age_on
 from .errors import ReviewError
 from .migrations import DERIVED, now_iso
@@ -687,7 +687,7 @@ def import_903(
             _page_cache(store.conn, CACHE_KIB),
             store.write(),
             _no_gc(),
-            workitems.deferred(store.conn, status),
+            derived.deferred(store.conn, status),
         ):
             _Writer(store, plan, today).run(built, progress)
             if dry_run:

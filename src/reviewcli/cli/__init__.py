@@ -163,6 +163,7 @@ def init() -> None:
     s = store(create=True)
     try:
         applied = s.applied_migrations
+        recomputed = bool(s.notices)
     finally:
         s.close()
     if not existed:
@@ -170,7 +171,9 @@ def init() -> None:
     elif applied:
         typer.echo(f"Upgraded {path}: {', '.join(applied)}.")
     else:
-        typer.echo(f"{path} is up to date.")
+        typer.echo(
+            f"{path} is up to date" + (" (its deadlines were recomputed)." if recomputed else ".")
+        )
 
 
 __all__ = ["COMMANDS", "app", "main"]

@@ -1,0 +1,515 @@
+"""Derived data: every date the tool works out from the facts, and the one writer of it.
+
+What happened is fact (children, episodes, reviews booked and held, directions, steps
+done, policy settings). Every date the tool shows is derived from the facts, the rules
+(``rules``, ``steps``), the policy settings and the working calendar (bank holidays of the
+installed ``holidays`` release plus closure days). The derived rows are stored so the
+daily list is one indexed read, and this module alone writes them:
+
+- each period's next review and its other deadlines (``periods.next_*``,
+  ``allocation_due``, ``pathway_due``);
+- the booked review's deadline, number, rule and earliest date;
+- the due date and rule of every *open* step around a review (a done step keeps the date
+  it was judged against, and a held review the deadline it was recorded against: those
+  are facts);
+- the work list's stored items (``workitems``).
+
+``derive`` recomputes them for some children (or all) in one pass and writes only the rows
+that differ. Writes reach it two ways: ``Store.refresh_period`` within an operation (which
+reads the new dates before it commits), and triggers that only mark which children a write
+touched (``_dirty``); ``Store.write`` derives those before it commits, and opening a
+database derives any marked by a hand edit.
+
+The derived rows carry a stamp of what they were computed from: a hash of the rules'
+definitions and wording, of the policy settings they read, and of the calendar. Opening a
+database whose stamp differs recomputes everything in one transaction (``ensure_current``)
+and says why; a database stamped by a newer release is refused, never rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import fields, is_dataclass
+from datetime import date
+from pathlib import Path
+
+from . import calendar, rules, steps, workitems
+from .errors import ReviewError
+
+# The format of the stamp and of the derived rows. A database stamped with a higher
+# number was written by a newer release: it is refused, never rewritten.
+VERSION = 1
+
+# The settings the derived rows read (policy.SETTINGS marks them affects_schedule).
+_STAMP_KEY = "stamp"
+# Bank holidays are hashed for these years around the data (see _years).
+_YEARS_AHEAD = 5
+
+PRE = ("consultation", "invitations", "reports", "sw-conversation", "iro-visit")
+
+
+def _q(conn, sql: str, params=()):
+    """A cursor of plain tuples, whatever the connection's row factory."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params)
+
+
+# --- the stamp -----------------------------------------------------------------------------
+
+
+def _canon(value, depth: int = 0):
+    """A value's description that is the same in every process (sets sorted)."""
+    if depth > 6:
+        return repr(type(value).__name__)
+    if isinstance(value, str | int | float | bool | type(None) | date):
+        return repr(value)
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ",".join(
+                sorted(f"{_canon(k, depth + 1)}:{_canon(v, depth + 1)}" for k, v in value.items())
+            )
+            + "}"
+        )
+    if isinstance(value, set | frozenset):
+        return "{" + ",".join(sorted(_canon(v, depth + 1) for v in value)) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_canon(v, depth + 1) for v in value) + "]"
+    if is_dataclass(value) and not isinstance(value, type):
+        inner = ",".join(
+            f"{f.name}={_canon(getattr(value, f.name), depth + 1)}" for f in fields(value)
+        )
+        return f"{type(value).__name__}({inner})"
+    # Functions, classes, modules: their source is hashed instead.
+    return None if depth == 0 else type(value).__name__
+
+
+# The modules whose definitions, wording and code make the derived rows.
+_DEFINING = (rules, steps, calendar, workitems)
+
+
+def rules_hash() -> str:
+    """A hash of the rules' definitions and wording: the source of the modules that derive
+    the dates and items, and the values of their constants as loaded (rule ids, steps and
+    their wording, parameters)."""
+    digest = hashlib.sha256()
+    for module in (*_DEFINING, _this()):
+        digest.update(Path(module.__file__).read_bytes())
+        for name, value in sorted(vars(module).items()):
+            if name.startswith("__"):
+                continue
+            text = _canon(value)
+            if text is not None:
+                digest.update(f"{module.__name__}.{name}={text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _this():
+    import sys
+
+    return sys.modules[__name__]
+
+
+def _policy_part(values: dict) -> dict:
+    from .policy import SETTINGS
+
+    return {k: values[k] for k, s in SETTINGS.items() if s.affects_schedule}
+
+
+def stamp(values: dict, years: tuple[int, int]) -> dict:
+    """What the derived rows are computed from, now."""
+    lo, hi = years
+    days = []
+    for year in range(lo, hi + 1):
+        days.extend(d.isoformat() for d in sorted(calendar.bank_holidays(year)))
+    policy = _policy_part(values)
+    return {
+        "version": VERSION,
+        "rules": rules_hash(),
+        "policy": hashlib.sha256(json.dumps(policy, sort_keys=True).encode()).hexdigest()[:16],
+        "holidays": calendar.holidays_release() or "unknown",
+        "bank_holidays": hashlib.sha256(" ".join(days).encode()).hexdigest()[:16],
+        "years": [lo, hi],
+    }
+
+
+def _years(conn) -> tuple[int, int]:
+    """The years whose bank holidays the open derived dates read: from the earliest open
+    period to a few years past the latest deadline."""
+    lo, hi = _q(
+        conn, "SELECT MIN(start_date), MAX(next_due) FROM periods WHERE end_date IS NULL"
+    ).fetchone()
+    lo = int(lo[:4]) if lo else 2000
+    hi = int(hi[:4]) if hi else lo
+    return lo, max(hi, lo) + _YEARS_AHEAD
+
+
+def stored_stamp(conn) -> dict | None:
+    try:
+        row = _q(conn, "SELECT value FROM _derived WHERE key = ?", [_STAMP_KEY]).fetchone()
+    except Exception:  # no table yet (before m008)
+        return None
+    return json.loads(row[0]) if row else None
+
+
+def _write_stamp(conn, value: dict) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO _derived (key, value) VALUES (?, ?)",
+        [_STAMP_KEY, json.dumps(value, sort_keys=True)],
+    )
+
+
+def why(old: dict | None, new: dict) -> str | None:
+    """Why the derived rows must be recomputed (None if they are current)."""
+    if old is None:
+        return "first computation by this release"
+    reasons = []
+    if old.get("rules") != new["rules"] or old.get("version") != new["version"]:
+        reasons.append("the rules changed (a new release of reviewcli)")
+    if old.get("policy") != new["policy"]:
+        reasons.append("the policy settings changed")
+    if old.get("holidays") != new["holidays"]:
+        reasons.append(
+            f"bank holidays changed (holidays {old.get('holidays')} → {new['holidays']})"
+        )
+    elif old.get("bank_holidays") != new["bank_holidays"]:
+        reasons.append("bank holidays changed")
+    return "; ".join(reasons) or None
+
+
+def refuse_newer(conn, path) -> None:
+    old = stored_stamp(conn)
+    if old and int(old.get("version", 0)) > VERSION:
+        raise ReviewError(
+            f"database {str(path)!r} was written by a newer release of reviewcli (derived data "
+            f"format {old['version']}, this release knows {VERSION}); upgrade reviewcli to use it"
+        )
+
+
+def ensure_current(store, progress: Callable | None = None) -> str | None:
+    """Recompute every derived row if the stamp differs from what they would be computed
+    from now, or if a hand edit marked children dirty; returns why it recomputed (None if
+    nothing was stale). All of it in one transaction: an interrupted run leaves the database
+    as it was."""
+    conn = store.conn
+    refuse_newer(conn, store.path)
+    old = stored_stamp(conn)
+    new = stamp(store.policy_values, tuple(old["years"]) if old else _years(conn))
+    reason = why(old, new)
+    if reason is None:
+        if _q(conn, "SELECT 1 FROM _dirty LIMIT 1").fetchone():
+            with store.write():
+                pass  # Store.write derives the marked children before it commits
+        return None
+    with store.write():
+        old = stored_stamp(conn)  # another process may have done it while we waited
+        reason = why(old, stamp(store.policy_values, tuple(old["years"]) if old else _years(conn)))
+        if reason is None:
+            return None
+        recompute_all(store, progress)
+        after = stored_stamp(conn)
+        conn.execute(
+            "INSERT INTO audit (at, user, command, table_name, row_key, child_id, action, "
+            "before, after) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+            "(SELECT value FROM _context WHERE key = 'user'), "
+            "(SELECT value FROM _context WHERE key = 'command'), '_derived', 'stamp', NULL, "
+            "'update', ?, ?)",
+            [
+                json.dumps(old, sort_keys=True) if old else None,
+                json.dumps({**after, "why": reason}),
+            ],
+        )
+    return reason
+
+
+def recompute_all(store, progress: Callable | None = None) -> int:
+    """Every derived row again, and the stamp (within the caller's write transaction).
+    Returns the number of open periods of care."""
+    return _recompute(store.conn, store.policy_values, store.calendar, progress)
+
+
+def _recompute(conn, values: dict, cal, progress: Callable | None = None) -> int:
+    changes = derive(conn, None, values, cal, progress=progress)
+    _write_stamp(conn, stamp(values, _years(conn)))
+    conn.execute("DELETE FROM _dirty")
+    return changes["open periods"]
+
+
+def forget_stamp(conn) -> None:
+    """Make the next open recompute everything (after a migration changing the facts the
+    rules read)."""
+    conn.execute("DELETE FROM _derived WHERE key = ?", [_STAMP_KEY])
+
+
+@contextmanager
+def deferred(conn, status: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Within a write transaction: a bulk write (the demo, an import). Changed children are
+    not marked while the block writes, nor work items stored; at its end, if it wrote
+    anything (an import of unchanged files writes nothing), every derived row is computed
+    once. ``status(workitems.REBUILDING)`` is told first."""
+    from .policy import calendar as working_calendar
+    from .policy import load
+
+    conn.execute("INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'off')", [workitems.KEY])
+    before = conn.total_changes
+    yield
+    conn.execute("DELETE FROM _context WHERE key = ?", [workitems.KEY])
+    if conn.total_changes != before + 1:
+        if status:
+            status(workitems.REBUILDING)
+        values = load(conn)
+        _recompute(conn, values, working_calendar(values))
+
+
+def flush(store) -> None:
+    """Derive the children the transaction's writes marked, before it commits."""
+    conn = store.conn
+    if _off(conn):
+        return
+    ids = [r[0] for r in _q(conn, "SELECT child_id FROM _dirty")]
+    if not ids:
+        return
+    derive(conn, ids, store.policy_values, store.calendar)
+    conn.execute("DELETE FROM _dirty")
+
+
+def _off(conn) -> bool:
+    return (
+        _q(conn, "SELECT value FROM _context WHERE key = ?", [workitems.KEY]).fetchone() is not None
+    )
+
+
+def stale(conn, values: dict | None = None, cal=None) -> dict[str, int]:
+    """How many derived rows differ from a fresh computation, by kind (nothing is written:
+    within a savepoint rolled back afterwards). ``conn`` is a plain sqlite3 connection."""
+    from .policy import calendar as working_calendar
+    from .policy import load
+
+    if values is None:
+        values = load(conn)
+    if cal is None:
+        cal = working_calendar(values)
+    conn.execute("SAVEPOINT derived_check")
+    try:
+        changes = derive(conn, None, values, cal)
+    finally:
+        conn.execute("ROLLBACK TO derived_check")
+        conn.execute("RELEASE derived_check")
+    return {k: v for k, v in changes.items() if k != "open periods" and v}
+
+
+# --- the computation ---------------------------------------------------------------------
+
+
+def _scope(conn, children: Iterable[str] | None, column: str) -> str:
+    if children is None:
+        return ""
+    return f" AND {column} IN (SELECT id FROM temp.derive_scope)"
+
+
+def _set_scope(conn, children: Iterable[str] | None) -> None:
+    if children is None:
+        return
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS derive_scope (id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.derive_scope")
+    conn.executemany("INSERT OR IGNORE INTO temp.derive_scope VALUES (?)", [(c,) for c in children])
+
+
+def _d(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def derive(
+    conn,
+    children: Iterable[str] | None,
+    values: dict,
+    cal,
+    *,
+    items: bool = True,
+    progress: Callable | None = None,
+) -> dict[str, int]:
+    """Recompute the derived rows of ``children`` (None: everyone) and write those that
+    differ; returns how many differed, by kind. ``items=False`` leaves the work list (a
+    bulk write rebuilds it once at its end)."""
+    from .policy import schedule_policy
+
+    policy = schedule_policy(values)
+    _set_scope(conn, children)
+    changes = {"periods": 0, "reviews": 0, "steps": 0, "work items": 0, "open periods": 0}
+
+    # Periods: the open ones, and any closed one still carrying a next review.
+    periods = _q(
+        conn,
+        "SELECT p.id, p.child_id, p.start_date, p.end_date, p.next_number, p.next_due,"
+        " p.next_rule, p.next_earliest, p.next_detail, p.allocation_due, p.pathway_due, c.dob"
+        " FROM periods p JOIN children c ON c.id = p.child_id WHERE "
+        + ("1" if children is not None else "(p.end_date IS NULL OR p.next_due IS NOT NULL)")
+        + _scope(conn, children, "p.child_id"),
+    ).fetchall()
+    wanted = ("1" if children is not None else "p.end_date IS NULL") + _scope(
+        conn, children, "p.child_id"
+    )
+    by_period: dict[int, dict] = {p[0]: {"ep": [], "held": [], "dir": []} for p in periods}
+    for row in _q(
+        conn,
+        "SELECT e.period_id, e.start_date, e.legal_status, e.placement, e.rne,"
+        " e.reason_place_change, e.local_reason FROM episodes e JOIN periods p"
+        f" ON p.id = e.period_id WHERE {wanted} ORDER BY e.period_id, e.start_date, e.id",
+    ):
+        if row[0] in by_period:
+            by_period[row[0]]["ep"].append(
+                rules.Episode(
+                    start=date.fromisoformat(row[1]),
+                    legal_status=row[2],
+                    placement=row[3],
+                    rne=row[4],
+                    reason_place_change=row[5],
+                    local_reason=row[6],
+                )
+            )
+    for pid, day, meeting in _q(
+        conn,
+        "SELECT r.period_id, r.recording_date, r.meeting FROM reviews r JOIN periods p"
+        f" ON p.id = r.period_id WHERE r.status = 'held' AND {wanted}"
+        " ORDER BY r.period_id, r.recording_date",
+    ):
+        if pid in by_period:
+            by_period[pid]["held"].append(rules.HeldReview(date.fromisoformat(day), bool(meeting)))
+    for pid, made, by, reason, before in _q(
+        conn,
+        "SELECT d.period_id, d.made_on, d.by_date, d.reason, d.reviews_before FROM directions d"
+        f" JOIN periods p ON p.id = d.period_id WHERE {wanted} ORDER BY d.period_id, d.made_on",
+    ):
+        if pid in by_period:
+            by_period[pid]["dir"].append(
+                rules.Direction(date.fromisoformat(made), date.fromisoformat(by), reason, before)
+            )
+    pending: dict[int, tuple] = {}
+    for row in _q(
+        conn,
+        "SELECT r.period_id, r.id, r.status, r.booked_date, r.original_date, r.number,"
+        " r.deadline, r.rule, r.earliest FROM reviews r JOIN periods p ON p.id = r.period_id"
+        f" WHERE r.status IN ('booked', 'adjourned') AND {wanted}",
+    ):
+        pending[row[0]] = row
+
+    period_updates, review_updates = [], []
+    numbers: dict[int, int] = {}  # the new number of each pending review
+    total = len(periods)
+    for i, p in enumerate(periods, 1):
+        pid, end = p[0], p[3]
+        data = by_period[pid]
+        pend = pending.get(pid)
+        nxt = None
+        if end is None:
+            changes["open periods"] += 1
+            nxt = rules.next_review(
+                rules.Period(
+                    start=date.fromisoformat(p[2]),
+                    end=None,
+                    episodes=tuple(data["ep"]),
+                    reviews=tuple(data["held"]),
+                    directions=tuple(data["dir"]),
+                    adjourned_on=_d(pend[4]) if pend and pend[2] == "adjourned" else None,
+                ),
+                cal,
+                policy,
+            )
+        first_booked = _d(pend[3]) if pend and not data["held"] else None
+        values_ = rules.period_schedule(
+            nxt, date.fromisoformat(p[2]), date.fromisoformat(p[11]), cal, first_booked
+        )
+        new = tuple(values_[c] for c in rules.SCHEDULE_COLUMNS)
+        if new != tuple(p[4:11]):
+            period_updates.append((*new, pid))
+        if pend and nxt and pend[2] == "booked":
+            fresh = (nxt.number, values_["next_due"], nxt.rule, values_["next_earliest"])
+            numbers[pend[1]] = nxt.number
+            if fresh != tuple(pend[5:9]):
+                review_updates.append((*fresh, pend[1]))
+        if progress and (i % 2000 == 0 or i == total):
+            progress(i, total)
+    sets = ", ".join(f"{c} = ?" for c in rules.SCHEDULE_COLUMNS)
+    conn.executemany(f"UPDATE periods SET {sets} WHERE id = ?", period_updates)
+    conn.executemany(
+        "UPDATE reviews SET number = ?, deadline = ?, rule = ?, earliest = ? WHERE id = ?",
+        review_updates,
+    )
+    changes["periods"] += len(period_updates)
+    changes["reviews"] += len(review_updates)
+    changes["steps"] += _derive_steps(conn, children, values, cal, numbers)
+    if items and not _off(conn):
+        changes["work items"] += workitems.store(conn, children)
+    return changes
+
+
+def _derive_steps(conn, children, values: dict, cal, numbers: dict[int, int]) -> int:
+    """The open steps of booked reviews (before the meeting, from its date) and of held
+    reviews (after it, from the recording date; the manager's response from the day the
+    decisions were circulated); steps the policy no longer asks for are dropped while open,
+    and those it now asks for added to booked reviews."""
+    scope = _scope(conn, children, "r.child_id")
+    changed = 0
+    updates, deletes, inserts = [], [], []
+    # Every step of each pending review and of each review with an open step (done ones
+    # too: they are not added again).
+    have: dict[int, dict[str, tuple]] = {}
+    reviews: dict[int, tuple] = {}
+    for row in _q(
+        conn,
+        "SELECT r.id, r.child_id, r.status, r.booked_date, r.recording_date, r.number,"
+        " p.start_date, s.id, s.step, s.status, s.due, s.rule, s.done_on"
+        " FROM reviews r JOIN periods p ON p.id = r.period_id"
+        " LEFT JOIN review_steps s ON s.review_id = r.id"
+        " WHERE (r.status IN ('booked', 'adjourned') AND p.end_date IS NULL"
+        " OR r.id IN (SELECT review_id FROM review_steps WHERE status = 'open'))"
+        f"{scope}",
+    ):
+        reviews[row[0]] = row[:7]
+        mine = have.setdefault(row[0], {})
+        if row[7] is not None:
+            mine[row[8]] = row[7:]
+    for rid, (_, child, status, booked, recording, number, began) in reviews.items():
+        mine = have[rid]
+        if status in ("booked", "adjourned") and booked:
+            number = numbers.get(rid, number)
+            dues = steps.pre_steps(date.fromisoformat(booked), number == 1, cal, values)
+            floor = date.fromisoformat(began)
+            dues = {n: max(d, floor) for n, d in dues.items()}
+            phase = PRE
+        elif status == "held" and recording:
+            dues = steps.post_steps(date.fromisoformat(recording), cal, values)
+            decided = mine.get("decisions")
+            if decided and decided[2] == "done" and decided[5]:
+                dues["manager-response"] = steps.manager_response_due(
+                    date.fromisoformat(decided[5]), cal
+                )
+            phase = tuple(n for n, s in steps.STEPS.items() if s.phase == "post")
+        else:
+            continue
+        for name, (sid, _, st, due, rule, _) in mine.items():
+            if st != "open" or name not in phase:
+                continue
+            if name not in dues:
+                if name != "manager-response":
+                    deletes.append((sid,))
+                continue
+            fresh = (dues[name].isoformat(), steps.STEPS[name].rule)
+            if fresh != (due, rule):
+                updates.append((*fresh, sid))
+        if status in ("booked", "adjourned"):
+            for name, due in dues.items():
+                if name not in mine:
+                    inserts.append((rid, child, name, steps.STEPS[name].rule, due.isoformat()))
+    conn.executemany("UPDATE review_steps SET due = ?, rule = ? WHERE id = ?", updates)
+    conn.executemany("DELETE FROM review_steps WHERE id = ?", deletes)
+    conn.executemany(
+        "INSERT INTO review_steps (review_id, child_id, step, rule, due) VALUES (?, ?, ?, ?, ?)",
+        inserts,
+    )
+    changed += len(updates) + len(deletes) + len(inserts)
+    return changed
