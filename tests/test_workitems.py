@@ -193,7 +193,7 @@ def test_check_finds_a_damaged_work_list_and_repair_rebuilds_it(world: Cli):
     assert work_items_drift(world.db) == (1, 1)
     result = world("check", "--format", "json")
     assert result.exit_code == 1
-    assert "the stored work list differs from the records (1 items" in result.stdout
+    assert "2 stored items of the work list differ from a fresh computation" in result.stdout
     world.ok("check", "--repair")
     assert work_items_drift(world.db) == (0, 0)
     assert _of(_items(world, "2026-06-01"), "review")[0]["due"] == "2026-06-22"

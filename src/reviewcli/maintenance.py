@@ -90,8 +90,7 @@ def check(store: Store, today: date, progress=None) -> list[dict]:
         ("participation codes", _check_participation),
         ("episodes", _check_episodes),
         ("allocations", _check_allocations),
-        ("stored deadlines", _check_schedule),
-        ("the stored work list", _check_work_items),
+        ("the derived dates and the stored work list", _check_derived),
         ("the audit trail", _check_audit),
     ]
     for done, (label, stage) in enumerate(stages):
@@ -222,33 +221,28 @@ def _check_episodes(store, add) -> None:
         previous = r
 
 
-def _check_schedule(store, add) -> None:
-    """The stored deadlines must equal what the rules compute now."""
-    for r in store.rows(
-        "SELECT id, child_id, next_due, next_rule FROM periods WHERE end_date IS NULL"
-    ):
-        nxt = store.next_review(r["id"])
-        due = nxt.due.isoformat() if nxt else None
-        if (due, nxt.rule if nxt else None) != (r["next_due"], r["next_rule"]):
-            add(
-                "schedule",
-                f"child {r['child_id']}: stored deadline {r['next_due']} ({r['next_rule']}) "
-                f"differs from the rules' {due} ({nxt.rule if nxt else None}); run "
-                "'reviewcli check --repair'",
-            )
+def _check_derived(store, add) -> None:
+    """Every derived row (deadlines, the booked reviews' deadlines, open steps' dates, the
+    stored work list) must equal a fresh computation from the facts (see ``derived``)."""
+    from . import derived
 
-
-def _check_work_items(store, add) -> None:
-    """The work list's stored items must equal what their records make (see workitems)."""
-    from . import workitems
-
-    missing, stale = workitems.drift(store.conn)
-    if missing or stale:
+    old = derived.stored_stamp(store.conn)
+    if old is None:
+        add("derived data", "the derived dates carry no stamp; run 'reviewcli check --repair'")
+    for kind, n in derived.stale(store.conn, store.policy_values, store.calendar).items():
         add(
-            "work list",
-            f"the stored work list differs from the records ({missing} items missing or "
-            f"changed, {stale} no longer current); run 'reviewcli check --repair'",
+            "derived data",
+            f"{n} stored {_STALE[kind]} differ from a fresh computation; run "
+            "'reviewcli check --repair'",
         )
+
+
+_STALE = {
+    "periods": "next-review deadlines of periods of care",
+    "reviews": "deadlines of booked reviews",
+    "steps": "dates of open review steps",
+    "work items": "items of the work list",
+}
 
 
 def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict]:
