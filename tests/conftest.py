@@ -198,6 +198,9 @@ def derived_drift(path: Path) -> dict[str, int] | None:
         conn.close()
         return None
     try:
+        # Children marked by a hand edit are derived on the next open: derive them first.
+        with conn:
+            derived.derive_marked(conn)
         return derived.stale(conn)
     finally:
         conn.close()

@@ -48,6 +48,7 @@ EXPECTED = {
         "allocation_due",
         "pathway_due",
         "pathway_plan_received",
+        "adult_on",
     ],
     "episodes": [
         "id",

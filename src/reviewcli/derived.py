@@ -210,7 +210,10 @@ def ensure_current(store, progress: Callable | None = None) -> str | None:
         reason = why(old, stamp(store.policy_values, tuple(old["years"]) if old else _years(conn)))
         if reason is None:
             return None
-        recompute_all(store, progress)
+        changes = _recompute(conn, store.policy_values, store.calendar, progress)
+        changed = sum(v for k, v in changes.items() if k != "open periods")
+        if old is None and not changed:
+            return None  # a new database: nothing to say
         after = stored_stamp(conn)
         conn.execute(
             "INSERT INTO audit (at, user, command, table_name, row_key, child_id, action, "
@@ -229,14 +232,14 @@ def ensure_current(store, progress: Callable | None = None) -> str | None:
 def recompute_all(store, progress: Callable | None = None) -> int:
     """Every derived row again, and the stamp (within the caller's write transaction).
     Returns the number of open periods of care."""
-    return _recompute(store.conn, store.policy_values, store.calendar, progress)
+    return _recompute(store.conn, store.policy_values, store.calendar, progress)["open periods"]
 
 
-def _recompute(conn, values: dict, cal, progress: Callable | None = None) -> int:
+def _recompute(conn, values: dict, cal, progress: Callable | None = None) -> dict[str, int]:
     changes = derive(conn, None, values, cal, progress=progress)
     _write_stamp(conn, stamp(values, _years(conn)))
     conn.execute("DELETE FROM _dirty")
-    return changes["open periods"]
+    return changes
 
 
 def forget_stamp(conn) -> None:
@@ -251,9 +254,6 @@ def deferred(conn, status: Callable[[str], None] | None = None) -> Iterator[None
     not marked while the block writes, nor work items stored; at its end, if it wrote
     anything (an import of unchanged files writes nothing), every derived row is computed
     once. ``status(workitems.REBUILDING)`` is told first."""
-    from .policy import calendar as working_calendar
-    from .policy import load
-
     conn.execute("INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'off')", [workitems.KEY])
     before = conn.total_changes
     yield
@@ -261,20 +261,37 @@ def deferred(conn, status: Callable[[str], None] | None = None) -> Iterator[None
     if conn.total_changes != before + 1:
         if status:
             status(workitems.REBUILDING)
-        values = load(conn)
-        _recompute(conn, values, working_calendar(values))
+        _recompute(conn, *_policy(conn, None, None))
 
 
 def flush(store) -> None:
     """Derive the children the transaction's writes marked, before it commits."""
-    conn = store.conn
+    derive_marked(store.conn, store.policy_values, store.calendar)
+
+
+def derive_marked(conn, values: dict | None = None, cal=None) -> int:
+    """Derive the children marked by writes (within the caller's transaction); returns
+    how many there were."""
     if _off(conn):
-        return
+        return 0
     ids = [r[0] for r in _q(conn, "SELECT child_id FROM _dirty")]
     if not ids:
-        return
-    derive(conn, ids, store.policy_values, store.calendar)
+        return 0
+    values, cal = _policy(conn, values, cal)
+    derive(conn, ids, values, cal)
     conn.execute("DELETE FROM _dirty")
+    return len(ids)
+
+
+def _policy(conn, values: dict | None, cal) -> tuple:
+    from .policy import calendar as working_calendar
+    from .policy import load
+
+    if values is None:
+        values = load(conn)
+    if cal is None:
+        cal = working_calendar(values)
+    return values, cal
 
 
 def _off(conn) -> bool:
@@ -286,13 +303,7 @@ def _off(conn) -> bool:
 def stale(conn, values: dict | None = None, cal=None) -> dict[str, int]:
     """How many derived rows differ from a fresh computation, by kind (nothing is written:
     within a savepoint rolled back afterwards). ``conn`` is a plain sqlite3 connection."""
-    from .policy import calendar as working_calendar
-    from .policy import load
-
-    if values is None:
-        values = load(conn)
-    if cal is None:
-        cal = working_calendar(values)
+    values, cal = _policy(conn, values, cal)
     conn.execute("SAVEPOINT derived_check")
     try:
         changes = derive(conn, None, values, cal)
@@ -345,7 +356,8 @@ def derive(
     periods = _q(
         conn,
         "SELECT p.id, p.child_id, p.start_date, p.end_date, p.next_number, p.next_due,"
-        " p.next_rule, p.next_earliest, p.next_detail, p.allocation_due, p.pathway_due, c.dob"
+        " p.next_rule, p.next_earliest, p.next_detail, p.allocation_due, p.pathway_due,"
+        " p.adult_on, c.dob"
         " FROM periods p JOIN children c ON c.id = p.child_id WHERE "
         + ("1" if children is not None else "(p.end_date IS NULL OR p.next_due IS NOT NULL)")
         + _scope(conn, children, "p.child_id"),
@@ -420,11 +432,13 @@ def derive(
                 policy,
             )
         first_booked = _d(pend[3]) if pend and not data["held"] else None
-        values_ = rules.period_schedule(
-            nxt, date.fromisoformat(p[2]), date.fromisoformat(p[11]), cal, first_booked
+        dob = date.fromisoformat(p[12])
+        values_ = rules.period_schedule(nxt, date.fromisoformat(p[2]), dob, cal, first_booked)
+        new = (
+            *(values_[c] for c in rules.SCHEDULE_COLUMNS),
+            rules.eighteenth_birthday(dob).isoformat(),
         )
-        new = tuple(values_[c] for c in rules.SCHEDULE_COLUMNS)
-        if new != tuple(p[4:11]):
+        if new != tuple(p[4:12]):
             period_updates.append((*new, pid))
         if pend and nxt and pend[2] == "booked":
             fresh = (nxt.number, values_["next_due"], nxt.rule, values_["next_earliest"])
@@ -433,7 +447,7 @@ def derive(
                 review_updates.append((*fresh, pend[1]))
         if progress and (i % 2000 == 0 or i == total):
             progress(i, total)
-    sets = ", ".join(f"{c} = ?" for c in rules.SCHEDULE_COLUMNS)
+    sets = ", ".join(f"{c} = ?" for c in (*rules.SCHEDULE_COLUMNS, "adult_on"))
     conn.executemany(f"UPDATE periods SET {sets} WHERE id = ?", period_updates)
     conn.executemany(
         "UPDATE reviews SET number = ?, deadline = ?, rule = ?, earliest = ? WHERE id = ?",

@@ -281,6 +281,7 @@ DERIVED = {
         "next_detail",
         "allocation_due",
         "pathway_due",
+        "adult_on",
     },
     "reviews": {"number", "deadline", "rule", "earliest"},
     "review_steps": {"due", "rule"},
@@ -498,17 +499,26 @@ def m008_derived_data(db) -> None:
         db.execute(f"DROP TRIGGER {name}")
     db.execute("CREATE TABLE _dirty (child_id TEXT PRIMARY KEY) WITHOUT ROWID")
     db.execute("CREATE TABLE _derived (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # The 18th birthday of the child of each period (R-SCH-11, R-SCH-16), derived once
+    # rather than worked out in the work list's SQL.
+    db.execute("ALTER TABLE periods ADD COLUMN adult_on TEXT")
     on = "(SELECT value FROM _context WHERE key = 'work-items') IS NOT 'off'"
+    # Table: (its child's column, the columns whose update marks it: None for all). The
+    # derived columns are left out, so the derivation's own writes mark nothing again.
     marked = {
-        "periods": "child_id",
-        "episodes": "child_id",
-        "reviews": "child_id",
-        "review_steps": "child_id",
-        "directions": "child_id",
-        "allocations": "child_id",
-        "children": "id",
+        "periods": ("child_id", "child_id, start_date, end_date"),
+        "episodes": ("child_id", None),
+        "reviews": (
+            "child_id",
+            "child_id, period_id, status, booked_date, booked_time, original_date,"
+            " recording_date, held_date, meeting, number",
+        ),
+        "review_steps": ("child_id", "review_id, child_id, step, status, done_on"),
+        "directions": ("child_id", None),
+        "allocations": ("child_id", None),
+        "children": ("id", None),
     }
-    for table, column in marked.items():
+    for table, (column, columns) in marked.items():
         # Not INSERT OR IGNORE: the conflict clause of the statement that fired the trigger
         # (an upsert, INSERT OR REPLACE) would override it.
         mark = (
@@ -521,8 +531,9 @@ def m008_derived_data(db) -> None:
             ("DELETE", ("OLD",)),
         ):
             body = " ".join(mark.format(r) for r in rows)
+            of = f" OF {columns}" if event == "UPDATE" and columns else ""
             db.execute(
-                f"CREATE TRIGGER dirty_{table}_{event.lower()} AFTER {event} ON {table}"
+                f"CREATE TRIGGER dirty_{table}_{event.lower()} AFTER {event}{of} ON {table}"
                 f" WHEN {on} BEGIN {body} END"
             )
 

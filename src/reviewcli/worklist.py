@@ -250,8 +250,8 @@ def due_query(
     # _short() collapses white space and cuts long decision texts; it runs only for the
     # decisions on the list.
     store.conn.create_function("reviewcli_short", 1, _short, deterministic=True)
-    # 29 February births turn 18 on 1 March in a common year, as calendar.add_years().
-    eighteen = "date(c.dob, '+18 years')"
+    # The 18th birthday, derived with the period's other dates (see derived).
+    eighteen = "p.adult_on"
 
     # The next review of each open period and the open steps of reviews: nine items in
     # ten, kept ready to list in date order (see workitems).
