@@ -223,7 +223,7 @@ def ensure_current(store, progress: Callable | None = None) -> str | None:
             "'update', ?, ?)",
             [
                 json.dumps(old, sort_keys=True) if old else None,
-                json.dumps({**after, "why": reason}),
+                json.dumps({**after, "why": reason, "changed": changes}, sort_keys=True),
             ],
         )
     return reason
