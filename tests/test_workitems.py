@@ -185,7 +185,7 @@ def test_bulk_writes_leave_the_triggers_still_and_rebuild_once(world: Cli):
             records.start_episode(s, "C003", on="2026-06-01", today=TODAY, legal_status="C2")
             raise RuntimeError("interrupted")
         assert s.value("SELECT COUNT(*) FROM work_items") == before + 1
-        assert s.value("SELECT value FROM _context WHERE key = 'work-items'") is None
+        assert s.value("SELECT value FROM _context WHERE key = 'derive-later'") is None
 
 
 def test_check_finds_a_damaged_work_list_and_repair_rebuilds_it(world: Cli):

@@ -248,20 +248,28 @@ def forget_stamp(conn) -> None:
     conn.execute("DELETE FROM _derived WHERE key = ?", [_STAMP_KEY])
 
 
+# The _context key of a bulk write (see ``deferred``).
+_LATER = "derive-later"
+
+
 @contextmanager
 def deferred(conn, status: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Within a write transaction: a bulk write (the demo, an import). Changed children are
-    not marked while the block writes, nor work items stored; at its end, if it wrote
-    anything (an import of unchanged files writes nothing), every derived row is computed
-    once. ``status(workitems.REBUILDING)`` is told first."""
-    conn.execute("INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'off')", [workitems.KEY])
-    before = conn.total_changes
+    """Within a write transaction: a bulk write (the demo, an import). The children it
+    touches are marked but not derived as it goes (but for the dates an operation asks
+    for through ``Store.refresh_period``); at its end they are derived once, every child
+    at once when most are marked. ``status(workitems.REBUILDING)`` is told first."""
+    conn.execute("INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'on')", [_LATER])
     yield
-    conn.execute("DELETE FROM _context WHERE key = ?", [workitems.KEY])
-    if conn.total_changes != before + 1:
-        if status:
-            status(workitems.REBUILDING)
+    conn.execute("DELETE FROM _context WHERE key = ?", [_LATER])
+    marked = _q(conn, "SELECT COUNT(*) FROM _dirty").fetchone()[0]
+    if not marked:
+        return  # an import of unchanged files writes nothing
+    if status:
+        status(workitems.REBUILDING)
+    if marked * 2 > _q(conn, "SELECT COUNT(*) FROM children").fetchone()[0]:
         _recompute(conn, *_policy(conn, None, None))
+    else:
+        derive_marked(conn)
 
 
 def flush(store) -> None:
@@ -295,9 +303,8 @@ def _policy(conn, values: dict | None, cal) -> tuple:
 
 
 def _off(conn) -> bool:
-    return (
-        _q(conn, "SELECT value FROM _context WHERE key = ?", [workitems.KEY]).fetchone() is not None
-    )
+    """Within a bulk write (``deferred``)."""
+    return _q(conn, "SELECT 1 FROM _context WHERE key = ?", [_LATER]).fetchone() is not None
 
 
 def stale(conn, values: dict | None = None, cal=None) -> dict[str, int]:
@@ -352,14 +359,13 @@ def derive(
     _set_scope(conn, children)
     changes = {"periods": 0, "reviews": 0, "steps": 0, "work items": 0, "open periods": 0}
 
-    # Periods: the open ones, and any closed one still carrying a next review.
+    # Every period (a closed one keeps its other dates; its next review is None).
     periods = _q(
         conn,
         "SELECT p.id, p.child_id, p.start_date, p.end_date, p.next_number, p.next_due,"
         " p.next_rule, p.next_earliest, p.next_detail, p.allocation_due, p.pathway_due,"
         " p.adult_on, c.dob"
-        " FROM periods p JOIN children c ON c.id = p.child_id WHERE "
-        + ("1" if children is not None else "(p.end_date IS NULL OR p.next_due IS NOT NULL)")
+        " FROM periods p JOIN children c ON c.id = p.child_id WHERE 1"
         + _scope(conn, children, "p.child_id"),
     ).fetchall()
     wanted = ("1" if children is not None else "p.end_date IS NULL") + _scope(
@@ -461,69 +467,75 @@ def derive(
     return changes
 
 
+_POST = tuple(n for n, s in steps.STEPS.items() if s.phase == "post")
+
+
 def _derive_steps(conn, children, values: dict, cal, numbers: dict[int, int]) -> int:
     """The open steps of booked reviews (before the meeting, from its date) and of held
     reviews (after it, from the recording date; the manager's response from the day the
     decisions were circulated); steps the policy no longer asks for are dropped while open,
     and those it now asks for added to booked reviews."""
-    scope = _scope(conn, children, "r.child_id")
-    changed = 0
     updates, deletes, inserts = [], [], []
-    # Every step of each pending review and of each review with an open step (done ones
-    # too: they are not added again).
-    have: dict[int, dict[str, tuple]] = {}
-    reviews: dict[int, tuple] = {}
-    for row in _q(
-        conn,
-        "SELECT r.id, r.child_id, r.status, r.booked_date, r.recording_date, r.number,"
-        " p.start_date, s.id, s.step, s.status, s.due, s.rule, s.done_on"
-        " FROM reviews r JOIN periods p ON p.id = r.period_id"
-        " LEFT JOIN review_steps s ON s.review_id = r.id"
-        " WHERE (r.status IN ('booked', 'adjourned') AND p.end_date IS NULL"
-        " OR r.id IN (SELECT review_id FROM review_steps WHERE status = 'open'))"
-        f"{scope}",
-    ):
-        reviews[row[0]] = row[:7]
-        mine = have.setdefault(row[0], {})
-        if row[7] is not None:
-            mine[row[8]] = row[7:]
-    for rid, (_, child, status, booked, recording, number, began) in reviews.items():
-        mine = have[rid]
-        if status in ("booked", "adjourned") and booked:
-            number = numbers.get(rid, number)
-            dues = steps.pre_steps(date.fromisoformat(booked), number == 1, cal, values)
+    pre: dict[tuple, dict[str, date]] = {}  # (booked, first review, floor): dates
+    post: dict[str, dict[str, date]] = {}  # recording date: dates
+
+    def pre_dues(rid: int, booked: str, number, began: str) -> dict[str, date]:
+        key = (booked, numbers.get(rid, number) == 1, began)
+        if key not in pre:
+            dues = steps.pre_steps(date.fromisoformat(booked), key[1], cal, values)
             floor = date.fromisoformat(began)
-            dues = {n: max(d, floor) for n, d in dues.items()}
-            phase = PRE
-        elif status == "held" and recording:
-            dues = steps.post_steps(date.fromisoformat(recording), cal, values)
-            decided = mine.get("decisions")
-            if decided and decided[2] == "done" and decided[5]:
-                dues["manager-response"] = steps.manager_response_due(
-                    date.fromisoformat(decided[5]), cal
-                )
-            phase = tuple(n for n, s in steps.STEPS.items() if s.phase == "post")
+            pre[key] = {n: max(d, floor) for n, d in dues.items()}
+        return pre[key]
+
+    # The open steps, with their review.
+    for sid, rid, name, due, rule, status, booked, recording, number, began, decided in _q(
+        conn,
+        "SELECT s.id, s.review_id, s.step, s.due, s.rule, r.status, r.booked_date,"
+        " r.recording_date, r.number, p.start_date, CASE WHEN s.step = 'manager-response'"
+        " THEN (SELECT d.done_on FROM review_steps d WHERE d.review_id = s.review_id"
+        " AND d.step = 'decisions' AND d.status = 'done') END"
+        " FROM review_steps s JOIN reviews r ON r.id = s.review_id"
+        " JOIN periods p ON p.id = r.period_id WHERE s.status = 'open'"
+        + _scope(conn, children, "s.child_id"),
+    ):
+        if name in PRE and status in ("booked", "adjourned") and booked:
+            dues = pre_dues(rid, booked, number, began)
+        elif name in _POST and status == "held" and recording:
+            if name == "manager-response":
+                if not decided:
+                    continue
+                dues = {name: steps.manager_response_due(date.fromisoformat(decided), cal)}
+            else:
+                if recording not in post:
+                    post[recording] = steps.post_steps(date.fromisoformat(recording), cal, values)
+                dues = post[recording]
         else:
             continue
-        for name, (sid, _, st, due, rule, _) in mine.items():
-            if st != "open" or name not in phase:
-                continue
-            if name not in dues:
-                if name != "manager-response":
-                    deletes.append((sid,))
-                continue
-            fresh = (dues[name].isoformat(), steps.STEPS[name].rule)
-            if fresh != (due, rule):
-                updates.append((*fresh, sid))
-        if status in ("booked", "adjourned"):
-            for name, due in dues.items():
-                if name not in mine:
-                    inserts.append((rid, child, name, steps.STEPS[name].rule, due.isoformat()))
+        if name not in dues:
+            deletes.append((sid,))
+            continue
+        fresh = (dues[name].isoformat(), steps.STEPS[name].rule)
+        if fresh != (due, rule):
+            updates.append((*fresh, sid))
+    # The steps a booked review lacks (one the policy now asks for).
+    for rid, child, booked, number, began, have in _q(
+        conn,
+        "SELECT r.id, r.child_id, r.booked_date, r.number, p.start_date,"
+        " (SELECT group_concat(s.step, ' ') FROM review_steps s WHERE s.review_id = r.id)"
+        " FROM periods p INDEXED BY periods_open_child JOIN reviews r ON r.period_id = p.id"
+        " AND r.status IN ('booked', 'adjourned') WHERE p.end_date IS NULL"
+        + _scope(conn, children, "p.child_id"),
+    ):
+        if not booked:
+            continue
+        mine = set((have or "").split())
+        for name, due in pre_dues(rid, booked, number, began).items():
+            if name not in mine:
+                inserts.append((rid, child, name, steps.STEPS[name].rule, due.isoformat()))
     conn.executemany("UPDATE review_steps SET due = ?, rule = ? WHERE id = ?", updates)
     conn.executemany("DELETE FROM review_steps WHERE id = ?", deletes)
     conn.executemany(
         "INSERT INTO review_steps (review_id, child_id, step, rule, due) VALUES (?, ?, ?, ?, ?)",
         inserts,
     )
-    changed += len(updates) + len(deletes) + len(inserts)
-    return changed
+    return len(updates) + len(deletes) + len(inserts)

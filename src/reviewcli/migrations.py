@@ -502,7 +502,6 @@ def m008_derived_data(db) -> None:
     # The 18th birthday of the child of each period (R-SCH-11, R-SCH-16), derived once
     # rather than worked out in the work list's SQL.
     db.execute("ALTER TABLE periods ADD COLUMN adult_on TEXT")
-    on = "(SELECT value FROM _context WHERE key = 'work-items') IS NOT 'off'"
     # Table: (its child's column, the columns whose update marks it: None for all). The
     # derived columns are left out, so the derivation's own writes mark nothing again.
     marked = {
@@ -534,7 +533,7 @@ def m008_derived_data(db) -> None:
             of = f" OF {columns}" if event == "UPDATE" and columns else ""
             db.execute(
                 f"CREATE TRIGGER dirty_{table}_{event.lower()} AFTER {event}{of} ON {table}"
-                f" WHEN {on} BEGIN {body} END"
+                f" BEGIN {body} END"
             )
 
 
