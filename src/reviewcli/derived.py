@@ -36,7 +36,7 @@ from dataclasses import fields, is_dataclass
 from datetime import date
 from pathlib import Path
 
-from . import calendar, rules, steps, workitems
+from . import calendar, policy, rules, steps, workitems
 from .errors import ReviewError
 
 # The format of the stamp and of the derived rows. A database stamped with a higher
@@ -115,9 +115,7 @@ def _this():
 
 
 def _policy_part(values: dict) -> dict:
-    from .policy import SETTINGS
-
-    return {k: values[k] for k, s in SETTINGS.items() if s.affects_schedule}
+    return {k: values[k] for k, s in policy.SETTINGS.items() if s.affects_schedule}
 
 
 def stamp(values: dict, years: tuple[int, int]) -> dict:
@@ -126,11 +124,11 @@ def stamp(values: dict, years: tuple[int, int]) -> dict:
     days = []
     for year in range(lo, hi + 1):
         days.extend(d.isoformat() for d in sorted(calendar.bank_holidays(year)))
-    policy = _policy_part(values)
+    settings = _policy_part(values)
     return {
         "version": VERSION,
         "rules": rules_hash(),
-        "policy": hashlib.sha256(json.dumps(policy, sort_keys=True).encode()).hexdigest()[:16],
+        "policy": hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16],
         "holidays": calendar.holidays_release() or "unknown",
         "bank_holidays": hashlib.sha256(" ".join(days).encode()).hexdigest()[:16],
         "years": [lo, hi],
@@ -292,13 +290,10 @@ def derive_marked(conn, values: dict | None = None, cal=None) -> int:
 
 
 def _policy(conn, values: dict | None, cal) -> tuple:
-    from .policy import calendar as working_calendar
-    from .policy import load
-
     if values is None:
-        values = load(conn)
+        values = policy.load(conn)
     if cal is None:
-        cal = working_calendar(values)
+        cal = policy.calendar(values)
     return values, cal
 
 
@@ -353,9 +348,7 @@ def derive(
     """Recompute the derived rows of ``children`` (None: everyone) and write those that
     differ; returns how many differed, by kind. ``items=False`` leaves the work list (a
     bulk write rebuilds it once at its end)."""
-    from .policy import schedule_policy
-
-    policy = schedule_policy(values)
+    schedule = policy.schedule_policy(values)
     _set_scope(conn, children)
     changes = {"periods": 0, "reviews": 0, "steps": 0, "work items": 0, "open periods": 0}
 
@@ -435,7 +428,7 @@ def derive(
                     adjourned_on=_d(pend[4]) if pend and pend[2] == "adjourned" else None,
                 ),
                 cal,
-                policy,
+                schedule,
             )
         first_booked = _d(pend[3]) if pend and not data["held"] else None
         dob = date.fromisoformat(p[12])

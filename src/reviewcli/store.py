@@ -20,7 +20,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from . import derived, migrations
+from . import derived, migrations, policy, rules
 from .errors import ReviewError
 
 DEFAULT_DB = "reviews.db"
@@ -210,20 +210,14 @@ class Store:
 
     @cached_property
     def policy_values(self) -> dict[str, object]:
-        from . import policy
-
         return policy.load(self.conn)
 
     @cached_property
     def calendar(self):
-        from . import policy
-
         return policy.calendar(self.policy_values)
 
     @cached_property
     def schedule_policy(self):
-        from . import policy
-
         return policy.schedule_policy(self.policy_values)
 
     def forget_policy(self) -> None:
@@ -234,8 +228,6 @@ class Store:
 
     def period_input(self, period_id: int):
         """The rules' view of one period of care."""
-        from . import rules
-
         p = self.row("SELECT * FROM periods WHERE id = ?", [period_id])
         episodes = tuple(
             rules.Episode(
@@ -281,11 +273,6 @@ class Store:
             directions=directions,
             adjourned_on=date.fromisoformat(adjourned) if adjourned else None,
         )
-
-    def next_review(self, period_id: int):
-        from . import rules
-
-        return rules.next_review(self.period_input(period_id), self.calendar, self.schedule_policy)
 
     def refresh_period(self, period_id: int) -> None:
         """Recompute and store the derived dates of the child of one period (its next review,
