@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import fields, is_dataclass
 from datetime import date
 from pathlib import Path
@@ -190,9 +190,10 @@ def refuse_newer(conn, path) -> None:
 
 def ensure_current(store, progress: Callable | None = None) -> str | None:
     """Recompute every derived row if the stamp differs from what they would be computed
-    from now, or if a hand edit marked children dirty; returns why it recomputed (None if
+    from now, or derive the children a hand edit marked; returns why it recomputed (None if
     nothing was stale). All of it in one transaction: an interrupted run leaves the database
-    as it was."""
+    as it was. ``progress(description)``, called only when there is something to do, gives
+    a context manager yielding a callable ``(done, total)``."""
     conn = store.conn
     refuse_newer(conn, store.path)
     old = stored_stamp(conn)
@@ -208,7 +209,8 @@ def ensure_current(store, progress: Callable | None = None) -> str | None:
         reason = why(old, stamp(store.policy_values, tuple(old["years"]) if old else _years(conn)))
         if reason is None:
             return None
-        changes = _recompute(conn, store.policy_values, store.calendar, progress)
+        with progress("Recomputing deadlines") if progress else nullcontext() as bar:
+            changes = _recompute(conn, store.policy_values, store.calendar, bar)
         changed = sum(v for k, v in changes.items() if k != "open periods")
         if old is None and not changed:
             return None  # a new database: nothing to say
@@ -347,7 +349,8 @@ def derive(
 ) -> dict[str, int]:
     """Recompute the derived rows of ``children`` (None: everyone) and write those that
     differ; returns how many differed, by kind. ``items=False`` leaves the work list (a
-    bulk write rebuilds it once at its end)."""
+    bulk write rebuilds it once at its end). ``progress(done, total, description=None)``
+    follows the periods, then names the later stages."""
     schedule = policy.schedule_policy(values)
     _set_scope(conn, children)
     changes = {"periods": 0, "reviews": 0, "steps": 0, "work items": 0, "open periods": 0}
@@ -454,8 +457,12 @@ def derive(
     )
     changes["periods"] += len(period_updates)
     changes["reviews"] += len(review_updates)
+    if progress:
+        progress(total, total, "Recomputing the steps around reviews")
     changes["steps"] += _derive_steps(conn, children, values, cal, numbers)
     if items and not _off(conn):
+        if progress:
+            progress(total, total, workitems.REBUILDING)
         changes["work items"] += workitems.store(conn, children)
     return changes
 

@@ -98,11 +98,7 @@ class Store:
         if not self._has_context:
             return
         try:
-            if progress is None:
-                why = derived.ensure_current(self)
-            else:
-                with progress("Recomputing deadlines") as bar:
-                    why = derived.ensure_current(self, bar)
+            why = derived.ensure_current(self, progress)
         except sqlite3.DatabaseError as e:
             raise ReviewError(
                 f"could not recompute the deadlines of {str(self.path)!r}: {e}"
