@@ -298,13 +298,14 @@ def test_adjourned_review_counts_from_the_original_date(world, new_child):
     world.ok("review", "hold", review_id, "--participation", "PN1", today="2026-05-28")
     [review] = world.json("review", "list", "--child", "C002")
     assert (review["recording_date"], review["held_date"]) == ("2026-05-22", "2026-05-28")
-    # Recording steps from the original date, Fri 22 May, exactly as if held that day.
+    # Recording steps from the day the review was completed, Thu 28 May (R-POST-2..6,
+    # DOMAIN.md §3): 5 working days Thu 4 Jun, 10 Thu 11 Jun, 15 Thu 18 Jun, 20 Thu 25 Jun.
     got = {n: d for n, d in dues(world, review_id, today="2026-05-28").items() if n not in PRE}
     assert got == {
-        "decisions": "2026-06-01",
-        "care-plan": "2026-06-08",
-        "record": "2026-06-15",
-        "distribution": "2026-06-22",
+        "decisions": "2026-06-04",
+        "care-plan": "2026-06-11",
+        "record": "2026-06-18",
+        "distribution": "2026-06-25",
     }
 
 

@@ -472,7 +472,8 @@ _POST = tuple(n for n, s in steps.STEPS.items() if s.phase == "post")
 
 def _derive_steps(conn, children, values: dict, cal, numbers: dict[int, int]) -> int:
     """The open steps of booked reviews (before the meeting, from its date) and of held
-    reviews (after it, from the recording date; the manager's response from the day the
+    reviews (after it, from the day the review was completed: its meeting, or the day an
+    adjourned review reconvened — DOMAIN.md §3; the manager's response from the day the
     decisions were circulated); steps the policy no longer asks for are dropped while open,
     and those it now asks for added to booked reviews."""
     updates, deletes, inserts = [], [], []
@@ -488,10 +489,11 @@ def _derive_steps(conn, children, values: dict, cal, numbers: dict[int, int]) ->
         return pre[key]
 
     # The open steps, with their review.
-    for sid, rid, name, due, rule, status, booked, recording, number, began, decided in _q(
+    for sid, rid, name, due, rule, status, booked, completed, number, began, decided in _q(
         conn,
         "SELECT s.id, s.review_id, s.step, s.due, s.rule, r.status, r.booked_date,"
-        " r.recording_date, r.number, p.start_date, CASE WHEN s.step = 'manager-response'"
+        " COALESCE(r.held_date, r.recording_date), r.number, p.start_date,"
+        " CASE WHEN s.step = 'manager-response'"
         " THEN (SELECT d.done_on FROM review_steps d WHERE d.review_id = s.review_id"
         " AND d.step = 'decisions' AND d.status = 'done') END"
         " FROM review_steps s JOIN reviews r ON r.id = s.review_id"
@@ -500,15 +502,15 @@ def _derive_steps(conn, children, values: dict, cal, numbers: dict[int, int]) ->
     ):
         if name in PRE and status in ("booked", "adjourned") and booked:
             dues = pre_dues(rid, booked, number, began)
-        elif name in _POST and status == "held" and recording:
+        elif name in _POST and status == "held" and completed:
             if name == "manager-response":
                 if not decided:
                     continue
                 dues = {name: steps.manager_response_due(date.fromisoformat(decided), cal)}
             else:
-                if recording not in post:
-                    post[recording] = steps.post_steps(date.fromisoformat(recording), cal, values)
-                dues = post[recording]
+                if completed not in post:
+                    post[completed] = steps.post_steps(date.fromisoformat(completed), cal, values)
+                dues = post[completed]
         else:
             continue
         if name not in dues:
