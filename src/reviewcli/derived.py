@@ -338,6 +338,10 @@ def _d(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+# Children derived together in a recomputation of everyone (bounded memory).
+_CHUNK = 5000
+
+
 def derive(
     conn,
     children: Iterable[str] | None,
@@ -347,13 +351,38 @@ def derive(
     items: bool = True,
     progress: Callable | None = None,
 ) -> dict[str, int]:
-    """Recompute the derived rows of ``children`` (None: everyone) and write those that
-    differ; returns how many differed, by kind. ``items=False`` leaves the work list (a
-    bulk write rebuilds it once at its end). ``progress(done, total, description=None)``
-    follows the periods, then names the later stages."""
+    """Recompute the derived rows of ``children`` (None: everyone, a few thousand children
+    at a time) and write those that differ; returns how many differed, by kind.
+    ``items=False`` leaves the work list (a bulk write stores it once at its end).
+    ``progress(done, total, description=None)`` follows the children, then names the
+    storing of the work list."""
+    changes = {"periods": 0, "reviews": 0, "steps": 0, "work items": 0, "open periods": 0}
+    if children is None:
+        ids = [r[0] for r in _q(conn, "SELECT id FROM children ORDER BY id")]
+        chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    else:
+        ids = list(children)
+        chunks = [ids]
+    done = 0
+    for chunk in chunks:
+        for kind, n in _derive_dates(conn, chunk, values, cal).items():
+            changes[kind] += n
+        done += len(chunk)
+        if progress:
+            progress(done, len(ids))
+    if items and not _off(conn):
+        if progress:
+            progress(len(ids), len(ids), workitems.REBUILDING)
+        # The scope still holds the children when they were one chunk.
+        changes["work items"] += workitems.store(conn, None if children is None else ids)
+    return changes
+
+
+def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int]:
+    """The dates of ``derive`` (all but the work list) for some children."""
     schedule = policy.schedule_policy(values)
     _set_scope(conn, children)
-    changes = {"periods": 0, "reviews": 0, "steps": 0, "work items": 0, "open periods": 0}
+    changes = {"periods": 0, "reviews": 0, "steps": 0, "open periods": 0}
 
     # Every period (a closed one keeps its other dates; its next review is None).
     periods = _q(
@@ -413,8 +442,7 @@ def derive(
 
     period_updates, review_updates = [], []
     numbers: dict[int, int] = {}  # the new number of each pending review
-    total = len(periods)
-    for i, p in enumerate(periods, 1):
+    for p in periods:
         pid, end = p[0], p[3]
         data = by_period[pid]
         pend = pending.get(pid)
@@ -447,8 +475,6 @@ def derive(
             numbers[pend[1]] = nxt.number
             if fresh != tuple(pend[5:9]):
                 review_updates.append((*fresh, pend[1]))
-        if progress and (i % 2000 == 0 or i == total):
-            progress(i, total)
     sets = ", ".join(f"{c} = ?" for c in (*rules.SCHEDULE_COLUMNS, "adult_on"))
     conn.executemany(f"UPDATE periods SET {sets} WHERE id = ?", period_updates)
     conn.executemany(
@@ -457,13 +483,7 @@ def derive(
     )
     changes["periods"] += len(period_updates)
     changes["reviews"] += len(review_updates)
-    if progress:
-        progress(total, total, "Recomputing the steps around reviews")
     changes["steps"] += _derive_steps(conn, children, values, cal, numbers)
-    if items and not _off(conn):
-        if progress:
-            progress(total, total, workitems.REBUILDING)
-        changes["work items"] += workitems.store(conn, children)
     return changes
 
 

@@ -18,7 +18,7 @@ here) and whether a manager's window is still open.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from json.encoder import encode_basestring as _string
 
@@ -186,8 +186,12 @@ def step_detail(step: str, number, booked, recording) -> str | None:
 def items(conn, children: Iterable[str] | None = None) -> list[tuple]:
     """The stored items of ``children`` (None: everyone), as rows of ``COLUMNS``, in the
     table's order; ``children`` are read from ``temp.derive_scope``."""
+    return sorted(_items(conn, children), key=lambda r: r[:4])
+
+
+def _items(conn, children: Iterable[str] | None = None) -> Iterator[tuple]:
+    """The rows of ``items``, one at a time, in no order."""
     scope = "" if children is None else " AND {}.child_id IN (SELECT id FROM temp.derive_scope)"
-    out = []
     adult: dict[str, str] = {}
     for (
         pid,
@@ -219,7 +223,7 @@ def items(conn, children: Iterable[str] | None = None) -> list[tuple]:
         detail, end = review_detail(number, status, booked, time, original, due, earliest, rule)
         if dob not in adult:
             adult[dob] = rules.eighteenth_birthday(date.fromisoformat(dob)).isoformat()
-        out.append(
+        yield (
             _row(
                 due,
                 child,
@@ -251,9 +255,7 @@ def items(conn, children: Iterable[str] | None = None) -> list[tuple]:
         if step not in STEPS:
             continue
         detail = step_detail(step, number, booked, recording)
-        out.append(_row(due, child, step, sid, rid, rule, detail, "", f"{first} {last}", iro, team))
-    out.sort(key=lambda r: r[:4])
-    return out
+        yield _row(due, child, step, sid, rid, rule, detail, "", f"{first} {last}", iro, team)
 
 
 def _insert(conn, rows: list[tuple]) -> None:
@@ -267,35 +269,61 @@ def _insert(conn, rows: list[tuple]) -> None:
 def store(conn, children: Iterable[str] | None = None) -> int:
     """Make the stored items of ``children`` (None: everyone) equal to what they should be;
     returns how many rows differed (missing, changed or no longer current)."""
+    if children is None:
+        return _store_all(conn)
     fresh = items(conn, children)
-    where = "" if children is None else " WHERE child_id IN (SELECT id FROM temp.derive_scope)"
+    where = " WHERE child_id IN (SELECT id FROM temp.derive_scope)"
     stored = _q(conn, f"SELECT {', '.join(COLUMNS)} FROM work_items{where}").fetchall()
     new, old = set(fresh), set(stored)
     differ = len(new - old) + len(old - new)
-    if not differ:
-        return 0
-    if children is None:
-        _rebuild(conn, fresh)
-    else:
+    if differ:
         conn.execute(f"DELETE FROM work_items{where}")
         _insert(conn, fresh)
     return differ
 
 
-def _rebuild(conn, rows: list[tuple]) -> None:
-    """Every item again: the rows go in in the table's order, each beside the last, and the
-    other indexes are built afterwards from the whole table."""
-    conn.execute("DELETE FROM work_items")
-    for name in INDEXES:
-        conn.execute(f"DROP INDEX IF EXISTS {name}")
-    _insert(conn, rows)
-    for statement in INDEXES.values():
-        conn.execute(statement)
+def _store_all(conn) -> int:
+    """``store`` for everyone, in bounded memory: the items are compared with the stored
+    ones by a hash of each row (a national list has 460,000), and only if they differ are
+    they made again into a temporary table and copied over in the table's order (each row
+    beside the last, the other indexes built afterwards from the whole table)."""
+    columns = ", ".join(COLUMNS)
+    fresh: dict[int, int] = {}
+    for row in _items(conn):
+        key = hash(row)
+        fresh[key] = fresh.get(key, 0) + 1
+    differ = 0
+    for row in _q(conn, f"SELECT {columns} FROM work_items"):
+        key = hash(row)
+        if fresh.get(key):
+            fresh[key] -= 1
+        else:
+            differ += 1  # stored, no longer current
+    differ += sum(fresh.values())  # missing or changed
+    if differ:
+        conn.execute("DROP TABLE IF EXISTS temp.fresh_items")
+        conn.execute("CREATE TEMP TABLE fresh_items AS SELECT * FROM work_items WHERE 0")
+        conn.executemany(
+            f"INSERT INTO temp.fresh_items ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            _items(conn),
+        )
+        conn.execute("DELETE FROM work_items")
+        for name in INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        conn.execute(
+            f"INSERT OR IGNORE INTO work_items ({columns})"
+            f" SELECT {columns} FROM temp.fresh_items ORDER BY 1, 2, 3, 4"
+        )
+        for statement in INDEXES.values():
+            conn.execute(statement)
+        conn.execute("DROP TABLE temp.fresh_items")
+    return differ
 
 
 def rebuild(conn) -> None:
     """Every item again, from the stored dates and the records."""
-    _rebuild(conn, items(conn))
+    conn.execute("DELETE FROM work_items")
+    _store_all(conn)
 
 
 def install(conn) -> None:
