@@ -61,8 +61,9 @@ COLUMNS = (
     "cut_overdue",
     "cut_outcome",
 )
-# The kinds stored: reviews and every step around them.
-KINDS = frozenset(("review", *STEPS))
+# The kinds stored: reviews and every step around them but the manager's response (whose
+# window closes by itself: the list reads those still open from their index).
+KINDS = frozenset(("review", *(k for k in STEPS if k != "manager-response")))
 
 # Put between a booked review's detail and detail_end once its date has passed.
 RECORD_OUTCOME = ": record the outcome (held, adjourned or cancelled)"
@@ -249,10 +250,10 @@ def _items(conn, children: Iterable[str] | None = None) -> Iterator[tuple]:
         " FROM review_steps s JOIN children c ON c.id = s.child_id"
         " JOIN reviews r ON r.id = s.review_id "
         + _IRO.format("s")
-        + " WHERE s.status = 'open'"
+        + " WHERE s.status = 'open' AND s.step != 'manager-response'"
         + scope.format("s"),
     ):
-        if step not in STEPS:
+        if step not in KINDS:
             continue
         detail = step_detail(step, number, booked, recording)
         yield _row(due, child, step, sid, rid, rule, detail, "", f"{first} {last}", iro, team)

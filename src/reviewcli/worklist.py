@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from . import rules
 from .calendar import age_on
 from .store import Store
-from .workitems import EXTRA_KEYS, ITEM_KEYS, RECORD_OUTCOME
+from .workitems import EXTRA_KEYS, ITEM_KEYS, RECORD_OUTCOME, step_detail
 from .workitems import KINDS as STORED_KINDS
 
 KINDS = (
@@ -187,10 +187,6 @@ class _Branches:
         sql += (
             " FROM work_items w WHERE w.due <= :limit AND (w.adult_on IS NULL OR w.adult_on > :on)"
         )
-        # The manager's response only while its window is open: after it the decisions are
-        # deemed agreed.
-        if "manager-response" in kinds:
-            sql += " AND (w.kind != 'manager-response' OR w.due >= :on)"
         if len(kinds) < len(STORED_KINDS):
             sql += f" AND w.kind IN ({', '.join(map(_lit, kinds))})"
         if self.iro:
@@ -329,6 +325,30 @@ def due_query(
                 "seq": "p.id",
             },
             child=True,
+            small=True,
+        )
+
+    if "manager-response" in want:
+        # Only while the window is open: after it the decisions are deemed agreed. Not
+        # stored: those deemed agreed stay open steps, and would lengthen every read of the
+        # stored items; its wording is the stored steps' (workitems.step_detail).
+        store.conn.create_function("reviewcli_step_detail", 4, step_detail, deterministic=True)
+        b.add(
+            "s",
+            "review_steps s INDEXED BY review_steps_open_responses",
+            "s.status = 'open' AND s.step = 'manager-response'"
+            " AND s.due <= :limit AND s.due >= :on",
+            {
+                "kind": "s.step",
+                "child_id": "s.child_id",
+                "due": "s.due",
+                "review_id": "s.review_id",
+                "rule": "s.rule",
+                "detail": "reviewcli_step_detail(s.step, r.number, r.booked_date,"
+                " r.recording_date)",
+                "seq": "s.id",
+            },
+            joins=" JOIN reviews r ON r.id = s.review_id",
             small=True,
         )
 
