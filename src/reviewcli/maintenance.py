@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from datetime import date
 from pathlib import Path
 
+from . import derived
+from .calendar import age_on
+from .codes import PARTICIPATION
 from .errors import ReviewError
 from .store import Store
 
@@ -184,9 +188,6 @@ def _check_numbering(store, add) -> None:
 
 
 def _check_participation(store, add) -> None:
-    from .calendar import age_on
-    from .codes import PARTICIPATION
-
     for r in store.conn.execute(
         "SELECT r.id, r.child_id, r.recording_date, r.participation, c.dob FROM reviews r "
         "JOIN children c ON c.id = r.child_id WHERE r.status = 'held' "
@@ -224,8 +225,6 @@ def _check_episodes(store, add) -> None:
 def _check_derived(store, add) -> None:
     """Every derived row (deadlines, the booked reviews' deadlines, open steps' dates, the
     stored work list) must equal a fresh computation from the facts (see ``derived``)."""
-    from . import derived
-
     old = derived.stored_stamp(store.conn)
     if old is None:
         add("derived data", "the derived dates carry no stamp; run 'reviewcli check --repair'")
@@ -246,8 +245,6 @@ _STALE = {
 
 
 def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict]:
-    import json
-
     sql = "SELECT * FROM audit WHERE 1 = 1"
     params: list = []
     if child:
