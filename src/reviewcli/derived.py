@@ -330,7 +330,7 @@ def _set_scope(conn, children: Iterable[str] | None) -> None:
     if children is None:
         return
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS derive_scope (id TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.derive_scope")
+    conn.execute("DELETE FROM temp.derive_scope")  # (dropped again at the end of derive)
     conn.executemany("INSERT OR IGNORE INTO temp.derive_scope VALUES (?)", [(c,) for c in children])
 
 
@@ -375,6 +375,7 @@ def derive(
             progress(len(ids), len(ids), workitems.REBUILDING)
         # The scope still holds the children when they were one chunk.
         changes["work items"] += workitems.store(conn, None if children is None else ids)
+    conn.execute("DROP TABLE IF EXISTS temp.derive_scope")
     return changes
 
 
