@@ -123,6 +123,8 @@ def _j(value) -> str:
         return "null"
     if isinstance(value, str):
         return _string(value)
+    if type(value) is int:
+        return str(value)
     return _dump(value)
 
 
@@ -289,19 +291,21 @@ def _store_all(conn) -> int:
     they made again into a temporary table and copied over in the table's order (each row
     beside the last, the other indexes built afterwards from the whole table)."""
     columns = ", ".join(COLUMNS)
-    fresh: dict[int, int] = {}
-    for row in _items(conn):
-        key = hash(row)
-        fresh[key] = fresh.get(key, 0) + 1
+    empty = _q(conn, "SELECT 1 FROM work_items LIMIT 1").fetchone() is None
     differ = 0
-    for row in _q(conn, f"SELECT {columns} FROM work_items"):
-        key = hash(row)
-        if fresh.get(key):
-            fresh[key] -= 1
-        else:
-            differ += 1  # stored, no longer current
-    differ += sum(fresh.values())  # missing or changed
-    if differ:
+    if not empty:  # (an empty table, after an import into a new database: all differ)
+        fresh: dict[int, int] = {}
+        for row in _items(conn):
+            key = hash(row)
+            fresh[key] = fresh.get(key, 0) + 1
+        for row in _q(conn, f"SELECT {columns} FROM work_items"):
+            key = hash(row)
+            if fresh.get(key):
+                fresh[key] -= 1
+            else:
+                differ += 1  # stored, no longer current
+        differ += sum(fresh.values())  # missing or changed
+    if differ or empty:
         conn.execute("DROP TABLE IF EXISTS temp.fresh_items")
         conn.execute("CREATE TEMP TABLE fresh_items AS SELECT * FROM work_items WHERE 0")
         conn.executemany(
@@ -317,6 +321,8 @@ def _store_all(conn) -> int:
         )
         for statement in INDEXES.values():
             conn.execute(statement)
+        if empty:
+            differ = _q(conn, "SELECT COUNT(*) FROM temp.fresh_items").fetchone()[0]
         conn.execute("DROP TABLE temp.fresh_items")
     return differ
 
