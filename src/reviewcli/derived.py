@@ -28,8 +28,9 @@ and says why; a database stamped by a newer release is refused, never rewritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import fields, is_dataclass
@@ -92,26 +93,26 @@ def _canon(value, depth: int = 0):
 _DEFINING = (rules, steps, calendar, workitems)
 
 
+def _hash(data: bytes) -> str:
+    """A 64-bit checksum of ``data`` (CRC-32 and Adler-32: zlib is part of every Python
+    and loads at once, where hashlib's OpenSSL would add to every command's start-up)."""
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
 def rules_hash() -> str:
     """A hash of the rules' definitions and wording: the source of the modules that derive
     the dates and items, and the values of their constants as loaded (rule ids, steps and
     their wording, parameters)."""
-    digest = hashlib.sha256()
-    for module in (*_DEFINING, _this()):
-        digest.update(Path(module.__file__).read_bytes())
+    parts = []
+    for module in (*_DEFINING, sys.modules[__name__]):
+        parts.append(Path(module.__file__).read_bytes())
         for name, value in sorted(vars(module).items()):
             if name.startswith("__"):
                 continue
             text = _canon(value)
             if text is not None:
-                digest.update(f"{module.__name__}.{name}={text}\n".encode())
-    return digest.hexdigest()[:16]
-
-
-def _this():
-    import sys
-
-    return sys.modules[__name__]
+                parts.append(f"{module.__name__}.{name}={text}\n".encode())
+    return _hash(b"".join(parts))
 
 
 def _policy_part(values: dict) -> dict:
@@ -128,9 +129,9 @@ def stamp(values: dict, years: tuple[int, int]) -> dict:
     return {
         "version": VERSION,
         "rules": rules_hash(),
-        "policy": hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16],
+        "policy": _hash(json.dumps(settings, sort_keys=True).encode()),
         "holidays": calendar.holidays_release() or "unknown",
-        "bank_holidays": hashlib.sha256(" ".join(days).encode()).hexdigest()[:16],
+        "bank_holidays": _hash(" ".join(days).encode()),
         "years": [lo, hi],
     }
 
