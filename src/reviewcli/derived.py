@@ -321,18 +321,11 @@ def stale(conn, values: dict | None = None, cal=None) -> dict[str, int]:
 # --- the computation ---------------------------------------------------------------------
 
 
-def _scope(conn, children: Iterable[str] | None, column: str) -> str:
-    if children is None:
-        return ""
-    return f" AND {column} IN (SELECT id FROM temp.derive_scope)"
-
-
-def _set_scope(conn, children: Iterable[str] | None) -> None:
-    if children is None:
-        return
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS derive_scope (id TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.derive_scope")  # (dropped again at the end of derive)
-    conn.executemany("INSERT OR IGNORE INTO temp.derive_scope VALUES (?)", [(c,) for c in children])
+def _scope(column: str) -> str:
+    """The condition keeping the rows of the children named by the :scope parameter (a
+    JSON array: no temporary table, whose creation would make SQLite prepare every cached
+    statement again)."""
+    return f" AND {column} IN (SELECT value FROM json_each(:scope))"
 
 
 def _d(text: str | None) -> date | None:
@@ -374,16 +367,14 @@ def derive(
     if items and not _off(conn):
         if progress:
             progress(len(ids), len(ids), workitems.REBUILDING)
-        # The scope still holds the children when they were one chunk.
         changes["work items"] += workitems.store(conn, None if children is None else ids)
-    conn.execute("DROP TABLE IF EXISTS temp.derive_scope")
     return changes
 
 
 def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int]:
     """The dates of ``derive`` (all but the work list) for some children."""
     schedule = policy.schedule_policy(values)
-    _set_scope(conn, children)
+    scope = {"scope": json.dumps(children)}
     changes = {"periods": 0, "reviews": 0, "steps": 0, "open periods": 0}
 
     # Every period (a closed one keeps its other dates; its next review is None).
@@ -392,18 +383,18 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
         "SELECT p.id, p.child_id, p.start_date, p.end_date, p.next_number, p.next_due,"
         " p.next_rule, p.next_earliest, p.next_detail, p.allocation_due, p.pathway_due,"
         " p.adult_on, c.dob"
-        " FROM periods p JOIN children c ON c.id = p.child_id WHERE 1"
-        + _scope(conn, children, "p.child_id"),
+        " FROM periods p JOIN children c ON c.id = p.child_id WHERE 1" + _scope("p.child_id"),
+        scope,
     ).fetchall()
-    wanted = ("1" if children is not None else "p.end_date IS NULL") + _scope(
-        conn, children, "p.child_id"
-    )
+    # The facts the rules read, of open periods only (a closed one has no next review).
+    wanted = "p.end_date IS NULL" + _scope("p.child_id")
     by_period: dict[int, dict] = {p[0]: {"ep": [], "held": [], "dir": []} for p in periods}
     for row in _q(
         conn,
         "SELECT e.period_id, e.start_date, e.legal_status, e.placement, e.rne,"
         " e.reason_place_change, e.local_reason FROM episodes e JOIN periods p"
         f" ON p.id = e.period_id WHERE {wanted} ORDER BY e.period_id, e.start_date, e.id",
+        scope,
     ):
         if row[0] in by_period:
             by_period[row[0]]["ep"].append(
@@ -421,6 +412,7 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
         "SELECT r.period_id, r.recording_date, r.meeting FROM reviews r JOIN periods p"
         f" ON p.id = r.period_id WHERE r.status = 'held' AND {wanted}"
         " ORDER BY r.period_id, r.recording_date",
+        scope,
     ):
         if pid in by_period:
             by_period[pid]["held"].append(rules.HeldReview(date.fromisoformat(day), bool(meeting)))
@@ -428,6 +420,7 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
         conn,
         "SELECT d.period_id, d.made_on, d.by_date, d.reason, d.reviews_before FROM directions d"
         f" JOIN periods p ON p.id = d.period_id WHERE {wanted} ORDER BY d.period_id, d.made_on",
+        scope,
     ):
         if pid in by_period:
             by_period[pid]["dir"].append(
@@ -437,8 +430,10 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
     for row in _q(
         conn,
         "SELECT r.period_id, r.id, r.status, r.booked_date, r.original_date, r.number,"
-        " r.deadline, r.rule, r.earliest FROM reviews r JOIN periods p ON p.id = r.period_id"
-        f" WHERE r.status IN ('booked', 'adjourned') AND {wanted}",
+        " r.deadline, r.rule, r.earliest, EXISTS (SELECT 1 FROM reviews h"
+        " WHERE h.period_id = p.id AND h.status = 'held') FROM reviews r JOIN periods p"
+        " ON p.id = r.period_id WHERE r.status IN ('booked', 'adjourned')" + _scope("p.child_id"),
+        scope,
     ):
         pending[row[0]] = row
 
@@ -463,7 +458,10 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
                 cal,
                 schedule,
             )
-        first_booked = _d(pend[3]) if pend and not data["held"] else None
+        # R-IRO-2: the IRO comes before a first review booked (of a closed period, the
+        # reviews held were not read: the query says whether there were any).
+        held = data["held"] if end is None else pend and pend[9]
+        first_booked = _d(pend[3]) if pend and not held else None
         dob = date.fromisoformat(p[12])
         values_ = rules.period_schedule(nxt, date.fromisoformat(p[2]), dob, cal, first_booked)
         new = (
@@ -519,8 +517,8 @@ def _derive_steps(conn, children, values: dict, cal, numbers: dict[int, int]) ->
         " THEN (SELECT d.done_on FROM review_steps d WHERE d.review_id = s.review_id"
         " AND d.step = 'decisions' AND d.status = 'done') END"
         " FROM review_steps s JOIN reviews r ON r.id = s.review_id"
-        " JOIN periods p ON p.id = r.period_id WHERE s.status = 'open'"
-        + _scope(conn, children, "s.child_id"),
+        " JOIN periods p ON p.id = r.period_id WHERE s.status = 'open'" + _scope("s.child_id"),
+        {"scope": json.dumps(children)},
     ):
         if name in PRE and status in ("booked", "adjourned") and booked:
             dues = pre_dues(rid, booked, number, began)
@@ -547,8 +545,8 @@ def _derive_steps(conn, children, values: dict, cal, numbers: dict[int, int]) ->
         "SELECT r.id, r.child_id, r.booked_date, r.number, p.start_date,"
         " (SELECT group_concat(s.step, ' ') FROM review_steps s WHERE s.review_id = r.id)"
         " FROM periods p INDEXED BY periods_open_child JOIN reviews r ON r.period_id = p.id"
-        " AND r.status IN ('booked', 'adjourned') WHERE p.end_date IS NULL"
-        + _scope(conn, children, "p.child_id"),
+        " AND r.status IN ('booked', 'adjourned') WHERE p.end_date IS NULL" + _scope("p.child_id"),
+        {"scope": json.dumps(children)},
     ):
         if not booked:
             continue

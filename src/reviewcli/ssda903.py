@@ -891,7 +891,6 @@ class _Writer:
         cal, policy, stamp, plan = self.cal, self.policy, self.stamp, self.plan
         dob = head["dob"]
         rows = []
-        pathway = None
         for eps, period_reviews in zip(periods, placed, strict=True):
             start = eps[0].start
             last = eps[-1]
@@ -930,17 +929,9 @@ class _Writer:
                     )
                 )
                 held.append(rules.HeldReview(day))
-            # The period's stored deadlines, as ``Store.refresh_period`` sets them (no
-            # review is booked yet).
-            nxt = (
-                None
-                if end
-                else rules.next_review(
-                    rules.Period(start=start, episodes=steps, reviews=tuple(held)), cal, policy
-                )
-            )
-            schedule = rules.period_schedule(nxt, start, dob, cal, pathway=pathway)
-            pathway = schedule["pathway_due"]  # the same for each of the child's periods
+            # The period's derived dates are worked out once, with everyone's, at the end
+            # of the import (derived.deferred).
+            schedule = dict.fromkeys(rules.SCHEDULE_COLUMNS)
             period_row = (
                 cid,
                 start.isoformat(),

@@ -188,13 +188,14 @@ def step_detail(step: str, number, booked, recording) -> str | None:
 
 def items(conn, children: Iterable[str] | None = None) -> list[tuple]:
     """The stored items of ``children`` (None: everyone), as rows of ``COLUMNS``, in the
-    table's order; ``children`` are read from ``temp.derive_scope``."""
+    table's order."""
     return sorted(_items(conn, children), key=lambda r: r[:4])
 
 
 def _items(conn, children: Iterable[str] | None = None) -> Iterator[tuple]:
     """The rows of ``items``, one at a time, in no order."""
-    scope = "" if children is None else " AND {}.child_id IN (SELECT id FROM temp.derive_scope)"
+    scope = "" if children is None else " AND {}.child_id IN (SELECT value FROM json_each(:scope))"
+    params = {"scope": json.dumps(list(children or ()))}
     adult: dict[str, str] = {}
     for (
         pid,
@@ -222,6 +223,7 @@ def _items(conn, children: Iterable[str] | None = None) -> Iterator[tuple]:
         + _IRO.format("p")
         + " LEFT JOIN reviews r ON r.period_id = p.id AND r.status IN ('booked', 'adjourned')"
         " WHERE p.end_date IS NULL AND p.next_due IS NOT NULL" + scope.format("p"),
+        params,
     ):
         detail, end = review_detail(number, status, booked, time, original, due, earliest, rule)
         if dob not in adult:
@@ -254,6 +256,7 @@ def _items(conn, children: Iterable[str] | None = None) -> Iterator[tuple]:
         + _IRO.format("s")
         + " WHERE s.status = 'open' AND s.step != 'manager-response'"
         + scope.format("s"),
+        params,
     ):
         if step not in KINDS:
             continue
@@ -274,13 +277,15 @@ def store(conn, children: Iterable[str] | None = None) -> int:
     returns how many rows differed (missing, changed or no longer current)."""
     if children is None:
         return _store_all(conn)
+    children = list(children)
     fresh = items(conn, children)
-    where = " WHERE child_id IN (SELECT id FROM temp.derive_scope)"
-    stored = _q(conn, f"SELECT {', '.join(COLUMNS)} FROM work_items{where}").fetchall()
+    where = " WHERE child_id IN (SELECT value FROM json_each(:scope))"
+    params = {"scope": json.dumps(children)}
+    stored = _q(conn, f"SELECT {', '.join(COLUMNS)} FROM work_items{where}", params).fetchall()
     new, old = set(fresh), set(stored)
     differ = len(new - old) + len(old - new)
     if differ:
-        conn.execute(f"DELETE FROM work_items{where}")
+        conn.execute(f"DELETE FROM work_items{where}", params)
         _insert(conn, fresh)
     return differ
 
