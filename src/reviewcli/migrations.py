@@ -502,6 +502,10 @@ def m008_derived_data(db) -> None:
     # The 18th birthday of the child of each period (R-SCH-11, R-SCH-16), derived once
     # rather than worked out in the work list's SQL.
     db.execute("ALTER TABLE periods ADD COLUMN adult_on TEXT")
+    # A child's open steps, every kind, for deriving one child's dates.
+    db.execute(
+        "CREATE INDEX review_steps_open_by_child ON review_steps(child_id) WHERE status = 'open'"
+    )
     # Table: (its child's column, the columns whose update marks it: None for all). The
     # derived columns are left out, so the derivation's own writes mark nothing again.
     marked = {
