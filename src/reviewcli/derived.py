@@ -249,8 +249,10 @@ def forget_stamp(conn) -> None:
     conn.execute("DELETE FROM _derived WHERE key = ?", [_STAMP_KEY])
 
 
-# The _context key of a bulk write (see ``deferred``).
+# The _context keys of a bulk write, and of one into an empty database (see ``deferred``;
+# the second is read by the marking triggers of m008).
 _LATER = "derive-later"
+_EVERYONE = "derive-everyone"
 
 
 @contextmanager
@@ -258,16 +260,23 @@ def deferred(conn, status: Callable[[str], None] | None = None) -> Iterator[None
     """Within a write transaction: a bulk write (the demo, an import). The children it
     touches are marked but not derived as it goes (but for the dates an operation asks
     for through ``Store.refresh_period``); at its end they are derived once, every child
-    at once when most are marked. ``status(workitems.REBUILDING)`` is told first."""
-    conn.execute("INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'on')", [_LATER])
+    at once when most are marked. Into a database with no children yet, nobody is marked
+    and everyone is derived at the end. ``status(workitems.REBUILDING)`` is told first."""
+    everyone = _q(conn, "SELECT 1 FROM children LIMIT 1").fetchone() is None
+    keys = [_LATER, _EVERYONE] if everyone else [_LATER]
+    conn.executemany(
+        "INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'on')", [(k,) for k in keys]
+    )
+    before = conn.total_changes
     yield
-    conn.execute("DELETE FROM _context WHERE key = ?", [_LATER])
+    wrote = conn.total_changes != before
+    conn.executemany("DELETE FROM _context WHERE key = ?", [(k,) for k in keys])
     marked = _q(conn, "SELECT COUNT(*) FROM _dirty").fetchone()[0]
-    if not marked:
+    if not marked and not (everyone and wrote):
         return  # an import of unchanged files writes nothing
     if status:
         status(workitems.REBUILDING)
-    if marked * 2 > _q(conn, "SELECT COUNT(*) FROM children").fetchone()[0]:
+    if everyone or marked * 2 > _q(conn, "SELECT COUNT(*) FROM children").fetchone()[0]:
         _recompute(conn, *_policy(conn, None, None))
     else:
         derive_marked(conn)

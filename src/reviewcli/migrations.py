@@ -521,6 +521,9 @@ def m008_derived_data(db) -> None:
         "allocations": ("child_id", None),
         "children": ("id", None),
     }
+    # Not while a bulk write into an empty database marks nobody (every child is derived
+    # at its end).
+    everyone = "(SELECT 1 FROM _context WHERE key = 'derive-everyone') IS NULL"
     for table, (column, columns) in marked.items():
         # Not INSERT OR IGNORE: the conflict clause of the statement that fired the trigger
         # (an upsert, INSERT OR REPLACE) would override it.
@@ -537,7 +540,7 @@ def m008_derived_data(db) -> None:
             of = f" OF {columns}" if event == "UPDATE" and columns else ""
             db.execute(
                 f"CREATE TRIGGER dirty_{table}_{event.lower()} AFTER {event}{of} ON {table}"
-                f" BEGIN {body} END"
+                f" WHEN {everyone} BEGIN {body} END"
             )
 
 
