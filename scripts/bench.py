@@ -266,6 +266,9 @@ def due_list_floor(db: Path) -> list[str] | None:
         + "conn = sqlite3.connect(sys.argv[1])\n"
         "conn.execute('PRAGMA threads = 2')\n"  # as reviewcli's own connection sorts
         "conn.create_function('reviewcli_short', 1, _short, deterministic=True)\n"
+        # The manager's responses still open are worded by reviewcli (workitems).
+        "from reviewcli.workitems import step_detail\n"
+        "conn.create_function('reviewcli_step_detail', 4, step_detail, deterministic=True)\n"
         "rows = conn.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()\n"
     )
     return [PYTHON, "-c", code, str(db), sql, json.dumps(params)]

@@ -48,6 +48,7 @@ EXPECTED = {
         "allocation_due",
         "pathway_due",
         "pathway_plan_received",
+        "adult_on",
         "adoption_consent",
     ],
     "episodes": [
@@ -199,6 +200,8 @@ EXPECTED = {
     "_context": ["key", "value"],
     "audit_chain": ["id", "hash"],
     "audit_switches": ["id", "at", "user", "command"],
+    "_dirty": ["child_id"],
+    "_derived": ["key", "value"],
     "audit": [
         "id",
         "at",

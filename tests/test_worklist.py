@@ -14,8 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from reviewcli import rules, worklist
-from reviewcli.calendar import add_years
+from reviewcli import worklist
 from reviewcli.cli.due import CSV_COLUMNS, print_due
 from reviewcli.demo import build
 from reviewcli.output import csv_text, write_json, write_json_texts
@@ -218,24 +217,6 @@ def test_no_kinds_means_every_kind_and_unknown_filters_match_nothing(store):
     assert worklist.due_items(store, TODAY, 30, team="No such team") == []
     assert worklist.due_sections(store, TODAY, 30, iro="NOBODY")[0] == dict.fromkeys(
         worklist.SECTIONS, 0
-    )
-
-
-def test_ordinals_in_sql_are_the_rules_ordinals(store):
-    numbers = list(range(1, 135)) + [211, 212, 213, 1001]
-    sql = f"SELECT {worklist._ordinal_sql('n')} FROM (SELECT ? AS n)"
-    for n in numbers:
-        assert store.value(sql, [n]) == rules.ordinal(n), n
-
-
-@pytest.mark.parametrize(
-    "dob",
-    ["2008-02-29", "2012-02-29", "2008-02-28", "2008-03-01", "2007-12-31", "2010-01-01"],
-)
-def test_the_18th_birthday_in_sql_is_the_calendars(store, dob):
-    assert (
-        store.value("SELECT date(?, '+18 years')", [dob])
-        == add_years(date.fromisoformat(dob), 18).isoformat()
     )
 
 

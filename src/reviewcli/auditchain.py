@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 
 GUARDS = {
@@ -199,22 +198,24 @@ def _span(ids: list[int]) -> str:
     return ", ".join(map(str, ids[:5])) + (", …" if len(ids) > 5 else "")
 
 
-def expected_triggers(conn: sqlite3.Connection) -> dict[str, str]:
-    """Every trigger of the audit trail as this release creates it, by name."""
-    from .migrations import audit_trigger_sql
-
-    expected = dict(audit_trigger_sql(conn))
+def expected_triggers(audit_triggers: dict[str, str]) -> dict[str, str]:
+    """Every trigger of the audit trail as this release creates it, by name, given the
+    audit triggers of its tables (``migrations.audit_trigger_sql``)."""
+    expected = dict(audit_triggers)
     expected.update(GUARDS)
     expected.update(SWITCH_OFF)
     return expected
 
 
-def verify_triggers(conn, add: Callable[[str], None]) -> None:
+def verify_triggers(conn, add: Callable[[str], None], audit_triggers: dict[str, str]) -> None:
+    """Name every audit trigger or guard missing, changed or unknown; ``audit_triggers``
+    are the tables' audit triggers as this release creates them."""
+    expected = expected_triggers(audit_triggers)
     stored = {
         name: sql
         for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
     }
-    for name, sql in expected_triggers(conn).items():
+    for name, sql in expected.items():
         if name not in stored and name in GUARDS:
             add(
                 f"the audit trail's append-only trigger is missing ({name}): its rows can be "
@@ -224,7 +225,7 @@ def verify_triggers(conn, add: Callable[[str], None]) -> None:
             add(f"the audit trigger {name} is missing: writes it covers are not recorded")
         elif _normal(stored[name]) != _normal(sql):
             add(f"the audit trigger {name} was changed from the text reviewcli creates")
-    known = set(expected_triggers(conn))
+    known = set(expected)
     for name in stored:
         if name.startswith("audit") and name not in known:
             add(f"an unknown trigger {name} was added to the audit trail")

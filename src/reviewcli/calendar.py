@@ -72,6 +72,19 @@ class _BankHolidayCache:
             _write_cache(self._path, self._years)
 
 
+def holidays_release() -> str | None:
+    """The installed release of ``holidays`` (None when it cannot be told)."""
+    return _holidays_version()
+
+
+def forget_bank_holidays() -> None:
+    """Read the bank holidays again (from the cache file of the installed release, else the
+    library): after ``holidays`` was upgraded in a running process, and in tests."""
+    global _BANK_HOLIDAYS
+    _BANK_HOLIDAYS = _BankHolidayCache()
+    _bank_holidays.cache_clear()
+
+
 def cache_file() -> Path | None:
     """Where England's bank holidays are cached for the installed ``holidays``, or None."""
     version = _holidays_version()

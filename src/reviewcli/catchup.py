@@ -10,7 +10,13 @@ from __future__ import annotations
 from datetime import date
 
 from .errors import ReviewError
-from .records import Outcome, complete_step, get_review, parse_date
+from .records import (  # noqa: F401 (late_preparation: read from here too)
+    Outcome,
+    complete_step,
+    get_review,
+    late_preparation,
+    parse_date,
+)
 from .store import Store
 
 # Names standing for several steps of one review.
@@ -94,20 +100,3 @@ def complete_steps(
     )
     message += f"; late: {', '.join(late)}." if late else "."
     return Outcome({"review_id": review["id"], "done_on": day.isoformat(), "steps": done}, message)
-
-
-def late_preparation(store: Store, review_id: int, today: date) -> list[str]:
-    """A warning for each open preparation step of a review whose date has already passed:
-    booking (or moving) a review late leaves less time than the rules give."""
-    from .steps import STEPS
-
-    rows = store.rows(
-        "SELECT step, rule, due FROM review_steps WHERE review_id = ? AND status = 'open' "
-        "AND due < ? ORDER BY due, id",
-        [review_id, today.isoformat()],
-    )
-    return [
-        f"{r['step']} ({STEPS[r['step']].label if r['step'] in STEPS else r['step']}) "
-        f"was due by {r['due']} ({r['rule']}): already late"
-        for r in rows
-    ]

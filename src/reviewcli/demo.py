@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import records, rules, workitems
+from . import derived, records, rules
 from .calendar import add_years, age_on
 from .errors import ReviewError
 from .store import Store
@@ -311,7 +311,7 @@ def build(
     rng = random.Random(seed)
     simulated = min(children, SIMULATED)
     # One transaction; the work list's stored items are made once, at the end.
-    with store.write(), workitems.deferred(store.conn, status):
+    with store.write(), derived.deferred(store.conn, status):
         if simulated == children:
             counts = _Builder(store, rng, today).run(children, progress)
         else:

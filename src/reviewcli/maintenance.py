@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from datetime import date
 from pathlib import Path
 
+from . import derived
+from .calendar import age_on
+from .codes import PARTICIPATION
 from .errors import ReviewError
 from .store import Store
 
@@ -92,8 +96,7 @@ def check(store: Store, today: date, progress=None) -> list[dict]:
         ("participation codes", _check_participation),
         ("episodes", _check_episodes),
         ("allocations", _check_allocations),
-        ("stored deadlines", _check_schedule),
-        ("the stored work list", _check_work_items),
+        ("the derived dates and the stored work list", _check_derived),
         ("the audit trail", _check_audit),
     ]
     for done, (label, stage) in enumerate(stages):
@@ -167,12 +170,12 @@ def _check_audit(store, add) -> None:
     """Every audit trigger and append-only guard present with the text reviewcli creates,
     the hash chain unbroken, and no switch-off of the audit outside the commands allowed
     to (see auditchain)."""
-    from . import auditchain
+    from . import auditchain, migrations
 
     def say(message: str) -> None:
         add("audit", message)
 
-    auditchain.verify_triggers(store.conn, say)
+    auditchain.verify_triggers(store.conn, say, migrations.audit_trigger_sql(store.conn))
     auditchain.verify(store.conn, say)
     if store.value("SELECT 1 FROM sqlite_master WHERE name = 'audit_switches'"):
         auditchain.verify_switch_offs(store.conn, say)
@@ -197,9 +200,6 @@ def _check_numbering(store, add) -> None:
 
 
 def _check_participation(store, add) -> None:
-    from .calendar import age_on
-    from .codes import PARTICIPATION
-
     for r in store.conn.execute(
         "SELECT r.id, r.child_id, r.recording_date, r.participation, c.dob FROM reviews r "
         "JOIN children c ON c.id = r.child_id WHERE r.status = 'held' "
@@ -234,33 +234,26 @@ def _check_episodes(store, add) -> None:
         previous = r
 
 
-def _check_schedule(store, add) -> None:
-    """The stored deadlines must equal what the rules compute now."""
-    for r in store.rows(
-        "SELECT id, child_id, next_due, next_rule FROM periods WHERE end_date IS NULL"
-    ):
-        nxt = store.next_review(r["id"])
-        due = nxt.due.isoformat() if nxt else None
-        if (due, nxt.rule if nxt else None) != (r["next_due"], r["next_rule"]):
-            add(
-                "schedule",
-                f"child {r['child_id']}: stored deadline {r['next_due']} ({r['next_rule']}) "
-                f"differs from the rules' {due} ({nxt.rule if nxt else None}); run "
-                "'reviewcli check --repair'",
-            )
-
-
-def _check_work_items(store, add) -> None:
-    """The work list's stored items must equal what their records make (see workitems)."""
-    from . import workitems
-
-    missing, stale = workitems.drift(store.conn)
-    if missing or stale:
+def _check_derived(store, add) -> None:
+    """Every derived row (deadlines, the booked reviews' deadlines, open steps' dates, the
+    stored work list) must equal a fresh computation from the facts (see ``derived``)."""
+    old = derived.stored_stamp(store.conn)
+    if old is None:
+        add("derived data", "the derived dates carry no stamp; run 'reviewcli check --repair'")
+    for kind, n in derived.stale(store.conn, store.policy_values, store.calendar).items():
         add(
-            "work list",
-            f"the stored work list differs from the records ({missing} items missing or "
-            f"changed, {stale} no longer current); run 'reviewcli check --repair'",
+            "derived data",
+            f"{n} stored {_STALE[kind]} differ from a fresh computation; run "
+            "'reviewcli check --repair'",
         )
+
+
+_STALE = {
+    "periods": "next-review deadlines of periods of care",
+    "reviews": "deadlines of booked reviews",
+    "steps": "dates of open review steps",
+    "work items": "items of the work list",
+}
 
 
 def _hide_secret(values: dict | None) -> dict | None:
@@ -270,8 +263,6 @@ def _hide_secret(values: dict | None) -> dict | None:
 
 
 def audit_rows(store: Store, *, child=None, since=None, limit=None) -> list[dict]:
-    import json
-
     sql = "SELECT * FROM audit WHERE 1 = 1"
     params: list = []
     if child:

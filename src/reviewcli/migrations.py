@@ -281,6 +281,7 @@ DERIVED = {
         "next_detail",
         "allocation_due",
         "pathway_due",
+        "adult_on",
     },
     "reviews": {"number", "deadline", "rule", "earliest"},
     "review_steps": {"due", "rule"},
@@ -296,7 +297,16 @@ CHILD_OF = {
     "decision_changes": "(SELECT child_id FROM decisions WHERE id = NEW.decision_id)",
     "dispute_log": "(SELECT child_id FROM disputes WHERE id = NEW.dispute_id)",
 }
-NOT_AUDITED = {"_migrations", "_context", "audit", "audit_chain", "audit_switches", "work_items"}
+NOT_AUDITED = {
+    "_migrations",
+    "_context",
+    "audit",
+    "audit_chain",
+    "audit_switches",
+    "work_items",
+    "_dirty",
+    "_derived",
+}
 
 
 def install_audit_triggers(db) -> None:
@@ -496,6 +506,73 @@ def m007_work_items(db) -> None:
 
 
 @migration
+def m008_derived_data(db) -> None:
+    """Derived dates apart from the facts (see ``derived``): the work list's triggers, which
+    wrote its wording and JSON in SQL, give way to triggers that only mark the children a
+    write touched (``_dirty``); Python derives their dates and items before the write
+    commits. ``_derived`` holds the stamp of what the derived rows were computed from; the
+    first open after this migration computes them all."""
+    for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'work\\_items\\_%'"
+        " ESCAPE '\\'"
+    ).fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("CREATE TABLE _dirty (child_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("CREATE TABLE _derived (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # The 18th birthday of the child of each period (R-SCH-11, R-SCH-16), derived once
+    # rather than worked out in the work list's SQL.
+    db.execute("ALTER TABLE periods ADD COLUMN adult_on TEXT")
+    # A child's open steps, every kind, for deriving one child's dates.
+    db.execute(
+        "CREATE INDEX review_steps_open_by_child ON review_steps(child_id) WHERE status = 'open'"
+    )
+    # Table: (its child's column, the columns whose update marks it: None for all). The
+    # derived columns are left out, so the derivation's own writes mark nothing again.
+    marked = {
+        "periods": ("child_id", "child_id, start_date, end_date"),
+        "episodes": ("child_id", None),
+        "reviews": (
+            "child_id",
+            "child_id, period_id, status, booked_date, booked_time, original_date,"
+            " recording_date, held_date, meeting, number",
+        ),
+        "review_steps": ("child_id", "review_id, child_id, step, status, done_on"),
+        "directions": ("child_id", None),
+        "allocations": ("child_id", None),
+        "children": ("id", None),
+    }
+    for table, (column, columns) in marked.items():
+        mark_children(db, table, column, columns)
+
+
+def mark_children(db, table: str, column: str, columns: str | None) -> None:
+    """(Re)create the triggers by which a write to ``table`` marks its child (``column``)
+    for the derivation before commit; an update marks only when one of ``columns`` (a
+    comma-separated list; None for any) changed, so derived columns are left out."""
+    # Not while a bulk write into an empty database marks nobody (every child is derived
+    # at its end).
+    everyone = "(SELECT 1 FROM _context WHERE key = 'derive-everyone') IS NULL"
+    # Not INSERT OR IGNORE: the conflict clause of the statement that fired the trigger
+    # (an upsert, INSERT OR REPLACE) would override it.
+    mark = (
+        f"INSERT INTO _dirty (child_id) SELECT {{0}}.{column} WHERE NOT EXISTS"
+        f" (SELECT 1 FROM _dirty WHERE child_id = {{0}}.{column});"
+    )
+    for event, rows in (
+        ("INSERT", ("NEW",)),
+        ("UPDATE", ("OLD", "NEW")),
+        ("DELETE", ("OLD",)),
+    ):
+        body = " ".join(mark.format(r) for r in rows)
+        of = f" OF {columns}" if event == "UPDATE" and columns else ""
+        db.execute(f"DROP TRIGGER IF EXISTS dirty_{table}_{event.lower()}")
+        db.execute(
+            f"CREATE TRIGGER dirty_{table}_{event.lower()} AFTER {event}{of} ON {table}"
+            f" WHEN {everyone} BEGIN {body} END"
+        )
+
+
+@migration
 def m009_corrected_rules(db) -> None:
     """Facts the corrected rules read (DOMAIN.md, corrected): the parents' formal consent
     to placement for adoption (R-SCH-6), the reason a review was recorded with no named
@@ -543,15 +620,6 @@ def m012_allocations_by_iro(db) -> None:
 
 
 @migration
-def m012b_review_numbers_in_words(db) -> None:
-    """The stored work list again: a review's number reads in words throughout ("seventh
-    review", as "sixth review" before it), so its triggers and items are made anew."""
-    from . import workitems
-
-    workitems.install(db)
-
-
-@migration
 def m013_decision_child_text(db) -> None:
     """A decision's child-friendly sentence, given by the IRO when recording it: the
     child's decisions letter uses it instead of the adult wording."""
@@ -587,6 +655,15 @@ CREATE INDEX iro_contacts_child ON iro_contacts(child_id, on_date)
 """,
     )
     install_audit_triggers(db)
+
+
+@migration
+def m016_derived_from_new_facts(db) -> None:
+    """Facts added since the derived data was set apart that the rules read mark their
+    child for the derivation too: the parents' consent to adoption (R-SCH-6) and the end
+    of a short-break arrangement (R-SCH-5)."""
+    mark_children(db, "periods", "child_id", "child_id, start_date, end_date, adoption_consent")
+    mark_children(db, "short_break_ends", "child_id", None)
 
 
 def now_iso() -> str:

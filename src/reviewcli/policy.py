@@ -59,7 +59,7 @@ def _reasons(value: str) -> list[str]:
 
 
 def _text(value: str) -> str:
-    from .records import unsafe_character
+    from .typed import unsafe_character
 
     text = value.strip()
     if any(ord(ch) < 32 for ch in text) or "\x7f" in text:
@@ -275,6 +275,7 @@ SETTINGS: dict[str, Setting] = {
             "working days before each review by which the IRO speaks with the social worker: "
             "15 (IRO Handbook 3.9); a local procedure may set another number",
             "R-PRE-4",
+            affects_schedule=True,
         ),
         Setting(
             "quality-monitoring-form",
@@ -283,6 +284,7 @@ SETTINGS: dict[str, Setting] = {
             "on: the IRO completes a quality monitoring form within 1 working day "
             "(a local procedure)",
             "R-POST-1",
+            affects_schedule=True,
         ),
         Setting(
             "action-reminder-days",

@@ -15,6 +15,7 @@ from .calendar import add_years, age_on
 from .errors import NotFound, ReviewError, RuleViolation
 from .migrations import now_iso
 from .store import Store
+from .typed import _text, unsafe_character  # noqa: F401 (used by other modules too)
 
 
 @dataclass
@@ -49,46 +50,6 @@ def parse_time(value: str | None) -> str | None:
         if hh < 24 and mm < 60:
             return f"{hh:02d}:{mm:02d}"
     raise ReviewError(f"invalid time {value!r}: use HH:MM (24-hour)")
-
-
-def _text(value: str | None, what: str, *, required: bool = False, limit: int = 2000):
-    if value is None:
-        if required:
-            raise ReviewError(f"{what} is required")
-        return None
-    cleaned = value.strip()
-    if required and not cleaned:
-        raise ReviewError(f"{what} must not be empty")
-    if any(ord(ch) < 32 and ch not in "\t\n" for ch in cleaned) or "\x7f" in cleaned:
-        raise ReviewError(f"{what} contains control characters")
-    bad = unsafe_character(cleaned)
-    if bad:
-        raise ReviewError(f"{what} contains {bad}; retype it without")
-    if len(cleaned) > limit:
-        raise ReviewError(f"{what} is too long ({len(cleaned)} characters; at most {limit})")
-    return cleaned or None
-
-
-# Characters that change how text around them is shown without being seen: C1 controls
-# (U+0080-U+009F, some terminals act on them) and the bidirectional overrides and isolates
-# ("Trojan Source": a name that reads one way and sorts or compares another).
-_INVISIBLE = {
-    **{chr(c): f"the control character U+{c:04X}" for c in range(0x80, 0xA0)},
-    **{
-        chr(c): f"the bidirectional control U+{c:04X}"
-        for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
-    },
-}
-
-
-def unsafe_character(text: str) -> str | None:
-    """The first C1 control or bidirectional control in ``text``, described; else None."""
-    if text.isascii():
-        return None
-    for ch in text:
-        if ch in _INVISIBLE:
-            return _INVISIBLE[ch]
-    return None
 
 
 def _ident(value: str, what: str) -> str:
@@ -506,7 +467,7 @@ def _iro_of(store, child_ids: list[str]) -> dict[str, str]:
 
 
 def allocate(store, child_id, iro_id, *, on, today, reason=None, change_reason=None) -> Outcome:
-    from .casefacts import IRO_CHANGE_REASONS, check
+    from .factcodes import IRO_CHANGE_REASONS, check
 
     child = get_child(store, child_id)
     reason = _text(reason, "reason", limit=1000)
@@ -667,10 +628,21 @@ def _set_pre_steps(store, review_id: int, child_id: str, booked: date, number: i
         )
 
 
-def _late_steps(store, review_id: int, today: date) -> list[str]:
-    from .catchup import late_preparation
+def late_preparation(store: Store, review_id: int, today: date) -> list[str]:
+    """A warning for each open preparation step of a review whose date has already passed:
+    booking (or moving) a review late leaves less time than the rules give."""
+    from .steps import STEPS
 
-    return late_preparation(store, review_id, today)
+    rows = store.rows(
+        "SELECT step, rule, due FROM review_steps WHERE review_id = ? AND status = 'open' "
+        "AND due < ? ORDER BY due, id",
+        [review_id, today.isoformat()],
+    )
+    return [
+        f"{r['step']} ({STEPS[r['step']].label if r['step'] in STEPS else r['step']}) "
+        f"was due by {r['due']} ({r['rule']}): already late"
+        for r in rows
+    ]
 
 
 def _close_pre_steps(store, review_id: int, status: str) -> None:
@@ -868,7 +840,7 @@ def schedule_review(store, child_id, *, on, today, time=None, venue=None) -> Out
         store.refresh_period(period["id"])
         number = store.value("SELECT number FROM reviews WHERE id = ?", [review_id])
         _set_pre_steps(store, review_id, child_id, day, number)
-        warnings += _late_steps(store, review_id, today)
+        warnings += late_preparation(store, review_id, today)
     review = get_review(store, review_id)
     return Outcome(
         review,
@@ -929,7 +901,7 @@ def reschedule_review(store, review_id, *, on, today, reason=None, time=None, ve
         _change(store, review["id"], "reschedule", old.isoformat(), day.isoformat(), reason)
         store.refresh_period(period["id"])
         _set_pre_steps(store, review["id"], review["child_id"], day, review["number"])
-        warnings += _late_steps(store, review["id"], today)
+        warnings += late_preparation(store, review["id"], today)
     return Outcome(
         get_review(store, review["id"]),
         f"Review {review['id']} moved from {old} to {day}.",
@@ -1106,7 +1078,7 @@ def adjourn_review(store, review_id, *, to, today, reason) -> Outcome:
             [original.isoformat(), review["id"]],
         )
         _set_pre_steps(store, review["id"], review["child_id"], new, review["number"])
-        warnings += _late_steps(store, review["id"], today)
+        warnings += late_preparation(store, review["id"], today)
     return Outcome(
         get_review(store, review["id"]),
         f"Review {review['id']} adjourned to {new}; recording date stays {original} (R-SCH-14).",

@@ -17,7 +17,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from . import codes, rules, workitems
+from . import codes, derived, rules
 from .calendar import age_on
 from .errors import ReviewError
 from .migrations import DERIVED, now_iso
@@ -690,7 +690,7 @@ def import_903(
             _page_cache(store.conn, CACHE_KIB),
             store.write(),
             _no_gc(),
-            workitems.deferred(store.conn, status),
+            derived.deferred(store.conn, status),
         ):
             _Writer(store, plan, today).run(built, progress)
             if dry_run:
@@ -894,7 +894,6 @@ class _Writer:
         cal, policy, stamp, plan = self.cal, self.policy, self.stamp, self.plan
         dob = head["dob"]
         rows = []
-        pathway = None
         stays: list[rules.Stay] = []  # the child's earlier periods (a short-break series)
         for eps, period_reviews in zip(periods, placed, strict=True):
             start = eps[0].start
@@ -939,23 +938,11 @@ class _Writer:
                     )
                 )
                 held.append(rules.HeldReview(day))
-            # The period's stored deadlines, as ``Store.refresh_period`` sets them (no
-            # review is booked yet).
-            nxt = (
-                None
-                if end
-                else rules.next_review(
-                    rules.Period(
-                        start=start, episodes=steps, reviews=tuple(held), earlier=tuple(stays)
-                    ),
-                    cal,
-                    policy,
-                )
-            )
             if end:
                 stays.append(rules.Stay(start, end, steps, tuple(held)))
-            schedule = rules.period_schedule(nxt, start, dob, cal, pathway=pathway)
-            pathway = schedule["pathway_due"]  # the same for each of the child's periods
+            # The period's derived dates are worked out once, with everyone's, at the end
+            # of the import (derived.deferred).
+            schedule = dict.fromkeys(rules.SCHEDULE_COLUMNS)
             period_row = (
                 cid,
                 start.isoformat(),

@@ -2,9 +2,11 @@
 
 Reads go through the plain ``sqlite3`` connection (fast to import, which keeps the
 daily ``due`` list instant); writes and schema changes go through ``sqlite_utils``.
-The next review deadline of every open period is computed by ``rules`` and stored on
-the period row whenever anything about that child changes, so the work list is one
-indexed query however long the history grows.
+Every derived date (the next review of each period, the booked review's deadline, the
+open steps' dates, the stored work list) is computed and written by ``derived``: within
+an operation through ``refresh_period``, for every child a transaction touched before it
+commits, and for everyone when the database's stamp of what they were computed from
+(rules, policy, calendar) differs from now, on opening it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from . import migrations
+from . import derived, migrations, policy, rules
 from .errors import ReviewError
 
 DEFAULT_DB = "reviews.db"
@@ -40,7 +42,16 @@ def _create_private(path: Path) -> None:
 class Store:
     """One open database. Use as a context manager or call ``close()``."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = False, command: str = ""):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        create: bool = False,
+        command: str = "",
+        progress: Callable[[str], object] | None = None,
+    ):
+        """``progress(description)`` gives a context manager yielding a callable
+        ``(done, total)``, for a recomputation of the derived data on opening."""
         from . import dbfile, files, sharing
 
         self.path = Path(path)
@@ -51,6 +62,8 @@ class Store:
         # Called with a message when the write lock is held by someone else (the CLI
         # prints it, so a waiting admin sees who holds it).
         self.on_wait: Callable[[str], None] | None = None
+        # What opening the database did that its user should know (one line each).
+        self.notices: list[str] = []
         if not self.path.exists():
             if not create:
                 raise ReviewError(
@@ -92,9 +105,11 @@ class Store:
             raise dbfile.describe(e, self.path) from None
         if mode.lower() != "wal":
             self.warnings.append(f"database is in {mode} mode, not WAL")
+        derived.refuse_newer(self.conn, self.path)
         self._check_migrations()
         files.protect_database(self.path)  # its -wal and -shm files exist now
         self._apply_group()
+        self._check_derived(progress)
 
     def _apply_group(self) -> None:
         """Group mode (policy 'group', set by ``init --group``): files the tool creates
@@ -124,6 +139,19 @@ class Store:
             self.value("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'policy'")
         )
 
+    def _check_derived(self, progress) -> None:
+        """Recompute the derived data if what it was computed from has changed."""
+        if not self._has_context:
+            return
+        try:
+            why = derived.ensure_current(self, progress)
+        except sqlite3.DatabaseError as e:
+            raise ReviewError(
+                f"could not recompute the deadlines of {str(self.path)!r}: {e}"
+            ) from None
+        if why:
+            self.notices.append(f"deadlines recomputed: {why}")
+
     def _check_migrations(self) -> None:
         try:
             names = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
@@ -139,7 +167,7 @@ class Store:
                     e, self.path, f"could not upgrade {str(self.path)!r}"
                 ) from None
             if set(self.applied_migrations) & migrations.REFRESH_AFTER:
-                self.refresh_all()
+                derived.forget_stamp(self.conn)
         else:
             self.applied_migrations = []
 
@@ -181,6 +209,8 @@ class Store:
         try:
             self._set_context()
             yield self
+            if self._has_context:
+                derived.flush(self)
             self._seal_audit()
             self.conn.execute("DELETE FROM _context")
         except BaseException:
@@ -278,20 +308,14 @@ class Store:
 
     @cached_property
     def policy_values(self) -> dict[str, object]:
-        from . import policy
-
         return policy.load(self.conn)
 
     @cached_property
     def calendar(self):
-        from . import policy
-
         return policy.calendar(self.policy_values)
 
     @cached_property
     def schedule_policy(self):
-        from . import policy
-
         return policy.schedule_policy(self.policy_values)
 
     def forget_policy(self) -> None:
@@ -302,8 +326,6 @@ class Store:
 
     def period_input(self, period_id: int):
         """The rules' view of one period of care."""
-        from . import rules
-
         p = self.row("SELECT * FROM periods WHERE id = ?", [period_id])
         episodes = tuple(
             rules.Episode(
@@ -344,21 +366,7 @@ class Store:
         earlier: tuple = ()
         ended: tuple = ()
         if episodes and rules.short_break_start(episodes):
-            # R-SCH-5: a stay of short breaks may continue a series of earlier stays.
-            earlier = tuple(
-                self._stay(row)
-                for row in self.rows(
-                    "SELECT id, start_date, end_date FROM periods WHERE child_id = ? "
-                    "AND end_date IS NOT NULL AND start_date < ? ORDER BY start_date",
-                    [p["child_id"], p["start_date"]],
-                )
-            )
-            ended = tuple(
-                date.fromisoformat(r[0])
-                for r in self.conn.execute(
-                    "SELECT end_date FROM short_break_ends WHERE child_id = ?", [p["child_id"]]
-                )
-            )
+            earlier, ended = derived.short_break_history(self.conn, p["child_id"], p["start_date"])
         consent = p.get("adoption_consent")
         return rules.Period(
             start=date.fromisoformat(p["start_date"]),
@@ -372,79 +380,18 @@ class Store:
             breaks_ended=ended,
         )
 
-    def _stay(self, period: dict):
-        """An earlier period of care, as the short-breaks rule reads it (R-SCH-5)."""
-        from . import rules
-
-        return rules.Stay(
-            start=date.fromisoformat(period["start_date"]),
-            end=date.fromisoformat(period["end_date"]),
-            episodes=tuple(
-                rules.Episode(date.fromisoformat(e[0]), legal_status=e[1])
-                for e in self.conn.execute(
-                    "SELECT start_date, legal_status FROM episodes WHERE period_id = ? "
-                    "ORDER BY start_date, id",
-                    [period["id"]],
-                )
-            ),
-            reviews=tuple(
-                rules.HeldReview(date.fromisoformat(r[0]), bool(r[1]))
-                for r in self.conn.execute(
-                    "SELECT recording_date, meeting FROM reviews "
-                    "WHERE period_id = ? AND status = 'held' ORDER BY recording_date",
-                    [period["id"]],
-                )
-            ),
-        )
-
-    def next_review(self, period_id: int):
-        from . import rules
-
-        return rules.next_review(self.period_input(period_id), self.calendar, self.schedule_policy)
-
     def refresh_period(self, period_id: int) -> None:
-        """Recompute and store the next deadline of one period (and its pending review)."""
-        from . import rules
-
-        period = self.row(
-            "SELECT p.*, c.dob FROM periods p JOIN children c ON c.id = p.child_id WHERE p.id = ?",
-            [period_id],
-        )
-        nxt = None if period["end_date"] else self.next_review(period_id)
-        pending = self.row(
-            "SELECT id, booked_date, status FROM reviews "
-            "WHERE period_id = ? AND status IN ('booked', 'adjourned')",
-            [period_id],
-        )
-        first_booked = None
-        if pending and not self.value(
-            "SELECT 1 FROM reviews WHERE period_id = ? AND status = 'held'", [period_id]
-        ):
-            first_booked = date.fromisoformat(pending["booked_date"])
-        start = date.fromisoformat(period["start_date"])
-        dob = date.fromisoformat(period["dob"])
-        values = rules.period_schedule(nxt, start, dob, self.calendar, first_booked)
-        sets = ", ".join(f"{k} = ?" for k in values)
-        self.conn.execute(f"UPDATE periods SET {sets} WHERE id = ?", [*values.values(), period_id])
-        if pending and nxt and pending["status"] == "booked":
-            self.conn.execute(
-                "UPDATE reviews SET number = ?, deadline = ?, rule = ?, earliest = ? WHERE id = ?",
-                [nxt.number, values["next_due"], nxt.rule, values["next_earliest"], pending["id"]],
-            )
-        # An adjourned review keeps its statutory deadline: the reconvene limit (R-SCH-14)
-        # lives on the period only, and the recording date stays the original one.
+        """Recompute and store the derived dates of the child of one period (its next review,
+        the booked review's deadline, the open steps' dates and its work items) now, so the
+        operation reads them before it commits."""
+        child = self.value("SELECT child_id FROM periods WHERE id = ?", [period_id])
+        if child is not None:
+            derived.derive(self.conn, [child], self.policy_values, self.calendar)
 
     def refresh_all(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Recompute every open period (after a policy change or an upgrade)."""
-        from . import workitems
-
-        ids = [r[0] for r in self.conn.execute("SELECT id FROM periods WHERE end_date IS NULL")]
-        with self.write(), workitems.deferred(self.conn):
-            for i, period_id in enumerate(ids, 1):
-                self.refresh_period(period_id)
-                if progress:
-                    progress(i, len(ids))
-        return len(ids)
+        """Recompute every derived row (after a policy change, or by ``check --repair``)."""
+        with self.write():
+            return derived.recompute_all(self, progress)
 
 
 class Listing:
@@ -517,9 +464,13 @@ def busy_timeout_ms() -> int:
 
 
 def open_store(
-    path: str | os.PathLike | None = None, *, create: bool = False, command: str = ""
+    path: str | os.PathLike | None = None,
+    *,
+    create: bool = False,
+    command: str = "",
+    progress: Callable[[str], object] | None = None,
 ) -> Store:
-    return Store(resolve_path(path), create=create, command=command)
+    return Store(resolve_path(path), create=create, command=command, progress=progress)
 
 
 def os_user() -> str:
@@ -543,7 +494,7 @@ def audit_user(store: Store | None = None) -> str:
     account = os_user()
     person = " ".join((os.environ.get(PERSON_VARIABLE) or "").split())
     if person:
-        from .records import _text
+        from .typed import _text
 
         person = _text(person, f"{PERSON_VARIABLE}", limit=100)
         return f"{account} ({person})"

@@ -1,4 +1,4 @@
-"""The work list's two large kinds, kept ready to list as the records change.
+"""The work list's two large kinds, stored ready to list: written by ``derived`` only.
 
 Every open period's next review and every open step of a review (invitations, reports,
 record …) is a row of ``work_items``: due date, child, rule, detail, name, IRO and team,
@@ -6,28 +6,41 @@ stored in the order of the list (due date, then child). At national scale these 
 nine items in ten, and building each from four tables was most of the time ``due``
 took; now the list reads them in order from one table.
 
-SQL triggers on every table an item is made from (periods, reviews, review steps,
-children, allocations) replace the items of a changed row in the same transaction, so
-no write path can leave them stale, a direct SQL edit included. What depends on the day
-the list is asked for is worked out when it is read (see ``worklist``): whether an item
-is overdue, whether a booked review's date has passed (record the outcome), and whether
-the child has turned 18 (``adult_on``).
-
-Bulk writes (the demo, an import, recomputing every schedule) switch the triggers off
-with ``deferred`` and rebuild the table once at the end. ``drift`` compares
-the table with its definition; ``reviewcli check`` runs it and ``--repair`` rebuilds.
-
-The triggers are installed by a migration from the definitions below. A change to what
-an item holds therefore needs a new migration calling ``install`` (a test holds a hash
-of the generated SQL to say so).
+The rows are made here, in Python, from the derived dates and the facts (the wording of
+each item, its ordinal and its JSON, once); ``derived`` stores them for the children a
+write touched before the write commits, and for everyone when the stamp of the derived
+data changes. What depends on the day the list is asked for is worked out when it is
+read (see ``worklist``): whether an item is overdue, whether a booked review's date has
+passed (record the outcome), whether the child has turned 18 (``adult_on``, worked out
+here) and whether a manager's window is still open.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date
+from json.encoder import encode_basestring as _string
 
-# The table's columns, in the order of its definition and of ``source``.
+from . import rules
+from .steps import STEPS
+
+# The keys of an item, in order (CLI.md); reviews add booked and number, actions decision_id.
+ITEM_KEYS = (
+    "kind",
+    "child_id",
+    "due",
+    "overdue",
+    "review_id",
+    "rule",
+    "detail",
+    "name",
+    "iro",
+    "team",
+)
+EXTRA_KEYS = {"review": ("booked", "number"), "action": ("decision_id",)}
+
+# The table's columns, in the order of its definition.
 COLUMNS = (
     "due",
     "child_id",
@@ -48,9 +61,14 @@ COLUMNS = (
     "cut_overdue",
     "cut_outcome",
 )
+# The kinds stored: reviews and every step around them but the manager's response (whose
+# window closes by itself: the list reads those still open from their index).
+KINDS = frozenset(("review", *(k for k in STEPS if k != "manager-response")))
 
 # Put between a booked review's detail and detail_end once its date has passed.
 RECORD_OUTCOME = ": record the outcome (held, adjourned or cancelled)"
+# After the manager's response's detail.
+DEEMED = "; silence after this date means the decisions are deemed agreed"
 
 # An item's JSON object (``due --format json``) is stored with "overdue":0 and the detail
 # without RECORD_OUTCOME; cut_overdue is the number of characters before that 0 and
@@ -85,226 +103,244 @@ INDEXES = {
     "work_items_iro": "CREATE INDEX work_items_iro ON work_items(iro, due)",
 }
 
-_KEY = "work-items"
-_ON = f"(SELECT value FROM _context WHERE key = '{_KEY}') IS NOT 'off'"
-
-_NAME = "c.first_name || ' ' || c.last_name"
 _IRO = "LEFT JOIN allocations a ON a.child_id = {}.child_id AND a.end_date IS NULL"
 
 
-def _rendered(source: str) -> str:
-    """``source`` (the columns up to outcome_from) with the item's JSON and where to cut it,
-    written by SQLite's json_object (so every value is escaped as in the other kinds)."""
-    from .worklist import EXTRA_KEYS, ITEM_KEYS
+def _q(conn, sql: str, params=()):
+    """A cursor of plain tuples, whatever the connection's row factory."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params)
 
-    def obj(keys, detail="COALESCE(detail, '') || COALESCE(detail_end, '')") -> str:
-        pairs = {"overdue": "0", "detail": detail}
-        return "json_object(" + ", ".join(f"'{k}', {pairs.get(k, k)}" for k in keys) + ")"
 
-    item = f"CASE kind WHEN 'review' THEN {obj((*ITEM_KEYS, *EXTRA_KEYS['review']))}"
-    item += f" ELSE {obj(ITEM_KEYS)} END"
-    # {"kind":…,"child_id":…,"due":…} less its "}", then ,"overdue": (10 more characters);
-    # the object up to the detail, less the detail's closing quote and the "}".
-    keys = list(ITEM_KEYS)
-    head = obj(keys[: keys.index("overdue")])
-    to_detail = obj(keys[: keys.index("detail") + 1], detail="COALESCE(detail, '')")
+def _dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _j(value) -> str:
+    """``value`` (text, a whole number or None) as JSON, as ``_dump`` writes it."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _string(value)
+    if type(value) is int:
+        return str(value)
+    return _dump(value)
+
+
+def _row(
+    due, child, kind, seq, review_id, rule, detail, detail_end, name, iro, team,
+    booked=None, number=None, adult_on=None, outcome_from=None,
+) -> tuple:  # fmt: skip
+    """One stored item, with its JSON and where to cut it."""
+    full = None if detail is None else detail + detail_end
+    # The object of ITEM_KEYS (and a review's extra keys) as json.dumps would write it
+    # compactly, built directly: a national list has 300,000 of them.
+    text = (
+        f'{{"kind":{_j(kind)},"child_id":{_j(child)},"due":{_j(due)},"overdue":0,'
+        f'"review_id":{_j(review_id)},"rule":{_j(rule)},"detail":{_j(full)},'
+        f'"name":{_j(name)},"iro":{_j(iro)},"team":{_j(team)}'
+    )
+    if kind == "review":
+        text += f',"booked":{_j(booked)},"number":{_j(number)}'
+    text += "}"
+    # Where "overdue":0 holds its 0, and where the detail ends (before detail_end): the
+    # first such key in the text is the key itself, as a quote within a value is escaped.
+    cut_overdue = text.index('"overdue":0') + len('"overdue":')
+    if detail is None:
+        cut_outcome = text.index('"detail":null') + len('"detail":')
+    else:
+        end = text.index(',"name":', cut_overdue) - 1
+        cut_outcome = end - (len(_dump(detail_end)) - 2 if detail_end else 0)
     return (
-        f"SELECT {', '.join(COLUMNS[:-3])}, {item} AS json, length({head}) + 10 AS cut_overdue,"
-        f" length({to_detail}) - 2 AS cut_outcome FROM ({source})"
-    )
+        due, child, kind, seq, review_id, rule, detail, detail_end, name, iro, team, booked,
+        number, adult_on, outcome_from, text, cut_overdue, cut_outcome,
+    )  # fmt: skip
 
 
-def _aliased(*exprs: str) -> str:
-    return ", ".join(f"{e} AS {c}" for e, c in zip(exprs, COLUMNS[:-3], strict=True))
+def review_detail(number, status, booked, time, original, due, earliest, rule) -> tuple:
+    """The detail of a period's next review, and its end (after RECORD_OUTCOME)."""
+    detail = f"{rules.ordinal(number)} review"
+    if status is None:
+        detail += " not yet booked"
+    elif status == "adjourned":
+        detail += f" adjourned on {original}, reconvenes {booked}"
+    else:
+        detail += f" booked for {booked}" + (f" at {time}" if time else "")
+        if booked > due:
+            detail += ", after the deadline"
+    end = f"; not before {earliest}" if earliest else ""
+    if rule == rules.DIRECTION:
+        end += " (directed by the IRO)"
+    return detail, end
 
 
-def review_source(scope: str = "1") -> str:
-    """The review item of each open period of care matching ``scope`` (on ``p``)."""
-    from . import rules
-    from .worklist import _lit, _ordinal_sql
+def step_detail(step: str, number, booked, recording) -> str | None:
+    """The detail of an open step of a review."""
+    s = STEPS[step]
+    review = f"{rules.ordinal(number)} review" if number else "review"
+    when = booked if s.phase == "pre" else recording
+    if when is None:
+        return None
+    text = f"{s.label}: {review} {'on' if s.phase == 'pre' else 'of'} {when}"
+    return text + (DEEMED if step == "manager-response" else "")
 
-    detail = (
-        f"{_ordinal_sql('p.next_number')} || ' review' || CASE"
-        " WHEN r.id IS NULL THEN ' not yet booked'"
-        " WHEN r.status = 'adjourned' THEN ' adjourned on ' || r.original_date"
-        " || ', reconvenes ' || r.booked_date"
-        " ELSE ' booked for ' || r.booked_date"
-        " || CASE WHEN r.booked_time != '' THEN ' at ' || r.booked_time ELSE '' END"
-        " || CASE WHEN r.booked_date > p.next_due THEN ', after the deadline' ELSE '' END END"
-    )
-    detail_end = (
-        "CASE WHEN p.next_earliest != '' THEN '; not before ' || p.next_earliest ELSE '' END"
-        f" || CASE WHEN p.next_rule = {_lit(rules.DIRECTION)}"
-        " THEN ' (directed by the IRO)' ELSE '' END"
-    )
-    columns = _aliased(
-        "p.next_due",
-        "p.child_id",
-        "'review'",
-        "p.id",
-        "r.id",
-        "p.next_rule",
-        detail,
-        detail_end,
-        _NAME,
-        "a.iro_id",
-        "c.team",
-        "r.booked_date",
-        "p.next_number",
-        "date(c.dob, '+18 years')",
-        "CASE WHEN r.status = 'booked' THEN r.booked_date END",
-    )
-    return _rendered(
-        f"SELECT {columns} FROM periods p JOIN children c ON c.id = p.child_id "
+
+def items(conn, children: Iterable[str] | None = None) -> list[tuple]:
+    """The stored items of ``children`` (None: everyone), as rows of ``COLUMNS``, in the
+    table's order."""
+    return sorted(_items(conn, children), key=lambda r: r[:4])
+
+
+def _items(conn, children: Iterable[str] | None = None) -> Iterator[tuple]:
+    """The rows of ``items``, one at a time, in no order."""
+    scope = "" if children is None else " AND {}.child_id IN (SELECT value FROM json_each(:scope))"
+    params = {"scope": json.dumps(list(children or ()))}
+    adult: dict[str, str] = {}
+    for (
+        pid,
+        child,
+        due,
+        rule,
+        number,
+        earliest,
+        rid,
+        status,
+        booked,
+        time,
+        original,
+        first,
+        last,
+        dob,
+        team,
+        iro,
+    ) in _q(  # fmt: skip
+        conn,
+        "SELECT p.id, p.child_id, p.next_due, p.next_rule, p.next_number, p.next_earliest,"
+        " r.id, r.status, r.booked_date, r.booked_time, r.original_date,"
+        " c.first_name, c.last_name, c.dob, c.team, a.iro_id"
+        " FROM periods p JOIN children c ON c.id = p.child_id "
         + _IRO.format("p")
         + " LEFT JOIN reviews r ON r.period_id = p.id AND r.status IN ('booked', 'adjourned')"
-        f" WHERE p.end_date IS NULL AND p.next_due IS NOT NULL AND {scope}"
-    )
-
-
-def step_source(scope: str | None = None) -> str:
-    """The item of each open step matching ``scope`` (on ``s``; None for all), but the
-    manager's response, whose window closes by itself (the list reads those from their
-    index)."""
-    from .worklist import STEP_KINDS, _lit, step_detail_sql
-
-    tasks = ", ".join(_lit(k) for k in STEP_KINDS if k != "manager-response")
-    # All of them from the index of open steps (else SQLite reads every step by kind).
-    steps = "review_steps s" if scope else "review_steps s INDEXED BY review_steps_open_child"
-    columns = _aliased(
-        "s.due",
-        "s.child_id",
-        "s.step",
-        "s.id",
-        "s.review_id",
-        "s.rule",
-        step_detail_sql(),
-        "''",
-        _NAME,
-        "a.iro_id",
-        "c.team",
-        "NULL",
-        "NULL",
-        "NULL",
-        "NULL",
-    )
-    return _rendered(
-        f"SELECT {columns} FROM {steps} JOIN children c ON c.id = s.child_id"
+        " WHERE p.end_date IS NULL AND p.next_due IS NOT NULL" + scope.format("p"),
+        params,
+    ):
+        detail, end = review_detail(number, status, booked, time, original, due, earliest, rule)
+        if dob not in adult:
+            adult[dob] = rules.eighteenth_birthday(date.fromisoformat(dob)).isoformat()
+        yield (
+            _row(
+                due,
+                child,
+                "review",
+                pid,
+                rid,
+                rule,
+                detail,
+                end,
+                f"{first} {last}",
+                iro,
+                team,
+                booked,
+                number,
+                adult[dob],
+                booked if status == "booked" else None,
+            )  # fmt: skip
+        )
+    for sid, child, step, rid, rule, due, number, booked, recording, first, last, team, iro in _q(
+        conn,
+        "SELECT s.id, s.child_id, s.step, s.review_id, s.rule, s.due, r.number,"
+        " r.booked_date, r.recording_date, c.first_name, c.last_name, c.team, a.iro_id"
+        " FROM review_steps s JOIN children c ON c.id = s.child_id"
         " JOIN reviews r ON r.id = s.review_id "
         + _IRO.format("s")
         + " WHERE s.status = 'open' AND s.step != 'manager-response'"
-        f" AND s.step IN ({tasks}) AND {scope or 1}"
+        + scope.format("s"),
+        params,
+    ):
+        if step not in KINDS:
+            continue
+        detail = step_detail(step, number, booked, recording)
+        yield _row(due, child, step, sid, rid, rule, detail, "", f"{first} {last}", iro, team)
+
+
+def _insert(conn, rows: list[tuple]) -> None:
+    conn.executemany(
+        f"INSERT OR IGNORE INTO work_items ({', '.join(COLUMNS)})"
+        f" VALUES ({', '.join('?' * len(COLUMNS))})",
+        rows,
     )
 
 
-def _insert(source: str) -> str:
-    return f"INSERT INTO work_items ({', '.join(COLUMNS)}) {source};"
+def store(conn, children: Iterable[str] | None = None) -> int:
+    """Make the stored items of ``children`` (None: everyone) equal to what they should be;
+    returns how many rows differed (missing, changed or no longer current)."""
+    if children is None:
+        return _store_all(conn)
+    children = list(children)
+    fresh = items(conn, children)
+    where = " WHERE child_id IN (SELECT value FROM json_each(:scope))"
+    params = {"scope": json.dumps(children)}
+    stored = _q(conn, f"SELECT {', '.join(COLUMNS)} FROM work_items{where}", params).fetchall()
+    new, old = set(fresh), set(stored)
+    differ = len(new - old) + len(old - new)
+    if differ:
+        conn.execute(f"DELETE FROM work_items{where}", params)
+        _insert(conn, fresh)
+    return differ
 
 
-# The items of one period, of one review's steps, of one step and of one child. An
-# update refreshes the row it was (``OLD``) only when its key changed, ``moved``.
-def _period(ref: str, moved: str = "1") -> str:
-    return f"DELETE FROM work_items WHERE seq = {ref} AND kind = 'review' AND {moved};" + _insert(
-        review_source(f"p.id = {ref} AND {moved}")
-    )
+def _store_all(conn) -> int:
+    """``store`` for everyone, in bounded memory: the items are compared with the stored
+    ones by a hash of each row (a national list has 460,000), and only if they differ are
+    they made again into a temporary table and copied over in the table's order (each row
+    beside the last, the other indexes built afterwards from the whole table)."""
+    columns = ", ".join(COLUMNS)
+    empty = _q(conn, "SELECT 1 FROM work_items LIMIT 1").fetchone() is None
+    differ = 0
+    if not empty:  # (an empty table, after an import into a new database: all differ)
+        fresh: dict[int, int] = {}
+        for row in _items(conn):
+            key = hash(row)
+            fresh[key] = fresh.get(key, 0) + 1
+        for row in _q(conn, f"SELECT {columns} FROM work_items"):
+            key = hash(row)
+            if fresh.get(key):
+                fresh[key] -= 1
+            else:
+                differ += 1  # stored, no longer current
+        differ += sum(fresh.values())  # missing or changed
+    if differ or empty:
+        conn.execute("DROP TABLE IF EXISTS temp.fresh_items")
+        conn.execute("CREATE TEMP TABLE fresh_items AS SELECT * FROM work_items WHERE 0")
+        conn.executemany(
+            f"INSERT INTO temp.fresh_items ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            _items(conn),
+        )
+        conn.execute("DELETE FROM work_items")
+        for name in INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
+        conn.execute(
+            f"INSERT OR IGNORE INTO work_items ({columns})"
+            f" SELECT {columns} FROM temp.fresh_items ORDER BY 1, 2, 3, 4"
+        )
+        for statement in INDEXES.values():
+            conn.execute(statement)
+        if empty:
+            differ = _q(conn, "SELECT COUNT(*) FROM temp.fresh_items").fetchone()[0]
+        conn.execute("DROP TABLE temp.fresh_items")
+    return differ
 
 
-def _review_steps(ref: str, moved: str = "1") -> str:
-    return (
-        "DELETE FROM work_items WHERE kind != 'review' AND seq IN"
-        f" (SELECT id FROM review_steps WHERE review_id = {ref}) AND {moved};"
-        + _insert(step_source(f"s.review_id = {ref} AND {moved}"))
-    )
-
-
-def _step(ref: str, moved: str = "1") -> str:
-    return f"DELETE FROM work_items WHERE seq = {ref} AND kind != 'review' AND {moved};" + _insert(
-        step_source(f"s.id = {ref} AND {moved}")
-    )
-
-
-def _child(ref: str, moved: str = "1") -> str:
-    return (
-        f"DELETE FROM work_items WHERE child_id = {ref} AND {moved};"
-        + _insert(review_source(f"p.child_id = {ref} AND {moved}"))
-        + _insert(step_source(f"s.child_id = {ref} AND {moved}"))
-    )
-
-
-def _moved(column: str) -> str:
-    return f"OLD.{column} IS NOT NEW.{column}"
-
-
-def _triggers() -> dict[str, tuple[str, str]]:
-    """Name: (event, body) of every trigger keeping the items up to date."""
-    return {
-        "periods_insert": ("AFTER INSERT ON periods", _period("NEW.id")),
-        "periods_update": (
-            "AFTER UPDATE OF id, child_id, end_date, next_due, next_number, next_rule,"
-            " next_earliest ON periods",
-            _period("OLD.id", _moved("id")) + _period("NEW.id"),
-        ),
-        "periods_delete": (
-            "AFTER DELETE ON periods",
-            "DELETE FROM work_items WHERE seq = OLD.id AND kind = 'review';",
-        ),
-        "reviews_insert": ("AFTER INSERT ON reviews", _period("NEW.period_id")),
-        "reviews_update": (
-            "AFTER UPDATE OF id, period_id, status, number, booked_date, booked_time,"
-            " original_date, recording_date ON reviews",
-            _period("OLD.period_id", _moved("period_id"))
-            + _period("NEW.period_id")
-            + _review_steps("OLD.id", _moved("id"))
-            + _review_steps("NEW.id"),
-        ),
-        "reviews_delete": (
-            "AFTER DELETE ON reviews",
-            _period("OLD.period_id") + _review_steps("OLD.id"),
-        ),
-        "review_steps_insert": ("AFTER INSERT ON review_steps", _step("NEW.id")),
-        "review_steps_update": (
-            "AFTER UPDATE OF id, review_id, child_id, step, rule, due, status ON review_steps",
-            _step("OLD.id", _moved("id")) + _step("NEW.id"),
-        ),
-        "review_steps_delete": (
-            "AFTER DELETE ON review_steps",
-            "DELETE FROM work_items WHERE seq = OLD.id AND kind != 'review';",
-        ),
-        "children_update": (
-            "AFTER UPDATE OF id, first_name, last_name, dob, team ON children",
-            _child("OLD.id", _moved("id")) + _child("NEW.id"),
-        ),
-        "children_delete": (
-            "AFTER DELETE ON children",
-            "DELETE FROM work_items WHERE child_id = OLD.id;",
-        ),
-        "allocations_insert": ("AFTER INSERT ON allocations", _child("NEW.child_id")),
-        "allocations_update": (
-            "AFTER UPDATE OF child_id, iro_id, end_date ON allocations",
-            _child("OLD.child_id", _moved("child_id")) + _child("NEW.child_id"),
-        ),
-        "allocations_delete": ("AFTER DELETE ON allocations", _child("OLD.child_id")),
-    }
-
-
-def statements() -> list[str]:
-    """The SQL creating the table's triggers, in order."""
-    return [
-        f"CREATE TRIGGER work_items_{name} {event} WHEN {_ON} BEGIN {body} END"
-        for name, (event, body) in _triggers().items()
-    ]
-
-
-def definition_hash() -> str:
-    """A hash of what the table holds and how it is kept (see the module's docstring)."""
-    import hashlib
-
-    text = "\n".join([SCHEMA, *INDEXES.values(), review_source(), step_source(), *statements()])
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def rebuild(conn) -> None:
+    """Every item again, from the stored dates and the records."""
+    conn.execute("DELETE FROM work_items")
+    _store_all(conn)
 
 
 def install(conn) -> None:
-    """Create (or re-create) the table and its triggers, and fill it. Within a migration."""
+    """Create (or re-create) the table, empty: the derived data's first computation fills
+    it. Within a migration."""
     for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'work\\_items\\_%'"
         " ESCAPE '\\'"
@@ -314,49 +350,15 @@ def install(conn) -> None:
     conn.execute(SCHEMA)
     for statement in INDEXES.values():
         conn.execute(statement)
-    for statement in statements():
-        conn.execute(statement)
-    rebuild(conn)
 
 
-def rebuild(conn) -> None:
-    """Every item again, from the records (in one transaction with the caller's writes).
-
-    The rows go in in the table's order, each beside the last, and the other indexes are
-    built afterwards from the whole table: 4.5 s for 270,000 items, against 7 s row by row.
-    """
-    conn.execute("DELETE FROM work_items")
-    for name in INDEXES:
-        conn.execute(f"DROP INDEX {name}")
-    for source in (review_source(), step_source()):
-        conn.execute(_insert(f"{source} ORDER BY 1, 2, 3, 4").rstrip(";"))
-    for statement in INDEXES.values():
-        conn.execute(statement)
-
-
-# What a progress bar says while the table is rebuilt (4.5 s at 100,000 children).
+# What a progress bar says while the table is rebuilt.
 REBUILDING = "Storing the work list"
 
 
-@contextmanager
-def deferred(conn, status: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Within a write transaction: the triggers stand still while the block writes, and
-    the table is rebuilt once at its end (millions of rows), if the block wrote anything
-    (an import of unchanged files writes nothing). ``status(REBUILDING)`` is told first."""
-    conn.execute("INSERT OR REPLACE INTO _context (key, value) VALUES (?, 'off')", [_KEY])
-    before = conn.total_changes
-    yield
-    if conn.total_changes != before:
-        if status:
-            status(REBUILDING)
-        rebuild(conn)
-    conn.execute("DELETE FROM _context WHERE key = ?", [_KEY])
-
-
 def drift(conn) -> tuple[int, int]:
-    """How many stored items differ from the records: (missing or wrong, stale)."""
-    stored = f"SELECT {', '.join(COLUMNS)} FROM work_items"
-    source = f"SELECT * FROM ({review_source()} UNION ALL {step_source()})"
-    missing = conn.execute(f"SELECT COUNT(*) FROM ({source} EXCEPT {stored})").fetchone()[0]
-    stale = conn.execute(f"SELECT COUNT(*) FROM ({stored} EXCEPT {source})").fetchone()[0]
-    return missing, stale
+    """How many stored items differ from the stored dates and records: (missing or
+    wrong, stale)."""
+    fresh = set(items(conn))
+    stored = set(_q(conn, f"SELECT {', '.join(COLUMNS)} FROM work_items").fetchall())
+    return len(fresh - stored), len(stored - fresh)

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from . import rules
 from .calendar import age_on
 from .store import Store
+from .workitems import EXTRA_KEYS, ITEM_KEYS, RECORD_OUTCOME, step_detail
+from .workitems import KINDS as STORED_KINDS
 
 KINDS = (
     "review",
@@ -54,20 +56,6 @@ def latest_dob_for_age(on: date, years: int) -> date:
 # sorted by SQLite. The detail text is built in SQL too, so a national database's 100,000
 # items reach the terminal, JSON or CSV without a Python object per item.
 
-# The keys of an item, in order (CLI.md); reviews add booked and number, actions decision_id.
-ITEM_KEYS = (
-    "kind",
-    "child_id",
-    "due",
-    "overdue",
-    "review_id",
-    "rule",
-    "detail",
-    "name",
-    "iro",
-    "team",
-)
-EXTRA_KEYS = {"review": ("booked", "number"), "action": ("decision_id",)}
 # The columns of the work list query: every key but overdue (worked out from due and --on).
 COLUMNS = (*(k for k in ITEM_KEYS if k != "overdue"), *EXTRA_KEYS["review"], *EXTRA_KEYS["action"])
 
@@ -90,35 +78,6 @@ def _case(expr: str, mapping: dict, default: str) -> str:
         return default
     whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in mapping.items())
     return f"CASE {expr} {whens} ELSE {default} END"
-
-
-def _ordinal_sql(n: str) -> str:
-    """SQL for ``rules.ordinal(n)``: 'first' … 'ninety-ninth', then '100th', '101st'."""
-    suffix = (
-        f"CASE WHEN {n} % 100 BETWEEN 10 AND 20 THEN 'th' WHEN {n} % 10 = 1 THEN 'st' "
-        f"WHEN {n} % 10 = 2 THEN 'nd' WHEN {n} % 10 = 3 THEN 'rd' ELSE 'th' END"
-    )
-    return _case(n, rules._ORDINALS, f"{n} || {suffix}")
-
-
-# Kinds read from the table of work items (workitems): reviews and every step but the
-# manager's response.
-STORED_KINDS = frozenset(("review", *(k for k in STEP_KINDS if k != "manager-response")))
-
-
-def step_detail_sql() -> str:
-    """SQL for the detail of a step ``s`` of the review ``r``."""
-    from .steps import STEPS
-
-    review = f"CASE WHEN r.number THEN {_ordinal_sql('r.number')} || ' review' ELSE 'review' END"
-    pre = ", ".join(_lit(name) for name, step in STEPS.items() if step.phase == "pre")
-    return (
-        _case("s.step", {n: f"{st.label}: " for n, st in STEPS.items()}, "s.step || ': '")
-        + f" || {review} || CASE WHEN s.step IN ({pre})"
-        " THEN ' on ' || r.booked_date ELSE ' of ' || r.recording_date END"
-        " || CASE WHEN s.step = 'manager-response'"
-        " THEN '; silence after this date means the decisions are deemed agreed' ELSE '' END"
-    )
 
 
 # Open periods of those 18 or over on :on. Their final pathway plan was due 20 working days
@@ -230,8 +189,6 @@ class _Branches:
     def stored(self, kinds: list[str], rendered: bool = False):
         """The stored work items of ``kinds``, in the table's order (due date, child);
         ``rendered``: only each item's JSON text (in UTF-8 bytes) and the keys of the sort."""
-        from .workitems import RECORD_OUTCOME
-
         outcome = f"CASE WHEN w.outcome_from < :on THEN {_lit(RECORD_OUTCOME)} ELSE '' END"
         full = {
             "detail": f"w.detail || {outcome} || w.detail_end",
@@ -310,8 +267,8 @@ def due_query(
     # _short() collapses white space and cuts long decision texts; it runs only for the
     # decisions on the list.
     store.conn.create_function("reviewcli_short", 1, _short, deterministic=True)
-    # 29 February births turn 18 on 1 March in a common year, as calendar.add_years().
-    eighteen = "date(c.dob, '+18 years')"
+    # The 18th birthday, derived with the period's other dates (see derived).
+    eighteen = "p.adult_on"
 
     # The next review of each open period and the open steps of reviews: nine items in
     # ten, kept ready to list in date order (see workitems).
@@ -393,7 +350,10 @@ def due_query(
         )
 
     if "manager-response" in want:
-        # Only while the window is open: after it the decisions are deemed agreed.
+        # Only while the window is open: after it the decisions are deemed agreed. Not
+        # stored: those deemed agreed stay open steps, and would lengthen every read of the
+        # stored items; its wording is the stored steps' (workitems.step_detail).
+        store.conn.create_function("reviewcli_step_detail", 4, step_detail, deterministic=True)
         b.add(
             "s",
             "review_steps s INDEXED BY review_steps_open_responses",
@@ -405,7 +365,8 @@ def due_query(
                 "due": "s.due",
                 "review_id": "s.review_id",
                 "rule": "s.rule",
-                "detail": step_detail_sql(),
+                "detail": "reviewcli_step_detail(s.step, r.number, r.booked_date,"
+                " r.recording_date)",
                 "seq": "s.id",
             },
             joins=" JOIN reviews r ON r.id = s.review_id",

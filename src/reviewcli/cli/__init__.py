@@ -307,6 +307,7 @@ def init(
     s = store(create=True)
     try:
         applied = s.applied_migrations
+        recomputed = bool(s.notices)
         if group is not None:
             from .. import files, sharing
             from ..records import set_policy
@@ -330,7 +331,9 @@ def init(
     elif applied:
         typer.echo(f"Upgraded {path}: {', '.join(applied)}.")
     else:
-        typer.echo(f"{path} is up to date.")
+        typer.echo(
+            f"{path} is up to date" + (" (its deadlines were recomputed)." if recomputed else ".")
+        )
 
 
 __all__ = ["COMMANDS", "app", "main"]

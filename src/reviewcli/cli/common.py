@@ -60,11 +60,18 @@ def on_date(value: str | None) -> date:
 def store(create: bool = False):
     from ..store import open_store
 
-    s = open_store(STATE["db"], create=create, command=command_path())
+    s = open_store(STATE["db"], create=create, command=command_path(), progress=_recomputing)
     s.on_wait = warn
     for warning in s.warnings:
         warn(warning)
+    for notice in s.notices:
+        typer.echo(notice, err=True)
     return s
+
+
+def _recomputing(description: str):
+    """The progress bar of a recomputation of the derived data on opening the database."""
+    return progress_bar(description)
 
 
 @contextmanager
