@@ -792,8 +792,18 @@ def test_the_children_import_streams_its_file(initialised, tmp_path, monkeypatch
     """The file is read through the csv reader, never as one string in memory."""
     path = tmp_path / "children.csv"
     path.write_text("CHILD_ID,FIRST_NAME,LAST_NAME,DOB\nK1,Ann,Bee,2014-01-01\n")
-    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read whole"))
-    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: pytest.fail("read whole"))
+    read_bytes, read_text = Path.read_bytes, Path.read_text
+
+    def whole(read):
+        def guarded(self, *a, **k):
+            if self == path:
+                pytest.fail("read whole")
+            return read(self, *a, **k)
+
+        return guarded
+
+    monkeypatch.setattr(Path, "read_bytes", whole(read_bytes))
+    monkeypatch.setattr(Path, "read_text", whole(read_text))
     initialised.ok("import", "children", str(path))
 
 
