@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 MIGRATIONS: list[tuple[str, Callable]] = []
 # Migrations after which the stored deadlines must be recomputed (they change what the
 # schedule rules read).
-REFRESH_AFTER = {"m002_review_process"}
+REFRESH_AFTER = {"m002_review_process", "m010_whole_return"}
 
 
 def migration(fn: Callable) -> Callable:
@@ -525,3 +525,26 @@ def migrate(db) -> list[str]:
             raise
         ran.append(name)
     return ran
+
+
+@migration
+def m010_whole_return(db) -> None:
+    """Every field of the SSDA903 return kept as it came (codes.md), and what the admin
+    knows of care before the earliest return (a *continuing* period, DOMAIN.md R-SCH-3)."""
+    _run(
+        db,
+        """
+ALTER TABLE children ADD COLUMN ethnic TEXT;
+ALTER TABLE children ADD COLUMN upn TEXT;
+ALTER TABLE children ADD COLUMN mother TEXT;
+ALTER TABLE children ADD COLUMN mc_dob TEXT;
+ALTER TABLE episodes ADD COLUMN cin TEXT;
+ALTER TABLE episodes ADD COLUMN place_provider TEXT;
+ALTER TABLE episodes ADD COLUMN home_post TEXT;
+ALTER TABLE episodes ADD COLUMN pl_post TEXT;
+ALTER TABLE episodes ADD COLUMN urn TEXT;
+ALTER TABLE periods ADD COLUMN care_started TEXT;
+ALTER TABLE periods ADD COLUMN earlier_reviews INTEGER
+""",
+    )
+    install_audit_triggers(db)

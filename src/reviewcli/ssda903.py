@@ -6,6 +6,7 @@ Layouts and dd/mm/YYYY dates as in ``codes.md``. The collection year ``Y`` runs 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
@@ -213,55 +214,70 @@ def _open_csv(
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Upper-cased column names of one file, and its non-blank rows with their line numbers.
 
-    The whole file is read and checked (found, UTF-8, no NUL bytes, the required columns)
-    before any row is given; the rows are then parsed one at a time. Each row is cut or
-    padded to the columns, plus one empty cell at the end (for a column the file lacks).
+    The file is streamed a megabyte at a time, never held whole, so a return of any size
+    is read in the memory of one chunk; a bad byte or a NUL is reported when met, during
+    the reading that comes before anything is written. Each row is cut or padded to the
+    columns, plus one empty cell at the end (for a column the file lacks).
     """
     try:
-        raw = path.read_bytes()
+        f = open(path, "rb")  # noqa: SIM115 (closed by _lines)
     except FileNotFoundError:
         raise ReviewError(f"{path.name} not found in {str(path.parent)!r}") from None
     except IsADirectoryError:
         raise ReviewError(f"{name} is a folder, not a CSV file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ReviewError(
-            f"{name} is not UTF-8 text (byte {e.start}); save it as UTF-8 CSV and try again"
-        ) from None
-    del raw
-    if "\x00" in text:
-        raise ReviewError(f"{name} contains NUL bytes; it is not a CSV file")
-    reader = csv.reader(_lines(text, read=read))
-    del text
+    reader = csv.reader(_lines(f, name, read=read))
     try:
         header = next(reader)
     except StopIteration:
+        f.close()
         raise ReviewError(f"{name} is empty") from None
     except csv.Error as e:
+        f.close()
         raise ReviewError(f"{name} line 1: {e}") from None
+    except ReviewError:
+        f.close()
+        raise
     columns = [h.strip().upper() for h in header]
-    missing = [c for c in REQUIRED[path.name] if c not in columns]
+    missing = [c for c in REQUIRED[_table_of(path.name)] if c not in columns]
     if missing:
+        f.close()
         raise ReviewError(f"{name} lacks the column(s) {', '.join(missing)}")
     return columns, _records(reader, name, len(columns))
 
 
 def _lines(
-    text: str, chunk: int = 1 << 20, read: Callable[[int], None] | None = None
+    f, name: str, chunk: int = 1 << 20, read: Callable[[int], None] | None = None
 ) -> Iterator[str]:
-    """The lines of ``text`` with their endings (LF, CR LF or CR), as a file opened with
-    ``newline=""`` gives them, a megabyte at a time: a ``StringIO`` of the whole text would
-    hold four bytes a character. ``read`` is told how many characters each megabyte held,
-    once its lines are given."""
-    start, end = 0, len(text)
-    while start < end:
-        stop = text.find("\n", start + chunk)
-        stop = end if stop < 0 else stop + 1
-        yield from io.StringIO(text[start:stop], newline="")
-        if read:
-            read(stop - start)
-        start = stop
+    """The lines of a file opened in binary, decoded as UTF-8 with their endings (LF,
+    CR LF or CR, as ``newline=""`` gives them), a megabyte at a time. ``read`` is told how
+    many bytes each megabyte held, once its lines are given. The file is closed at the end."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    done = 0  # bytes decoded before this chunk
+    carry = ""  # the last, perhaps unfinished, line of the chunk before
+    try:
+        while True:
+            raw = f.read(chunk)
+            try:
+                text = decoder.decode(raw, final=not raw)
+            except UnicodeDecodeError as e:
+                raise ReviewError(
+                    f"{name} is not UTF-8 text (byte {done + max(e.start, 0)}); save it as "
+                    "UTF-8 CSV and try again"
+                ) from None
+            if "\x00" in text:
+                raise ReviewError(f"{name} contains NUL bytes; it is not a CSV file")
+            pieces = list(io.StringIO(carry + text, newline=""))
+            carry = pieces.pop() if pieces and raw else ""
+            yield from pieces
+            if read and raw:
+                read(len(raw))
+            done += len(raw)
+            if not raw:
+                if carry:
+                    yield carry
+                return
+    finally:
+        f.close()
 
 
 def _records(reader, name: str, width: int) -> Iterator[tuple[int, list[str]]]:
@@ -288,14 +304,40 @@ def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
     ]
 
 
+def _table_of(filename: str) -> str:
+    """The table a file holds, by its name: ``header.csv``, or ``SSDA903_2025_header.csv``
+    as authorities name them (any case)."""
+    low = filename.lower()
+    for table in FILES:
+        if low == table or low.endswith(("_" + table, "-" + table, " " + table)):
+            return table
+    return filename
+
+
+def find_file(folder: Path, table: str) -> Path:
+    """The file of ``table`` in a return's folder: ``header.csv`` or a name ending in
+    ``_header.csv`` (any case). Two candidates for one table is an error."""
+    try:
+        found = sorted(p for p in folder.iterdir() if _table_of(p.name) == table and not p.is_dir())
+    except OSError:
+        found = []
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise ReviewError(
+            f"{str(folder)!r} holds {len(found)} files for {table} ({names}); keep one"
+        )
+    return found[0] if found else folder / table
+
+
 def _files(folders: list[Path], name: str, read: Callable[[int], None] | None = None):
     """One file across several years' returns: (label, column positions, rows) per folder.
 
     A column the file lacks is at the position of the empty cell ending every row.
     """
     for folder in folders:
-        label = f"{folder.name}/{name}" if len(folders) > 1 else name
-        columns, records = _open_csv(folder / name, label, read)
+        path = find_file(folder, name)
+        label = f"{folder.name}/{path.name}" if len(folders) > 1 else path.name
+        columns, records = _open_csv(path, label, read)
         position = {c: i for i, c in enumerate(columns)}  # the last of a repeated name
         yield label, lambda c, p=position, absent=len(columns): p.get(c, absent), records
 
@@ -309,17 +351,16 @@ class _Reading:
     def __init__(self, folders: list[Path], progress):
         self.progress, self.done = progress, 0
         size = sum(
-            (folder / name).stat().st_size
+            path.stat().st_size
             for folder in folders
-            for name in ("header.csv", "episodes.csv", "reviews.csv")
-            if (folder / name).is_file()
+            for path in (find_file(folder, name) for name in FILES)
+            if path.is_file()
         )
         self.size, self.total = size, max(1, -(-size // _MB))
         progress(0, self.total, self.LABEL)
 
-    def __call__(self, characters: int) -> None:
-        # Characters, not bytes: near enough for a bar, and never past the end.
-        self.done = min(self.size, self.done + characters)
+    def __call__(self, size: int) -> None:
+        self.done = min(self.size, self.done + size)
         whole = self.total if self.done == self.size else self.done // _MB
         self.progress(whole, self.total, self.LABEL)
 
@@ -338,6 +379,46 @@ class _Ep:
     end: date | None
     rec: str | None
     rpc: str | None
+    extra: tuple = ()  # EXTRA_EPISODE, as they came
+    order: int = 0  # the return it came from, oldest first
+
+
+# The fields of the return no deadline reads, kept as they came (codes.md): column in the
+# file, column in the database, and the longest value taken.
+EXTRA_HEADER = (("ETHNIC", "ethnic", 8), ("UPN", "upn", 13), ("MOTHER", "mother", 1))
+EXTRA_EPISODE = (
+    ("CIN", "cin", 8),
+    ("PLACE_PROVIDER", "place_provider", 8),
+    ("HOME_POST", "home_post", 10),
+    ("PL_POST", "pl_post", 10),
+    ("URN", "urn", 16),
+)
+EPISODE_EXTRA_COLUMNS = tuple(c for _, c, _ in EXTRA_EPISODE)
+CHILD_EXTRA_COLUMNS = (*(c for _, c, _ in EXTRA_HEADER), "mc_dob")
+
+
+def _extra(row: list[str], positions, fields) -> tuple[tuple, str | None]:
+    """The extra fields of a row, and why one cannot be taken (or None)."""
+    values = []
+    for i, (column, _, limit) in zip(positions, fields, strict=True):
+        value = row[i].strip()
+        if len(value) > limit:
+            return (), f"{column} {value[:20]!r} is longer than {limit} characters"
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            return (), f"{column} contains control characters"
+        values.append(value or None)
+    return tuple(values), None
+
+
+def date_problem(value: str) -> str:
+    """Why a date of the return cannot be read, in the admin's words."""
+    text = value.strip()
+    parts = text.split("/")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) in (1, 2, 3):
+        return f"{text}: the year must have four digits"
+    if not text:
+        return "the date is missing"
+    return f"{text!r} is not a date (dd/mm/YYYY)"
 
 
 def _is_date(value: str) -> bool:
@@ -399,28 +480,47 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
     headers: dict[str, dict] = {}
     seen_in: dict[str, str] = {}
     for file, col, rows in _files(folders, "header.csv", read):
-        i_child, i_dob, i_sex = col("CHILD"), col("DOB"), col("SEX")
+        i_child, i_dob, i_sex, i_mc = col("CHILD"), col("DOB"), col("SEX"), col("MC_DOB")
+        i_extra = [col(c) for c, _, _ in EXTRA_HEADER]
         for line, row in rows:
             cid = row[i_child].strip()
-            if not _valid_child_id(cid):
-                reject(file, line, cid, f"invalid child id {cid!r}")
+            why = child_id_problem(cid)
+            if why:
+                reject(file, line, cid, why)
                 continue
             try:
                 dob = read_date(row[i_dob].strip())
             except ValueError:
-                reject(file, line, cid, f"impossible date of birth {row[i_dob].strip()!r}")
+                reject(file, line, cid, f"date of birth {date_problem(row[i_dob])}")
                 continue
-            sex = row[i_sex].strip()
-            if sex not in ("", "1", "2"):
-                reject(file, line, cid, f"unknown SEX code {sex!r} (1 or 2)")
+            sex = row[i_sex].strip().upper()
+            if sex and sex not in codes.SEX_READ:
+                reject(
+                    file, line, cid, f"unknown SEX code {sex!r} (M, F or U; 1 or 2 before 2024-25)"
+                )
                 continue
-            if cid in headers:
-                if seen_in[cid] == file:
-                    reject(file, line, cid, "child listed twice")
-                elif headers[cid]["dob"] != dob:
-                    reject(file, line, cid, f"date of birth differs from {seen_in[cid]}")
-                continue  # the same child in another year's return
-            headers[cid] = {"dob": dob, "gender": {"1": "M", "2": "F"}.get(sex)}
+            extra, why = _extra(row, i_extra, EXTRA_HEADER)
+            if why is None and extra[2] not in (None, "0", "1"):
+                why = f"MOTHER {extra[2]!r} must be 1, 0 or empty"
+            mc = row[i_mc].strip()
+            mc_dob = None
+            if why is None and mc:
+                try:
+                    mc_dob = read_date(mc)
+                except ValueError:
+                    why = f"MC_DOB {date_problem(mc)}"
+            if why:
+                reject(file, line, cid, why)
+                continue
+            if cid in headers and seen_in[cid] == file:
+                reject(file, line, cid, "child listed twice")
+                continue
+            # The same child in a later year's return: its header wins (a correction).
+            headers[cid] = {
+                "dob": dob,
+                "gender": codes.SEX_READ.get(sex),
+                "extra": (*extra, mc_dob.isoformat() if mc_dob else None),
+            }
             seen_in[cid] = file
     del seen_in
     # One string object for each child id and code, however many rows repeat it.
@@ -431,10 +531,13 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
     lists = [codes.CODE_LISTS[kind] for kind, _ in _EPISODE_CODES]
     rne_codes, ls_codes, place_codes, rec_codes, rpc_codes = lists
     episodes: dict[str, dict[date, _Ep]] = defaultdict(dict)  # by child, by start
-    for file, col, rows in _files(folders, "episodes.csv", read):
+    window = codes.WINDOWS["placement"]
+    for order, (file, col, rows) in enumerate(_files(folders, "episodes.csv", read)):
         i_child, i_decom, i_dec = col("CHILD"), col("DECOM"), col("DEC")
         i_rne, i_ls, i_place = col("RNE"), col("LS"), col("PLACE")
         i_rec, i_rpc = col("REC"), col("REASON_PLACE_CHANGE")
+        i_extra = [col(c) for c, _, _ in EXTRA_EPISODE]
+        in_file: dict[str, list[_Ep]] = defaultdict(list)
         for line, row in rows:
             cid = row[i_child].strip()
             if cid not in headers:
@@ -446,35 +549,39 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 start = read_date(decom)
                 end = read_date(dec) if dec else None
             except ValueError:
-                bad = decom if not _is_date(decom) else dec
-                reject(file, line, cid, f"impossible date {bad!r}")
+                bad = ("DECOM", decom) if not _is_date(decom) else ("DEC", dec)
+                reject(file, line, cid, f"{bad[0]} {date_problem(bad[1])}")
                 continue
             if start > today:
                 reject(file, line, cid, f"DECOM {start} is in the future")
                 continue
             rne, ls, place = row[i_rne].strip(), row[i_ls].strip(), row[i_place].strip()
             rec, rpc = row[i_rec].strip(), row[i_rpc].strip()
-            rne, ls, place, rec, rpc = (
-                rne.upper(),
-                ls.upper(),
-                place.upper(),
-                rec.upper(),
-                rpc.upper(),
-            )
+            rne, ls, place = rne.upper(), ls.upper(), place.upper()
+            rec, rpc = rec.upper(), rpc.upper()
             if (
                 rne not in rne_codes
                 or ls not in ls_codes
                 or place not in place_codes
                 or (rec and rec not in rec_codes)
                 or (rpc and rpc not in rpc_codes)
+                or (place in window and not codes.valid_between("placement", place, start, end))
             ):
                 problems = []
                 given = [row[i].strip() for i in (i_rne, i_ls, i_place, i_rec, i_rpc)]
-                for (kind, required), value, known in zip(
-                    _EPISODE_CODES, given, lists, strict=True
-                ):
-                    if (value or required) and value.upper() not in known:
-                        problems.append(f"unknown {kind} code {value!r}")
+                for (kind, required), value in zip(_EPISODE_CODES, given, strict=True):
+                    if not (value or required):
+                        continue
+                    valid = ", ".join(codes.valid_codes(kind, start, end))
+                    span = f"an episode from {start}{f' to {end}' if end else ''}"
+                    if value.upper() not in codes.CODE_LISTS[kind]:
+                        problems.append(
+                            f"unknown {kind} code {value!r} (valid for {span}: {valid})"
+                        )
+                    elif not codes.valid_between(kind, value.upper(), start, end):
+                        problems.append(
+                            f"{kind} code {value.upper()} is not valid for {span} (valid: {valid})"
+                        )
                 reject(file, line, cid, "; ".join(problems))
                 continue
             if end is not None and end < start:
@@ -486,6 +593,10 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
             if start < headers[cid]["dob"]:
                 reject(file, line, cid, f"DECOM {start} is before the date of birth")
                 continue
+            extra, why = _extra(row, i_extra, EXTRA_EPISODE)
+            if why:
+                reject(file, line, cid, why)
+                continue
             ep = _Ep(
                 file,
                 line,
@@ -496,21 +607,23 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 end,
                 same[rec] if rec else None,
                 same[rpc] if rpc else None,
+                extra,
+                order,
             )
-            held = episodes[cid]
-            twin = held.get(start)
+            twin = next((e for e in in_file[cid] if e.start == start), None)
             if twin is not None:
-                if twin.file == file:
-                    reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
-                elif (twin.rne, twin.ls, twin.place) != (ep.rne, ep.ls, ep.place):
-                    reject(file, line, cid, f"the episode from {start} differs in {twin.file}")
-                elif twin.end is None and ep.end is not None:
-                    # The same episode, closed in a later year's return: take it closed.
-                    held[start] = ep
-                elif ep.end is not None and (twin.end, twin.rec) != (ep.end, ep.rec):
-                    reject(file, line, cid, f"the episode from {start} ends differently elsewhere")
+                reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
                 continue
-            held[start] = ep
+            in_file[cid].append(ep)
+        # A later return's version of a child's year wins: its episodes replace those of
+        # the earlier returns from its first one on (a corrected date replaces the old one).
+        for cid, eps in in_file.items():
+            held = episodes[cid]
+            if held:
+                supersede(held, eps)
+            for ep in eps:
+                held[ep.start] = ep
+        del in_file
 
     participation = codes.PARTICIPATION
     # By child, by day: (file, line, participation).
@@ -549,6 +662,65 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 continue
             held[day] = (file, line, same[pn] if pn else None)
     return headers, episodes, reviews, bad_children, reject
+
+
+def supersede(held: dict, eps: list) -> list:
+    """Drop from ``held`` (episodes by start) those a newer return's ``eps`` for the same
+    child replace: every one still open on or after the first day of ``eps``. Returns
+    the dropped ones."""
+    first = min(e.start for e in eps)
+    gone = [day for day, e in held.items() if day >= first or e.end is None or e.end > first]
+    return [held.pop(day) for day in gone]
+
+
+def child_id_problem(cid: str) -> str | None:
+    """Why a child id cannot be taken, or None."""
+    if not _valid_child_id(cid):
+        return f"invalid child id {cid!r}"
+    if cid[0] in "=+-@":
+        return (
+            f"child id {cid!r} begins with {cid[0]!r}, which a spreadsheet would read as a formula"
+        )
+    return None
+
+
+def return_year(folder: Path) -> int | None:
+    """The collection year of the return in a folder: a year in the folder's name or its
+    files' (``2025``, ``SSDA903_2025_header.csv``), else the year of its latest date."""
+    import re
+
+    names = [folder.name] + [find_file(folder, t).name for t in FILES]
+    for name in names:
+        found = re.findall(r"(?<!\d)(20\d\d)(?!\d)", name)
+        if found:
+            return int(found[-1])
+    latest = None
+    path = find_file(folder, "episodes.csv")
+    if not path.is_file():
+        return None
+    columns, records = _open_csv(path, path.name)
+    at = [i for i, c in enumerate(columns) if c in ("DECOM", "DEC")]
+    for _, row in records:
+        for i in at:
+            try:
+                day = parse_903_date(row[i])
+            except ValueError:
+                continue
+            latest = day if latest is None or day > latest else latest
+    if latest is None:
+        return None
+    return latest.year + (1 if latest.month >= 4 else 0)
+
+
+def oldest_first(folders: list[Path]) -> list[Path]:
+    """Several years' returns in the order they were made, so that a later one's version
+    of a child's year wins whatever order they were given in."""
+    if len(folders) < 2:
+        return folders
+    years = [return_year(f) for f in folders]
+    if any(y is None for y in years):
+        return folders
+    return [f for _, _, f in sorted(zip(years, range(len(folders)), folders, strict=True))]
 
 
 def _same_day(ep: _Ep, rec: str | None) -> str:
@@ -655,6 +827,7 @@ def import_903(
     for f in folders:
         if not f.is_dir():
             raise ReviewError(f"{str(f)!r} is not a folder holding the 903 files")
+    folders = oldest_first(folders)
     plan = Plan()
     with _no_gc():
         headers, episodes, reviews, bad, reject = _parse(folders, plan, today, progress)

@@ -240,12 +240,13 @@ class Store:
             [period_id],
         )
         return rules.Period(
-            start=date.fromisoformat(p["start_date"]),
+            start=date.fromisoformat(p.get("care_started") or p["start_date"]),
             end=date.fromisoformat(p["end_date"]) if p["end_date"] else None,
             episodes=episodes,
             reviews=held,
             directions=directions,
             adjourned_on=date.fromisoformat(adjourned) if adjourned else None,
+            earlier_reviews=earlier_reviews(p, episodes),
         )
 
     def next_review(self, period_id: int):
@@ -366,3 +367,13 @@ def os_user() -> str:
         return getpass.getuser()
     except Exception:  # no user name in the environment (some containers)
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def earlier_reviews(period: dict, episodes) -> int | None:
+    """How many reviews were held before the period's earliest record: as the admin
+    recorded it, else 0 for a period that starts with its first episode (RNE S), None for a
+    *continuing* one (care began before the earliest return held)."""
+    if period.get("earlier_reviews") is not None:
+        return int(period["earlier_reviews"])
+    first = episodes[0].rne if episodes else "S"
+    return 0 if first in (None, "S") else None
