@@ -1218,13 +1218,28 @@ def test_a_later_return_cannot_continue_a_period_that_ended_that_day(initialised
     initialised.ok("import", "ssda903", first)
     later = write_return(tmp_path / "2026", [X9_H], [ep("X9", "01/08/2025", rne="P")], [])
     before = snapshot_db(initialised.db)
-    result = initialised("import", "ssda903", later)
+    rejects = tmp_path / "rejects.csv"
+    result = initialised("import", "ssda903", later, "--rejects", rejects)
     assert result.exit_code == 1
-    assert result.stderr.strip() == (
-        "Error: child X9: the return's episode from 2025-08-01 (RNE P) continues care, but "
-        "the period already in the database ended that day (REC E4A); nothing was imported"
-    )
+    assert read(rejects)[1:] == [
+        [
+            "episodes.csv",
+            "2",
+            "X9",
+            "child X9: the return's episode from 2025-08-01 (RNE P) continues care, but the "
+            "period already in the database ended that day (REC E4A)",
+        ]
+    ]
     assert snapshot_db(initialised.db) == before
+    # The conflict rejects that child alone: --skip-rejected imports the others.
+    other = write_return(
+        tmp_path / "2026b", [X9_H, h("Y1", "01/01/2015")],
+        [ep("X9", "01/08/2025", rne="P"), ep("Y1", "01/09/2025")], [],
+    )  # fmt: skip
+    result = initialised("import", "ssda903", other, "--skip-rejected", "--rejects", rejects)
+    assert result.exit_code == 0
+    assert [r[2] for r in read(rejects)[1:]] == ["X9"]
+    assert query(initialised.db, "SELECT id FROM children ORDER BY id") == [("X9",), ("Y1",)]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import codecs
 import csv
 import gc
 import io
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -198,6 +199,7 @@ class Plan:
     periods_updated: int = 0
     episodes_new: int = 0
     episodes_updated: int = 0
+    episodes_replaced: int = 0
     reviews_new: int = 0
     reviews_updated: int = 0
     unchanged_children: int = 0
@@ -850,9 +852,7 @@ def import_903(
         del headers, episodes, reviews
         for cid in bad:
             built.pop(cid, None)
-    if plan.rejects and not skip_rejected:
-        return plan
-
+    refuse = bool(plan.rejects) and not skip_rejected
     try:
         done = len(built)
         status = (lambda label: progress(done, done, label)) if progress else None
@@ -863,7 +863,9 @@ def import_903(
             workitems.deferred(store.conn, status),
         ):
             _Writer(store, plan, today).run(built, progress)
-            if dry_run:
+            if dry_run or refuse or (plan.rejects and not skip_rejected):
+                # A dry run, or rows rejected without --skip-rejected: the plan is counted
+                # with every reject, and nothing is kept.
                 raise _DryRun
     except _DryRun:
         pass  # the transaction was rolled back: a dry run changes nothing
@@ -912,13 +914,15 @@ BATCH = 1000
 # The rows of a batch, staged in temporary tables of these names and columns.
 _STAGE = "import903_"
 _STAGED = {
-    "children": ("id", "first_name", "last_name", "dob", "gender", "created_at"),
+    "children": ("id", "first_name", "last_name", "dob", "gender", "created_at",
+                 "ethnic", "upn", "mother", "mc_dob"),
     "periods": (
         "id", "child_id", "start_date", "end_date", "reason_ceased", *rules.SCHEDULE_COLUMNS,
     ),
     "episodes": (
         "period_id", "child_id", "start_date", "end_date", "rne", "legal_status", "placement",
-        "reason_place_change", "reason_ceased",
+        "reason_place_change", "reason_ceased", "cin", "place_provider", "home_post", "pl_post",
+        "urn",
     ),
     "reviews": (
         "child_id", "period_id", "number", "deadline", "rule", "status", "booked_date",
@@ -990,11 +994,27 @@ class _Writer:
         self._drop_staging()
 
     def _merge(self, cid: str, head: dict, periods, placed) -> None:
+        """Merge one child held already; a conflict the import cannot resolve rejects that
+        child alone (its changes are undone), never the whole import."""
         self._flush()  # first, so that rows get the ids the one-by-one import gave them
-        _merge_child(
-            self.store, cid, head, periods, placed, self.plan, self.cal, self.policy,
-            self.stamp, self.today,
-        )  # fmt: skip
+        counts = dict(self.plan.__dict__)
+        self.conn.execute("SAVEPOINT import903_child")
+        try:
+            _merge_child(
+                self.store, cid, head, periods, placed, self.plan, self.cal, self.policy,
+                self.stamp, self.today,
+            )  # fmt: skip
+        except ReviewError as e:
+            self.conn.execute("ROLLBACK TO import903_child")
+            self.conn.execute("RELEASE import903_child")
+            rejects = self.plan.rejects
+            self.plan.__dict__.update(counts)
+            self.plan.rejects = rejects
+            first = periods[0][0] if periods and periods[0] else None
+            file, line = (first.file, first.line) if first else (head.get("file", ""), 0)
+            self.plan.rejects.append(Reject(file, line, cid, str(e)))
+            return
+        self.conn.execute("RELEASE import903_child")
 
     def _chunks(self, ids: list[str]):
         for k in range(0, len(ids), READ_CHUNK):
@@ -1020,10 +1040,11 @@ class _Writer:
     def _read(self, cids: list[str]) -> dict[str, tuple]:
         """What the database holds of these children, as ``_unchanged`` compares it."""
         marks = ",".join("?" * len(cids))
+        extra = ", ".join(CHILD_EXTRA_COLUMNS)
         children = {
-            r[0]: (r[1], r[2])
+            r[0]: tuple(r)[1:]
             for r in self.conn.execute(
-                f"SELECT id, dob, gender FROM children WHERE id IN ({marks})", cids
+                f"SELECT id, dob, gender, {extra} FROM children WHERE id IN ({marks})", cids
             )
         }
         in_periods = f"(SELECT id FROM periods WHERE child_id IN ({marks}))"
@@ -1034,7 +1055,8 @@ class _Writer:
         )
         episodes = self._grouped(
             "SELECT period_id, start_date, end_date, rne, legal_status, placement, "
-            f"reason_place_change, reason_ceased FROM episodes WHERE period_id IN {in_periods}",
+            f"reason_place_change, reason_ceased, {', '.join(EPISODE_EXTRA_COLUMNS)} "
+            f"FROM episodes WHERE period_id IN {in_periods}",
             cids,
         )
         reviews = self._grouped(
@@ -1082,26 +1104,23 @@ class _Writer:
             # Each held review gets the deadline in force before the day's own changes.
             held: list[rules.HeldReview] = []
             review_rows = []
+            earlier = 0 if eps[0].rne == "S" else None  # None: a continuing period
             for number, (day, pn) in enumerate(period_reviews, 1):
                 known = 1
                 while known < len(steps) and steps[known].start < day:
                     known += 1
                 nxt = rules.next_review(
-                    rules.Period(start=start, episodes=steps[:known], reviews=tuple(held)),
+                    rules.Period(
+                        start=start,
+                        episodes=steps[:known],
+                        reviews=tuple(held),
+                        earlier_reviews=earlier,
+                    ),
                     cal,
                     policy,
                 )
                 key = day.isoformat()
-                review_rows.append(
-                    (
-                        number,
-                        nxt.due.isoformat(),
-                        nxt.rule,
-                        key,
-                        pn,
-                        LATE_IMPORTED if day > nxt.due else None,
-                    )
-                )
+                review_rows.append(_judged(number, nxt, day, pn, earlier, held))
                 held.append(rules.HeldReview(day))
             # The period's stored deadlines, as ``Store.refresh_period`` sets them (no
             # review is booked yet).
@@ -1109,7 +1128,11 @@ class _Writer:
                 None
                 if end
                 else rules.next_review(
-                    rules.Period(start=start, episodes=steps, reviews=tuple(held)), cal, policy
+                    rules.Period(
+                        start=start, episodes=steps, reviews=tuple(held), earlier_reviews=earlier
+                    ),
+                    cal,
+                    policy,
                 )
             )
             schedule = rules.period_schedule(nxt, start, dob, cal, pathway=pathway)
@@ -1131,6 +1154,7 @@ class _Writer:
                     e.place,
                     e.rpc,
                     e.rec,
+                    *e.extra,
                 )
                 for e in eps
             ]
@@ -1138,7 +1162,8 @@ class _Writer:
             plan.periods_new += 1
             plan.episodes_new += len(episode_rows)
             plan.reviews_new += len(review_rows)
-        self.new.append(((cid, "", "", dob.isoformat(), head["gender"], stamp), rows))
+        child = (cid, "", "", dob.isoformat(), head["gender"], stamp, *head["extra"])
+        self.new.append((child, rows))
         plan.children_new += 1
 
     def _flush(self) -> None:
@@ -1236,6 +1261,17 @@ class _Writer:
         )
 
 
+def _judged(number, nxt, day: date, pn, earlier, held) -> tuple:
+    """A held review's row as imported: its number, deadline, rule, day, participation and
+    why it was late. The first review found in a continuing period whose history is not
+    recorded has no deadline the return can tell (R-SCH-1 does not apply to it): it is
+    not judged."""
+    if earlier is None and not held:
+        return (number, None, None, day.isoformat(), pn, None)
+    late = LATE_IMPORTED if day > nxt.due else None
+    return (number, nxt.due.isoformat(), nxt.rule, day.isoformat(), pn, late)
+
+
 def _touching(periods: list[list[_Ep]]) -> bool:
     """Whether a period of care starts on the day the one before it ended."""
     return any(a[-1].end == b[0].start for a, b in zip(periods, periods[1:], strict=False))
@@ -1248,7 +1284,7 @@ def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
     child, child_periods, episodes, reviews = state
     if child is None:
         return False
-    if child != (head["dob"].isoformat(), head["gender"] or child[1]):
+    if child != _child_values(head, child):
         return False
     for eps, period_reviews in zip(periods, placed, strict=True):
         start = eps[0].start.isoformat()
@@ -1276,6 +1312,7 @@ def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
                 ep.place,
                 ep.rpc,
                 ep.rec,
+                *ep.extra,
             )
             if found[0][1:] != values and not (values[0] is None and found[0][1]):
                 return False
@@ -1291,31 +1328,60 @@ def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
     return True
 
 
+def _child_values(head: dict, held) -> tuple:
+    """The child's row as the return gives it: date of birth, gender and the return's own
+    fields; a gender the return leaves empty keeps the one held."""
+    return (head["dob"].isoformat(), head["gender"] or held[1], *head["extra"])
+
+
 def _merge_child(store, cid, head, periods, placed, plan, cal, policy, stamp, today):
     conn = store.conn
-    existing = conn.execute("SELECT dob, gender FROM children WHERE id = ?", [cid]).fetchone()
+    extra = ", ".join(CHILD_EXTRA_COLUMNS)
+    existing = conn.execute(
+        f"SELECT dob, gender, {extra} FROM children WHERE id = ?", [cid]
+    ).fetchone()
     changed = False
     if existing is None:
         conn.execute(
-            "INSERT INTO children (id, first_name, last_name, dob, gender, created_at) "
-            "VALUES (?, '', '', ?, ?, ?)",
-            [cid, head["dob"].isoformat(), head["gender"], stamp],
+            f"INSERT INTO children (id, first_name, last_name, dob, gender, created_at, {extra}) "
+            "VALUES (?, '', '', ?, ?, ?, ?, ?, ?, ?)",
+            [cid, head["dob"].isoformat(), head["gender"], stamp, *head["extra"]],
         )
         plan.children_new += 1
-    elif (existing["dob"], existing["gender"]) != (
-        head["dob"].isoformat(),
-        head["gender"] or existing["gender"],
-    ):
+    elif tuple(existing) != _child_values(head, existing):
+        sets = ", ".join(f"{c} = ?" for c in CHILD_EXTRA_COLUMNS)
         conn.execute(
-            "UPDATE children SET dob = ?, gender = COALESCE(?, gender) WHERE id = ?",
-            [head["dob"].isoformat(), head["gender"], cid],
+            f"UPDATE children SET dob = ?, gender = ?, {sets} WHERE id = ?",
+            [*_child_values(head, existing), cid],
         )
         plan.children_updated += 1
         changed = True
+    if existing is not None:
+        changed |= _supersede_held(conn, cid, periods, plan)
     for period_eps, period_reviews in zip(periods, placed, strict=True):
         changed |= _merge_period(store, cid, period_eps, period_reviews, plan, cal, policy, stamp)
     if existing is not None and not changed:
         plan.unchanged_children += 1
+
+
+def _supersede_held(conn, cid: str, periods, plan) -> bool:
+    """Delete the episodes held for a child that the return replaces (``supersede``): those
+    still open on or after its first episode's day that it does not list. A corrected
+    date thus replaces the old one whether the returns are loaded together or one by one."""
+    eps = [e for period in periods for e in period]
+    if not eps:
+        return False
+    first = min(e.start for e in eps).isoformat()
+    listed = [e.start.isoformat() for e in eps]
+    gone = conn.execute(
+        "SELECT id FROM episodes WHERE child_id = ? AND (start_date >= ? OR end_date IS NULL "
+        "OR end_date > ?) AND start_date NOT IN (SELECT value FROM json_each(?))",
+        [cid, first, first, json.dumps(listed)],
+    ).fetchall()
+    for (episode_id,) in gone:
+        conn.execute("DELETE FROM episodes WHERE id = ?", [episode_id])
+    plan.episodes_replaced += len(gone)
+    return bool(gone)
 
 
 def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> bool:
@@ -1340,20 +1406,33 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             raise ReviewError(
                 f"child {cid}: the return's episode from {start} (RNE {eps[0].rne}) continues "
                 f"care, but the period already in the database ended that day (REC "
-                f"{row['reason_ceased']}); nothing was imported"
+                f"{row['reason_ceased']})"
             )
     changed = False
     if row is None:
         clash = conn.execute(
-            "SELECT start_date FROM periods WHERE child_id = ? AND start_date <= ? "
-            "AND COALESCE(end_date, '9999-12-31') >= ?",
+            "SELECT start_date, id, end_date, reason_ceased FROM periods WHERE child_id = ? "
+            "AND start_date <= ? AND COALESCE(end_date, '9999-12-31') >= ?",
             [cid, end or "9999-12-31", start],
         ).fetchone()
-        if clash:
+        if (
+            clash
+            and not conn.execute(
+                "SELECT 1 FROM episodes WHERE period_id = ? AND start_date < ?", [clash[1], start]
+            ).fetchone()
+        ):
+            # The period's first episodes were replaced by a later return's: it now
+            # begins with the return's corrected date.
+            conn.execute("UPDATE periods SET start_date = ? WHERE id = ?", [start, clash[1]])
+            plan.periods_updated += 1
+            row = {"id": clash[1], "end_date": clash[2], "reason_ceased": clash[3]}
+            changed = True
+        elif clash:
             raise ReviewError(
                 f"child {cid}: the return's period from {start} overlaps the period from "
-                f"{clash[0]} already in the database; nothing was imported"
+                f"{clash[0]} already in the database"
             )
+    if row is None:
         period_id = conn.execute(
             "INSERT INTO periods (child_id, start_date, end_date, reason_ceased) "
             "VALUES (?, ?, ?, ?)",
@@ -1370,18 +1449,22 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             )
             plan.periods_updated += 1
             changed = True
+    extra = ", ".join(EPISODE_EXTRA_COLUMNS)
     for ep in eps:
-        values = [ep.end.isoformat() if ep.end else None, ep.rne, ep.ls, ep.place, ep.rpc, ep.rec]
+        values = [
+            ep.end.isoformat() if ep.end else None, ep.rne, ep.ls, ep.place, ep.rpc, ep.rec,
+            *ep.extra,
+        ]  # fmt: skip
         current = conn.execute(
             "SELECT id, end_date, rne, legal_status, placement, reason_place_change, "
-            "reason_ceased FROM episodes WHERE period_id = ? AND start_date = ?",
+            f"reason_ceased, {extra} FROM episodes WHERE period_id = ? AND start_date = ?",
             [period_id, ep.start.isoformat()],
         ).fetchone()
         if current is None:
             conn.execute(
                 "INSERT INTO episodes (period_id, child_id, start_date, end_date, rne, "
-                "legal_status, placement, reason_place_change, reason_ceased) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"legal_status, placement, reason_place_change, reason_ceased, {extra}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     period_id,
                     cid,
@@ -1392,14 +1475,18 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
                     ep.place,
                     ep.rpc,
                     ep.rec,
+                    *ep.extra,
                 ],
             )
             plan.episodes_new += 1
             changed = True
         elif list(current)[1:] != values and not (values[0] is None and current["end_date"]):
+            if values[0] is None:
+                values[0] = current["end_date"]  # closed by a return already held
+            sets = ", ".join(f"{c} = ?" for c in EPISODE_EXTRA_COLUMNS)
             conn.execute(
                 "UPDATE episodes SET end_date = ?, rne = ?, legal_status = ?, placement = ?, "
-                "reason_place_change = ?, reason_ceased = ? WHERE id = ?",
+                f"reason_place_change = ?, reason_ceased = ?, {sets} WHERE id = ?",
                 [*values, current["id"]],
             )
             plan.episodes_updated += 1
@@ -1431,32 +1518,24 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             info = store.period_input(period_id)
             all_eps = info.episodes
             held: list[rules.HeldReview] = list(info.reviews)
+        before = tuple(r for r in held if r.recording_date < day)
         at_the_time = rules.Period(
             start=info.start,
             # The deadline in force before the day's own changes (a placement recorded the
             # same day as the review came after it).
             episodes=tuple(e for k, e in enumerate(all_eps) if k == 0 or e.start < day),
-            reviews=tuple(r for r in held if r.recording_date < day),
+            reviews=before,
+            earlier_reviews=info.earlier_reviews,
         )
         nxt = rules.next_review(at_the_time, cal, policy)
+        number, due, rule, _, _, late = _judged(
+            nxt.number, nxt, day, pn, info.earlier_reviews, before
+        )
         conn.execute(
             "INSERT INTO reviews (child_id, period_id, number, deadline, rule, status, "
             "booked_date, recording_date, held_date, participation, meeting, late_reason, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, 1, ?, ?, ?)",
-            [
-                cid,
-                period_id,
-                nxt.number,
-                nxt.due.isoformat(),
-                nxt.rule,
-                key,
-                key,
-                key,
-                pn,
-                LATE_IMPORTED if day > nxt.due else None,
-                stamp,
-                stamp,
-            ],
+            [cid, period_id, number, due, rule, key, key, key, pn, late, stamp, stamp],
         )
         held.append(rules.HeldReview(day))
         held.sort(key=lambda r: r.recording_date)

@@ -109,6 +109,16 @@ def _report_import(summary, rejected, rejects_path, write_rejects, dry_run, skip
     refused = bool(rejected) and not skip
     if fmt == WriteFormat.json:
         write_json({**summary, "dry_run": dry_run, "imported": not refused and not dry_run})
+    if refused and dry_run and fmt != WriteFormat.json and "children_updated" in summary:
+        # The plan and the rejects together: what the clean children would give.
+        typer.echo(
+            f"Would import, without the rejected rows: {summary['children_new']} new children "
+            f"({summary['children_updated']} updated, {summary['unchanged_children']} "
+            f"unchanged), {summary['periods_new']} periods, {summary['episodes_new']} episodes "
+            f"({summary['episodes_updated']} updated, {summary.get('episodes_replaced', 0)} "
+            f"replaced), {summary['reviews_new']} reviews.",
+            err=True,
+        )
     if refused:
         hint = f" (see {rejects_path})" if rejects_path else " (add --rejects FILE for a CSV)"
         typer.echo(
