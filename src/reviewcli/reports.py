@@ -175,7 +175,10 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     data["participation_not_recorded"] = sum(1 for r in held if not r["participation"])
 
     # --- first reviews within 20 working days (R-SCH-1) --------------------------------------
-    first = [r for r in held if r["number"] == 1]
+    # The first review found in a continuing period whose history is not recorded has no
+    # deadline (it is not judged against R-SCH-1): it is not a first review to count.
+    first = [r for r in held if r["number"] == 1 and r["deadline"] is not None]
+    data["reviews_history_incomplete"] = sum(1 for r in held if r["deadline"] is None)
     short = [r for r in first if r["rule"] == "R-SCH-5"]
     working_days = _working_days_after(cal)
     within = 0

@@ -120,10 +120,17 @@ def export(store, year: int | None, out: Path) -> dict:
         w.writerow(HEADER)
         for cid in children:
             c = info[cid]
-            sex = _sex(c["gender"])
-            mother = "1" if sex == "2" and cid in mothers else ("0" if sex == "2" else "")
-            mc_dob = fmt_date(mothers.get(cid)) if mother == "1" else ""
-            w.writerow([cid, sex, fmt_date(c["dob"]), "", "", mother, mc_dob])
+            sex = codes.sex_code(c["gender"], start if year is not None else None)
+            # MOTHER and MC_DOB as the return gave them; else worked out from a child of
+            # hers held here (R-IRO-3).
+            mother, mc_dob = c.get("mother") or "", c.get("mc_dob")
+            female = (c["gender"] or "").strip().lower() in ("f", "female", "girl", "2")
+            if not mother and female:
+                mother, mc_dob = ("1", mothers[cid]) if cid in mothers else ("0", None)
+            w.writerow([
+                cid, sex, fmt_date(c["dob"]), c.get("ethnic") or "", c.get("upn") or "",
+                mother, fmt_date(mc_dob) if mother == "1" else "",
+            ])  # fmt: skip
 
     with open_private(out / "episodes.csv") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -132,11 +139,12 @@ def export(store, year: int | None, out: Path) -> dict:
             for ep in by_child[cid]:
                 ended_in_year = ep["end_date"] is not None and ep["end_date"] <= e
                 w.writerow([
-                    cid, fmt_date(ep["start_date"]), ep["rne"], ep["legal_status"] or "", "",
-                    ep["placement"] or "", "",
+                    cid, fmt_date(ep["start_date"]), ep["rne"], ep["legal_status"] or "",
+                    ep.get("cin") or "", ep["placement"] or "", ep.get("place_provider") or "",
                     fmt_date(ep["end_date"]) if ended_in_year else "",
                     (ep["reason_ceased"] or "") if ended_in_year else "",
-                    ep["reason_place_change"] or "", "", "", "",
+                    ep["reason_place_change"] or "", ep.get("home_post") or "",
+                    ep.get("pl_post") or "", ep.get("urn") or "",
                 ])  # fmt: skip
 
     # No reviews are returned for a child whose every episode in the year is V3/V4.
@@ -1119,7 +1127,6 @@ class _Writer:
                     cal,
                     policy,
                 )
-                key = day.isoformat()
                 review_rows.append(_judged(number, nxt, day, pn, earlier, held))
                 held.append(rules.HeldReview(day))
             # The period's stored deadlines, as ``Store.refresh_period`` sets them (no
@@ -1266,7 +1273,7 @@ def _judged(number, nxt, day: date, pn, earlier, held) -> tuple:
     why it was late. The first review found in a continuing period whose history is not
     recorded has no deadline the return can tell (R-SCH-1 does not apply to it): it is
     not judged."""
-    if earlier is None and not held:
+    if earlier != 0 and not held:
         return (number, None, None, day.isoformat(), pn, None)
     late = LATE_IMPORTED if day > nxt.due else None
     return (number, nxt.due.isoformat(), nxt.rule, day.isoformat(), pn, late)
