@@ -28,6 +28,13 @@ def export_ssda903(
         bool,
         typer.Option("--all-years", help="The whole history (to move data between databases)."),
     ] = False,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Run the DfE's rules on the export (needs the extra reviewcli[validate]).",
+        ),
+    ] = False,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Write header.csv, episodes.csv and reviews.csv for the DfE collection year."""
@@ -37,8 +44,29 @@ def export_ssda903(
 
     if (year is None) == (not all_years):
         raise ReviewError("give either --year YYYY or --all-years")
+    if validate:
+        from .. import validate as checker
+
+        if year is None:
+            raise ReviewError("--validate needs --year: the rules are the year's")
+        if not checker.available():
+            raise ReviewError(checker.INSTALL)
     with store() as s:
         result = export(s, year, out)
+    if validate:
+        failures = checker.validate(out, year)
+        result["failures"] = failures
+        if fmt != WriteFormat.json:
+            from ..output import console, table
+
+            console(stderr=True).print(
+                table(
+                    failures,
+                    [("rule", "Rule"), ("child", "Child"), ("table", "Table"),
+                     ("fields", "Fields"), ("description", "Description")],
+                    title=f"{len(failures)} failures of the DfE rules",
+                )
+            )  # fmt: skip
     span = "all years" if all_years else f"{result['from']} to {result['to']}"
     if fmt == WriteFormat.json:
         write_json(result)
@@ -47,6 +75,13 @@ def export_ssda903(
             f"SSDA903 {span}: {result['children']} children, "
             f"{result['episodes']} episodes, {result['reviews']} reviews in {result['folder']}."
         )
+    if validate and result["failures"]:
+        typer.echo(
+            f"Error: the export fails the DfE rules {len(result['failures'])} times; "
+            "see the list above",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @import_app.command("ssda903")
