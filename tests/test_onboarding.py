@@ -68,8 +68,9 @@ def authority(n: int, seed: int, first_year: int, years: int):
             change = start + timedelta(days=365)
             if change >= lo:
                 if start <= hi and change > lo:
-                    episodes.append([cid, dmy(start), "S", "C2", "N1", place, "PR1", dmy(change) if change <= hi else "",
-                                     "X1" if change <= hi else "", "", "AB1 2", "CD3 4", ""])  # fmt: skip
+                    dec, rec = (dmy(change), "X1") if change <= hi else ("", "")
+                    episodes.append([cid, dmy(start), "S", "C2", "N1", place, "PR1", dec, rec,
+                                     "", "AB1 2", "CD3 4", ""])  # fmt: skip
                 if change <= hi:
                     new = "K3" if place == "K2" and change >= date(2024, 4, 1) else place
                     episodes.append([cid, dmy(change), "P", "C2", "N1", new, "PR2", "", "",
@@ -183,14 +184,14 @@ def test_onboarding_a_synthetic_authority(initialised, returns, tmp_path):
     for year, folder in returns.items():
         out = tmp_path / f"out{year}"
         run.ok("export", "ssda903", "--year", str(year), "--out", str(out), env=today)
-        got = list(csv.reader(open(out / "episodes.csv")))[1:]
-        given = list(csv.reader(open(next(folder.glob("*Episodes.csv")))))[1:]
+        got = list(csv.reader((out / "episodes.csv").read_text().splitlines()))[1:]
+        given = list(csv.reader(next(folder.glob("*Episodes.csv")).read_text().splitlines()))[1:]
         keep = {tuple(r[:7]) for r in got}
         assert {tuple(r[:7]) for r in given if r[7] == "" or r[7]} <= keep | {
             tuple(r[:7]) for r in given
         }
-        head = {r[0]: r for r in csv.reader(open(out / "header.csv"))}
-        for r in list(csv.reader(open(next(folder.glob("*Header.csv")))))[1:]:
+        head = {r[0]: r for r in csv.reader((out / "header.csv").read_text().splitlines())}
+        for r in list(csv.reader(next(folder.glob("*Header.csv")).read_text().splitlines()))[1:]:
             assert head[r[0]][:4] == r[:4]
 
 
