@@ -5,6 +5,7 @@ corrections, the current year's codes, names added, IROs allocated in bulk, the 
 from __future__ import annotations
 
 import csv
+import json
 import random
 import sqlite3
 from datetime import date, timedelta
@@ -219,3 +220,231 @@ def test_validate_lists_failures_by_rule_and_child(initialised, tmp_path):
     assert result.exit_code == 1
     assert "failures of the DfE rules" in result.stderr
     assert "Error: the export fails the DfE rules" in result.stderr
+    # With --format json: the export and every failure, by rule, child and field.
+    result = initialised(
+        "export", "ssda903", "--year", "2026", "--out", str(tmp_path / "o2"), "--validate",
+        "--format", "json", env={"REVIEWCLI_TODAY": "2026-06-01"},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    failures = json.loads(result.stdout)["failures"]
+    assert failures and all(f["child"] == "A1" and f["rule"] and f["table"] for f in failures)
+    assert {"rule", "child", "table", "fields", "description"} <= set(failures[0])
+
+
+# --- care begun before the earliest return (hand-worked) ------------------------------------
+
+ON = {"REVIEWCLI_TODAY": "2026-04-15"}
+A1_HEADER = [["A1", "2", "01/02/2012", "WBRI", "", "0", ""]]
+# Care began on 1 Nov 2024 (RNE S); a change of placement on 1 Mar 2025 (RNE P). Reviews:
+# 25 Nov 2024 (first, R-SCH-1 by 29 Nov), 20 Feb 2025 (second, R-SCH-2 by 25 Feb),
+# 20 May 2025 (third, R-SCH-3 by 20 Aug), 10 Nov 2025 (fourth, R-SCH-3 by 20 Nov 2025).
+# The next, the fifth, is due by 10 May 2026 (R-SCH-3: six months after 10 Nov 2025).
+S_EP = ["A1", "01/11/2024", "S", "C2", "N1", "U6", "PR1", "01/03/2025", "X1", "", "", "", ""]
+P_EP = ["A1", "01/03/2025", "P", "C2", "N1", "U4", "PR2", "", "", "CARPL", "", "", ""]
+EARLY = [["A1", "01/02/2012", "25/11/2024", "PN1"], ["A1", "01/02/2012", "20/02/2025", "PN1"]]
+LATER = [["A1", "01/02/2012", "20/05/2025", "PN1"], ["A1", "01/02/2012", "10/11/2025", "PN1"]]
+
+
+def _open_s(ep):
+    return [*ep[:7], "", "", *ep[9:]]
+
+
+@pytest.fixture
+def mid_care(tmp_path):
+    """The 2025-26 return alone: it lists the P episode only (the S one ended before the
+    year began) and the year's two reviews."""
+    return write(tmp_path / "2026", 2026, A1_HEADER, [P_EP], LATER)
+
+
+def test_a_return_beginning_mid_care_is_a_continuing_period(initialised, mid_care):
+    initialised.ok("import", "ssda903", str(mid_care), env=ON)
+    shown = initialised.json("child", "show", "A1", env=ON)
+    assert shown["history_incomplete"]
+    assert shown["next_review"]["due"] == "2026-05-10"
+    assert shown["next_review"]["rule"] == "R-SCH-3"
+    assert "history is incomplete" in shown["next_review"]["detail"]
+    # The first review found is not judged against R-SCH-1 (no deadline), the second is
+    # six months after it (R-SCH-3: 20 Nov 2025).
+    assert query(
+        initialised.db, "SELECT number, deadline, rule, late_reason FROM reviews ORDER BY 1"
+    ) == [(1, None, None, None), (2, "2025-11-20", "R-SCH-3", None)]
+    # No late first review in the month it was held.
+    report = initialised.json("report", "monthly", "--month", "2025-05", env=ON)
+    assert report["first_reviews_late"] == 0 and report["held_out_of_time"] == 0
+    assert report["reviews_history_incomplete"] == 1
+
+
+def test_recording_the_history_gives_the_full_historys_deadline(initialised, mid_care, tmp_path):
+    full = initialised.db.parent / "full.db"
+    early = write(tmp_path / "2025", 2025, A1_HEADER, [S_EP, P_EP], EARLY)
+    initialised.ok("--db", str(full), "init")
+    initialised.ok("--db", str(full), "import", "ssda903", str(early), str(mid_care), env=ON)
+    expected = initialised.json("--db", str(full), "child", "show", "A1", env=ON)["next_review"]
+    assert (expected["number"], expected["due"], expected["rule"]) == (5, "2026-05-10", "R-SCH-3")
+
+    initialised.ok("import", "ssda903", str(mid_care), env=ON)
+    line = initialised.line(
+        "child", "history", "A1", "--started", "2024-11-01", "--earlier-reviews", "2", env=ON
+    )
+    assert line == (
+        "Child A1: in care since 2024-11-01, 2 reviews before 2025-03-01; next review due by "
+        "2026-05-10 (R-SCH-3)."
+    )
+    shown = initialised.json("child", "show", "A1", env=ON)
+    assert not shown["history_incomplete"]
+    got = shown["next_review"]
+    assert (got["number"], got["due"], got["rule"]) == (5, "2026-05-10", "R-SCH-3")
+    # The reviews found are numbered after the earlier ones; the first of them has no
+    # deadline the records can tell (the date of the review before is not held).
+    assert query(initialised.db, "SELECT number, deadline, rule FROM reviews ORDER BY 1") == [
+        (3, None, None),
+        (4, "2025-11-20", "R-SCH-3"),
+    ]
+    assert initialised("check", env=ON).exit_code == 0
+
+
+def test_history_is_refused_when_it_cannot_be(initialised, mid_care):
+    initialised.ok("import", "ssda903", str(mid_care), env=ON)
+    message = initialised.refused(
+        "child", "history", "A1", "--started", "2025-04-01", "--earlier-reviews", "1", env=ON
+    )
+    assert "after the earliest episode held (2025-03-01)" in message
+    message = initialised.refused(
+        "child", "history", "A1", "--started", "2024-11-01", "--earlier-reviews", "-1", env=ON
+    )
+    assert "whole number" in message
+
+
+def test_the_children_csv_records_history_and_updates_with_a_dry_run(
+    initialised, mid_care, tmp_path
+):
+    initialised.ok("import", "ssda903", str(mid_care), env=ON)
+    path = tmp_path / "children.csv"
+    path.write_text(
+        "child_id,first_name,last_name,dob,team,care_started,earlier_reviews\n"
+        "A1,Amy,Ash,01/02/2012,North,01/11/2024,2\n"
+    )
+    # Without --update an existing child is refused, with the hint.
+    result = initialised("import", "children", str(path), env=ON)
+    assert result.exit_code == 1 and "give --update" in result.stderr
+    before = query(initialised.db, "SELECT * FROM children")
+    result = initialised("import", "children", str(path), "--update", "--dry-run", env=ON)
+    assert result.exit_code == 0
+    assert "first_name" in result.stdout and "Amy" in result.stdout
+    assert query(initialised.db, "SELECT * FROM children") == before
+    got = initialised.json("import", "children", str(path), "--update", env=ON)
+    assert (got["children_updated"], got["histories_recorded"]) == (1, 1)
+    shown = initialised.json("child", "show", "A1", env=ON)
+    assert (shown["first_name"], shown["team"]) == ("Amy", "North")
+    assert shown["next_review"]["number"] == 5 and not shown["history_incomplete"]
+
+
+# --- corrections by later returns ------------------------------------------------------------
+
+
+def _together_and_one_by_one(cli, tmp_path, returns):
+    """The episodes, periods and reviews after loading the returns together, and one by
+    one in the order they were made."""
+    together = cli.db
+    cli.ok("import", "ssda903", *[str(r) for r in returns], env=ON)
+    alone = tmp_path / "alone.db"
+    cli.ok("--db", str(alone), "init")
+    for r in returns:
+        cli.ok("--db", str(alone), "import", "ssda903", str(r), env=ON)
+    sql = [
+        "SELECT child_id, start_date, end_date, rne, placement, reason_ceased FROM episodes "
+        "ORDER BY child_id, start_date",
+        "SELECT child_id, start_date, end_date FROM periods ORDER BY child_id, start_date",
+        "SELECT child_id, recording_date, number, deadline, rule FROM reviews ORDER BY 1, 2",
+    ]
+    a, b = ([query(db, q) for q in sql] for db in (together, alone))
+    assert a == b
+    for db in (together, alone):
+        assert cli("--db", str(db), "check", env=ON).exit_code == 0
+    return a
+
+
+def test_a_corrected_start_date_replaces_the_old_one(initialised, tmp_path):
+    old = write(tmp_path / "2025", 2025, A1_HEADER, [_open_s(S_EP)], EARLY)
+    fixed = [*S_EP]
+    fixed[1] = "04/11/2024"  # the start of care, corrected
+    new = write(tmp_path / "2026", 2026, A1_HEADER, [fixed, P_EP], LATER)
+    episodes, periods, _ = _together_and_one_by_one(initialised, tmp_path, [old, new])
+    assert [e[1:4] for e in episodes] == [
+        ("2024-11-04", "2025-03-01", "S"),
+        ("2025-03-01", None, "P"),
+    ]
+    assert periods == [("A1", "2024-11-04", None)]
+
+
+def test_a_corrected_placement_and_a_dropped_episode(initialised, tmp_path):
+    wrong = [*P_EP]
+    wrong[5] = "K2"
+    extra = ["A1", "01/01/2025", "P", "C2", "N1", "U3", "PR1", "01/03/2025", "X1", "", "", "", ""]
+    first = [*S_EP]
+    first[7] = "01/01/2025"
+    old = write(tmp_path / "2025", 2025, A1_HEADER, [first, extra, wrong], EARLY)
+    new = write(tmp_path / "2026", 2026, A1_HEADER, [S_EP, P_EP], LATER)
+    episodes, _, _ = _together_and_one_by_one(initialised, tmp_path, [old, new])
+    assert [(e[1], e[4]) for e in episodes] == [("2024-11-01", "U6"), ("2025-03-01", "U4")]
+
+
+def test_dry_run_shows_the_plan_and_the_rejects_together(initialised, tmp_path):
+    z1 = ["B2", "01/05/2025", "S", "C2", "", "Z1", "", "", "", "", "", "", ""]
+    folder = write(
+        tmp_path / "2026", 2026, [*A1_HEADER, ["B2", "1", "01/01/2013", "", "", "", ""]],
+        [P_EP, z1], LATER,
+    )  # fmt: skip
+    wide = {**ON, "COLUMNS": "300"}
+    result = initialised("import", "ssda903", str(folder), "--dry-run", env=wide)
+    assert result.exit_code == 1
+    assert "Would import, without the rejected rows: 1 new children" in result.stderr
+    assert "placement code Z1 is not valid for an episode from 2025-05-01" in result.stderr
+    assert "Z11, Z12, Z13, Z14" in result.stderr
+
+
+def test_two_files_for_one_table_is_an_error(initialised, mid_care):
+    (mid_care / "episodes.csv").write_text((mid_care / "SSDA903_2026_Episodes.csv").read_text())
+    message = initialised.refused("import", "ssda903", str(mid_care), env=ON)
+    assert "holds 2 files for episodes.csv" in message
+
+
+def test_a_current_return_with_the_current_codes_imports(initialised, tmp_path):
+    header = [["C1", "M", "01/02/2010", "", "", "", ""], ["C2", "U", "01/02/2011", "", "", "", ""]]
+    eps = [
+        ["C1", "01/05/2025", "S", "V2", "", "K3", "", "", "", "", "", "", ""],
+        ["C2", "01/06/2025", "S", "C2", "", "Z12", "", "", "", "", "", "", ""],
+    ]
+    folder = write(tmp_path / "2026", 2026, header, eps, [])
+    initialised.ok("import", "ssda903", str(folder), env=ON)
+    assert query(initialised.db, "SELECT id, gender FROM children ORDER BY id") == [
+        ("C1", "M"),
+        ("C2", "U"),
+    ]
+    old = write(tmp_path / "2024", 2024, [["C9", "1", "01/02/2010", "", "", "", ""]],
+                [["C9", "01/05/2023", "S", "V2", "", "H5", "", "", "", "", "", "", ""]], [])  # fmt: skip
+    initialised.ok("import", "ssda903", str(old), env=ON)
+    assert query(initialised.db, "SELECT gender FROM children WHERE id = 'C9'") == [("M",)]
+
+
+def test_child_edit_changes_the_fields_and_is_audited(initialised, mid_care):
+    initialised.ok("import", "ssda903", str(mid_care), env=ON)
+    line = initialised.line(
+        "child", "edit", "A1", "--first-name", "Amy", "--last-name", "Ash",
+        "--social-worker", "Pat Kay", "--upn", "A123456789012", "--mother", "1",
+        "--mc-dob", "2025-01-05", env=ON,
+    )  # fmt: skip
+    assert line.startswith("Child A1: first_name Amy, last_name Ash")
+    shown = initialised.json("child", "show", "A1", env=ON)
+    assert shown["ssda903"] == {
+        "ethnic": "WBRI", "upn": "A123456789012", "mother": "1", "mc_dob": "2025-01-05",
+    }  # fmt: skip
+    assert query(
+        initialised.db,
+        "SELECT COUNT(*) FROM audit WHERE table_name = 'children' AND action = 'update'",
+    ) == [(1,)]
+    assert "must be 1, 0" in initialised.refused("child", "edit", "A1", "--mother", "2", env=ON)
+    assert "formula" in initialised.refused(
+        "child", "add", "=HYPERLINK", "--first-name", "A", "--last-name", "B", "--dob",
+        "2012-01-01", env=ON,
+    )  # fmt: skip

@@ -59,12 +59,15 @@ def fmt_date(value: str | None) -> str:
 def parse_903_date(value: str) -> date:
     """dd/mm/YYYY (the return's format) or ISO YYYY-MM-DD."""
     value = value.strip()
-    if "/" in value:
-        parts = value.split("/")
-        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
-            return date(int(parts[2]), int(parts[1]), int(parts[0]))
-        raise ValueError(value)
-    return date.fromisoformat(value)
+    try:
+        if "/" in value:
+            parts = value.split("/")
+            if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+                return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(value) from None
 
 
 def _sex(gender: str | None) -> str:
@@ -420,15 +423,18 @@ def _extra(row: list[str], positions, fields) -> tuple[tuple, str | None]:
     return tuple(values), None
 
 
-def date_problem(value: str) -> str:
-    """Why a date of the return cannot be read, in the admin's words."""
+def date_problem(value: str, what: str = "date") -> str:
+    """Why a date of the return cannot be read, in the admin's words: ``what`` names it
+    (``DECOM``, ``date of birth``)."""
     text = value.strip()
     parts = text.split("/")
-    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) in (1, 2, 3):
-        return f"{text}: the year must have four digits"
     if not text:
-        return "the date is missing"
-    return f"{text!r} is not a date (dd/mm/YYYY)"
+        return f"{what} is missing"
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        if len(parts[2]) != 4:
+            return f"{what} {text}: the year must have four digits"
+        return f"impossible {what} {text!r}"
+    return f"{what} {text!r} is not a date (dd/mm/YYYY)"
 
 
 def _is_date(value: str) -> bool:
@@ -501,7 +507,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
             try:
                 dob = read_date(row[i_dob].strip())
             except ValueError:
-                reject(file, line, cid, f"date of birth {date_problem(row[i_dob])}")
+                reject(file, line, cid, date_problem(row[i_dob], "date of birth"))
                 continue
             sex = row[i_sex].strip().upper()
             if sex and sex not in codes.SEX_READ:
@@ -518,7 +524,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 try:
                     mc_dob = read_date(mc)
                 except ValueError:
-                    why = f"MC_DOB {date_problem(mc)}"
+                    why = date_problem(mc, "MC_DOB")
             if why:
                 reject(file, line, cid, why)
                 continue
@@ -560,7 +566,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 end = read_date(dec) if dec else None
             except ValueError:
                 bad = ("DECOM", decom) if not _is_date(decom) else ("DEC", dec)
-                reject(file, line, cid, f"{bad[0]} {date_problem(bad[1])}")
+                reject(file, line, cid, date_problem(bad[1], bad[0]))
                 continue
             if start > today:
                 reject(file, line, cid, f"DECOM {start} is in the future")
@@ -649,7 +655,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
             try:
                 day = read_date(row[i_review].strip())
             except ValueError:
-                reject(file, line, cid, f"impossible review date {row[i_review].strip()!r}")
+                reject(file, line, cid, date_problem(row[i_review], "review date"))
                 continue
             if day > today:
                 reject(file, line, cid, f"review date {day} is in the future")
@@ -1363,10 +1369,12 @@ def _merge_child(store, cid, head, periods, placed, plan, cal, policy, stamp, to
         )
         plan.children_updated += 1
         changed = True
-    if existing is not None:
-        changed |= _supersede_held(conn, cid, periods, plan)
+    corrected = existing is not None and _supersede_held(conn, cid, periods, plan)
+    changed |= corrected
     for period_eps, period_reviews in zip(periods, placed, strict=True):
-        changed |= _merge_period(store, cid, period_eps, period_reviews, plan, cal, policy, stamp)
+        changed |= _merge_period(
+            store, cid, period_eps, period_reviews, plan, cal, policy, stamp, corrected
+        )
     if existing is not None and not changed:
         plan.unchanged_children += 1
 
@@ -1391,7 +1399,9 @@ def _supersede_held(conn, cid: str, periods, plan) -> bool:
     return bool(gone)
 
 
-def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> bool:
+def _merge_period(
+    store, cid, eps, period_reviews, plan, cal, policy, stamp, corrected=False
+) -> bool:
     conn = store.conn
     start = eps[0].start.isoformat()
     last = eps[-1]
@@ -1432,6 +1442,7 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             # begins with the return's corrected date.
             conn.execute("UPDATE periods SET start_date = ? WHERE id = ?", [start, clash[1]])
             plan.periods_updated += 1
+            corrected = True
             row = {"id": clash[1], "end_date": clash[2], "reason_ceased": clash[3]}
             changed = True
         elif clash:
@@ -1549,7 +1560,14 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
         plan.reviews_new += 1
         changed = True
     if changed:
-        _renumber(conn, period_id)
+        if corrected:
+            # Its episodes were corrected: the reviews held are judged again, as they
+            # would have been had the corrected return come first.
+            from .onboarding import rejudge
+
+            rejudge(store, period_id)
+        else:
+            _renumber(conn, period_id)
         store.refresh_period(period_id)
     return changed
 
@@ -1562,7 +1580,11 @@ def _renumber(conn, period_id: int) -> None:
         "ORDER BY recording_date, id",
         [period_id],
     ).fetchall()
-    for n, (rid, number) in enumerate(held, 1):
+    # After the reviews held before a continuing period's earliest record, if recorded.
+    earlier = conn.execute(
+        "SELECT COALESCE(earlier_reviews, 0) FROM periods WHERE id = ?", [period_id]
+    ).fetchone()[0]
+    for n, (rid, number) in enumerate(held, earlier + 1):
         if number != n:
             conn.execute("UPDATE reviews SET number = ? WHERE id = ?", [n, rid])
 

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import importlib.util
+import io
 from pathlib import Path
 
 from .errors import ReviewError
@@ -38,7 +41,8 @@ def validate(folder: Path, year: int) -> list[dict]:
             f"the validator installed has no rules for {year - 1}-{year % 100:02d}"
         ) from None
     names = [str(Path(folder) / n) for n in ("header.csv", "episodes.csv", "reviews.csv")]
-    with warnings.catch_warnings():
+    # The validator prints as it goes: its output must not mix with the command's own.
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         files = process_uploaded_files({"This year": names})
         checker = lac_validator.LacValidator(

@@ -177,7 +177,13 @@ def _report_import(summary, rejected, rejects_path, write_rejects, dry_run, skip
 @handle_errors
 def import_children(
     path: Annotated[Path, typer.Argument(help="CSV: child_id, first_name, last_name, dob, …")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check only, and show what would change.")
+    ] = False,
+    update: Annotated[
+        bool,
+        typer.Option("--update", help="Also change children already held (empty cells keep)."),
+    ] = False,
     rejects: Annotated[
         Path | None, typer.Option("--rejects", help="Write rejected rows to this CSV.")
     ] = None,
@@ -186,13 +192,30 @@ def import_children(
     """Load a plain list of children with their current episode (and IRO), all or nothing.
 
     Columns (any case): child_id, first_name, last_name, dob; optional gender, team,
-    social_worker, sibling_group, start_date, legal_status, placement, iro.
+    social_worker, sibling_group, start_date, legal_status, placement, iro, the return's
+    ethnic, upn, mother, mc_dob, and care_started with earlier_reviews (care begun before
+    the earliest SSDA903 return). With --update, only child_id is required and a child
+    already held gets the values its row gives.
     """
     from ..importing import import_children as do_import
     from ..ssda903 import write_rejects
 
     with store() as s, progress_bar("Importing") as progress:
-        summary, rejected = do_import(s, path, today=today(), dry_run=dry_run, progress=progress)
+        summary, rejected = do_import(
+            s, path, today=today(), dry_run=dry_run, progress=progress, update=update
+        )
+    changes = summary.get("changes", [])
+    if changes and fmt != WriteFormat.json and (dry_run or rejected):
+        from ..output import console, table
+
+        console(stderr=bool(rejected)).print(
+            table(
+                changes,
+                [("child", "Child"), ("field", "Field"), ("before", "Before"),
+                 ("after", "After")],
+                title="Would change" if dry_run or rejected else "Changed",
+            )
+        )  # fmt: skip
     if rejected:
         _report_import(summary, rejected, rejects, write_rejects, dry_run, False, fmt)
     elif fmt == WriteFormat.json:
@@ -201,8 +224,14 @@ def import_children(
         write_json({**summary, "dry_run": dry_run})
     else:
         verb = "Would import" if dry_run else "Imported"
+        updated = (
+            f"; {summary['children_updated']} children updated, "
+            f"{summary['histories_recorded']} histories recorded"
+            if update
+            else ""
+        )
         typer.echo(
             f"{verb} {summary['children_new']} children ({summary['periods_new']} looked after, "
-            f"{summary['allocations_new']} with an IRO)."
+            f"{summary['allocations_new']} with an IRO){updated}."
             + (" Nothing was changed (dry run)." if dry_run else "")
         )
