@@ -421,8 +421,8 @@ def test_a_current_return_with_the_current_codes_imports(initialised, tmp_path):
         ("C1", "M"),
         ("C2", "U"),
     ]
-    old = write(tmp_path / "2024", 2024, [["C9", "1", "01/02/2010", "", "", "", ""]],
-                [["C9", "01/05/2023", "S", "V2", "", "H5", "", "", "", "", "", "", ""]], [])  # fmt: skip
+    h5 = ["C9", "01/05/2023", "S", "V2", "", "H5", "", "", "", "", "", "", ""]
+    old = write(tmp_path / "2024", 2024, [["C9", "1", "01/02/2010", "", "", "", ""]], [h5], [])
     initialised.ok("import", "ssda903", str(old), env=ON)
     assert query(initialised.db, "SELECT gender FROM children WHERE id = 'C9'") == [("M",)]
 
