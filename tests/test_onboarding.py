@@ -68,7 +68,7 @@ def authority(n: int, seed: int, first_year: int, years: int):
             # One episode from the start; a placement change a year in.
             change = start + timedelta(days=365)
             if change >= lo:
-                if start <= hi and change > lo:
+                if start <= hi and change >= lo:
                     dec, rec = (dmy(change), "X1") if change <= hi else ("", "")
                     episodes.append([cid, dmy(start), "S", "C2", "N1", place, "PR1", dec, rec,
                                      "", "AB1 2", "CD3 4", ""])  # fmt: skip
@@ -268,6 +268,12 @@ def test_a_return_beginning_mid_care_is_a_continuing_period(initialised, mid_car
     assert query(
         initialised.db, "SELECT number, deadline, rule, late_reason FROM reviews ORDER BY 1"
     ) == [(1, None, None, None), (2, "2025-11-20", "R-SCH-3", None)]
+    # `check` finds no problem, and says the history is incomplete in plain words.
+    result = initialised("check", env=ON)
+    assert result.exit_code == 0
+    assert "Note: 1 children in care began before the earliest SSDA903 return held (A1)" in (
+        " ".join(result.stderr.split())
+    )
     # No late first review in the month it was held.
     report = initialised.json("report", "monthly", "--month", "2025-05", env=ON)
     assert report["first_reviews_late"] == 0 and report["held_out_of_time"] == 0

@@ -202,6 +202,36 @@ def history_note(period: dict, first_rne: str | None) -> str | None:
     )
 
 
+def incomplete_histories(store) -> list[str]:
+    """The children whose open period of care began before the earliest return held and
+    whose history has not been recorded."""
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT p.child_id FROM periods p WHERE p.end_date IS NULL "
+            "AND p.earlier_reviews IS NULL AND (SELECT e.rne FROM episodes e "
+            "WHERE e.period_id = p.id ORDER BY e.start_date, e.id LIMIT 1) != 'S' "
+            "ORDER BY p.child_id"
+        )
+    ]
+
+
+def incomplete_note(children: list[str]) -> str | None:
+    """`check`'s plain words on them (a note, not a problem)."""
+    if not children:
+        return None
+    shown = ", ".join(children[:5]) + (
+        f" and {len(children) - 5} more" if len(children) > 5 else ""
+    )
+    return (
+        f"Note: {len(children)} children in care began before the earliest SSDA903 return "
+        f"held ({shown}): their history is incomplete, so their first review found is not "
+        "judged and later ones follow R-SCH-3. Record when care began and how many reviews "
+        "came before with 'reviewcli child history' or the children CSV (care_started, "
+        "earlier_reviews)."
+    )
+
+
 def add_to_summary(store, out: dict, child: dict) -> None:
     """The return's fields and the history of continuing periods, for `child show`."""
     out["ssda903"] = {c: child.get(c) for c in CHILD_EXTRA_COLUMNS}

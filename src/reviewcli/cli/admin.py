@@ -212,6 +212,11 @@ def check(
             typer.echo(f"Recomputed the deadlines of {n} open periods of care.", err=True)
         with progress_bar("Checking") as progress:
             problems = do_check(s, today(), progress)
+        from ..onboarding import incomplete_histories, incomplete_note
+
+        note = incomplete_note(incomplete_histories(s))
+    if note:
+        typer.echo(note, err=True)
     if fmt == ListFormat.table:
         if not problems:
             typer.echo("No problems found.")
