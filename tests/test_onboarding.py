@@ -454,3 +454,28 @@ def test_child_edit_changes_the_fields_and_is_audited(initialised, mid_care):
         "child", "add", "=HYPERLINK", "--first-name", "A", "--last-name", "B", "--dob",
         "2012-01-01", env=ON,
     )  # fmt: skip
+
+
+def test_the_reason_for_a_placement_change_travels_as_the_return_has_it(initialised, tmp_path):
+    """The return gives the reason on the episode that ended with the change (rule 233);
+    the records hold it on the episode the change began (R-SCH-9 reads it there)."""
+    s_ep = ["A1", "01/11/2024", "S", "C2", "", "U6", "", "01/03/2025", "X1", "CHILD", "", "", ""]
+    p_open = ["A1", "01/03/2025", "P", "C2", "", "K2", "", "", "", "", "", "", ""]
+    p_ended = [*p_open[:7], "01/09/2025", "X1", "CARPL", "", "", ""]
+    u4 = ["A1", "01/09/2025", "P", "C2", "", "U4", "", "", "", "", "", "", ""]
+    old = write(tmp_path / "2025", 2025, A1_HEADER, [s_ep, p_open], [])
+    new = write(tmp_path / "2026", 2026, A1_HEADER, [p_ended, u4], [])
+    initialised.ok("import", "ssda903", str(old), env=ON)
+    initialised.ok("import", "ssda903", str(new), env=ON)
+    sql = "SELECT start_date, reason_place_change FROM episodes ORDER BY start_date"
+    # The 2025-26 return does not hold the reason for the change into K2: the one held stays.
+    assert query(initialised.db, sql) == [
+        ("2024-11-01", None),
+        ("2025-03-01", "CHILD"),
+        ("2025-09-01", "CARPL"),
+    ]
+    for year, rows in ((2025, [s_ep, p_open]), (2026, [p_ended, u4])):
+        out = tmp_path / f"out{year}"
+        initialised.ok("export", "ssda903", "--year", str(year), "--out", str(out), env=ON)
+        got = list(csv.reader((out / "episodes.csv").read_text().splitlines()))[1:]
+        assert got == rows

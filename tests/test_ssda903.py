@@ -153,8 +153,10 @@ def write_return(folder: Path, header, episodes, reviews) -> Path:
 # U3) to Fri 19 Dec 2025 (E4A). Review Fri 20 Jun 2025 (first, PN0).
 BASE_HEADER = [h("A1", "01/01/2012", "1"), h("B1", "15/06/2023", "2")]
 BASE_EPISODES = [
-    ep("A1", "01/05/2025", dec="01/08/2025", rec="X1"),
-    ep("A1", "01/08/2025", rne="P", place="K2", rpc="CHILD"),
+    # The reason for the change of placement on 1 Aug is on the episode that ended with it
+    # (rule 233); the records keep it on the episode the change began.
+    ep("A1", "01/05/2025", dec="01/08/2025", rec="X1", rpc="CHILD"),
+    ep("A1", "01/08/2025", rne="P", place="K2"),
     ep("B1", "02/06/2025", ls="V2", place="U3", dec="19/12/2025", rec="E4A"),
 ]
 BASE_REVIEWS = [
@@ -339,8 +341,9 @@ HAND_2026 = {
     ],
     "episodes.csv": [
         # H1's first episode ended on 31 Mar 2025 (not in 2025-26); her third began on
-        # 1 Apr 2026 (not in 2025-26); the second was still open at 31 Mar 2026.
-        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "", "", "CHILD", "", "", ""],
+        # 1 Apr 2026 (not in 2025-26); the second was still open at 31 Mar 2026, so has no
+        # reason for a placement change yet (rule 233: it goes on the episode that ended).
+        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "", "", "", "", "", ""],
         ["H2", "02/06/2025", "S", "V2", "", "U3", "", "19/12/2025", "E4A", "", "", "", ""],
         ["H2", "02/02/2026", "S", "C1", "", "U6", "", "", "", "", "", "", ""],
         ["H3", "05/05/2025", "S", "V3", "", "U6", "", "", "", "", "", "", ""],
@@ -364,9 +367,11 @@ HAND_2025 = {
         ["H5", "2", "07/07/2009", "", "", "0", ""],
     ],
     "episodes.csv": [
-        ["H1", "06/01/2025", "S", "C2", "", "U6", "", "31/03/2025", "X1", "", "", "", ""],
+        # The reason H1's placement changed on 31 Mar 2025 (CHILD) is returned on the
+        # episode that ended with the change.
+        ["H1", "06/01/2025", "S", "C2", "", "U6", "", "31/03/2025", "X1", "CHILD", "", "", ""],
         # Ended on 1 Apr 2026, after this year: still open at 31 Mar 2025.
-        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "", "", "CHILD", "", "", ""],
+        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "", "", "", "", "", ""],
         ["H5", "01/05/2023", "S", "C2", "", "R1", "", "01/06/2024", "E13", "", "", "", ""],
     ],
     "reviews.csv": [["H1", "10/05/2012", "27/01/2025", "PN1"]],
@@ -374,8 +379,8 @@ HAND_2025 = {
 HAND_2027 = {
     "header.csv": HAND_2026["header.csv"],
     "episodes.csv": [
-        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "01/04/2026", "X1", "CHILD", "", "", ""],
-        ["H1", "01/04/2026", "P", "C2", "", "U4", "", "", "", "CARPL", "", "", ""],
+        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "01/04/2026", "X1", "CARPL", "", "", ""],
+        ["H1", "01/04/2026", "P", "C2", "", "U4", "", "", "", "", "", "", ""],
         ["H2", "02/02/2026", "S", "C1", "", "U6", "", "", "", "", "", "", ""],
         ["H3", "05/05/2025", "S", "V3", "", "U6", "", "", "", "", "", "", ""],
         ["H4", "01/09/2025", "L", "C2", "", "U6", "", "", "", "", "", "", ""],
@@ -430,8 +435,8 @@ def test_export_all_years_of_the_hand_built_database(hand, tmp_path):
     got = {name: read(out / name) for name in LAYOUTS}
     assert [r[0] for r in got["header.csv"][1:]] == ["H1", "H2", "H3", "H4", "H5", "H6"]
     assert got["episodes.csv"][1:3] == [
-        ["H1", "06/01/2025", "S", "C2", "", "U6", "", "31/03/2025", "X1", "", "", "", ""],
-        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "01/04/2026", "X1", "CHILD", "", "", ""],
+        ["H1", "06/01/2025", "S", "C2", "", "U6", "", "31/03/2025", "X1", "CHILD", "", "", ""],
+        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "01/04/2026", "X1", "CARPL", "", "", ""],
     ]
     assert len(got["episodes.csv"]) - 1 == 10
     # The whole history keeps the short-breaks child's review (the V3/V4 rule is the
@@ -510,13 +515,23 @@ def test_demo_export_holds_exactly_the_year(demo, year):
     got = read_return(demo["root"] / str(year))
 
     expected_eps = []
-    for cid, s, e, rne, ls, place, rpc, rec in query(
+    held = query(
         db,
         "SELECT child_id, start_date, end_date, rne, legal_status, placement, "
-        "reason_place_change, reason_ceased FROM episodes ORDER BY child_id, start_date",
-    ):
+        "reason_place_change, reason_ceased, period_id FROM episodes "
+        "ORDER BY child_id, start_date",
+    )
+    for k, (cid, s, e, rne, ls, place, _, rec, period) in enumerate(held):
         if s <= end and (e is None or e >= start):
             closed = e is not None and e <= end
+            # The reason for a placement change is returned on the episode that ended with
+            # it (rule 233): the records hold it on the episode the change began.
+            after = held[k + 1] if k + 1 < len(held) else None
+            rpc = (
+                after[6]
+                if closed and rec == "X1" and after and (after[0], after[8]) == (cid, period)
+                else ""
+            )
             expected_eps.append(
                 (cid, s, rne, ls, place, e if closed else "", rec if closed else "", rpc or "")
             )
@@ -684,9 +699,15 @@ def test_several_years_together_equal_the_all_years_import(demo):
         keep = [r for r in rows if r[0] in covered]
         assert keep == [r for r in b[table] if r[0] in covered], table
         assert keep or table == "reviews"
+
     # Every episode taken from the yearly returns is one of the history's: repeated
     # episodes were merged, and episodes open in one year and closed in the next closed.
-    assert set(b["episodes"]) <= set(a["episodes"])
+    # (The reason for the change into an episode begun before the earliest return is on
+    # an episode no return holds: rule 233.)
+    def known(rows):
+        return {(*r[:6], r[6] if r[1] >= "2024-04-01" else None, *r[7:]) for r in rows}
+
+    assert known(b["episodes"]) <= known(a["episodes"])
     assert len(b["episodes"]) == len(set(b["episodes"]))
 
     # The returns do repeat episodes, some of them open in one year and closed in the next.
@@ -793,8 +814,8 @@ def test_import_same_files_twice_changes_nothing(initialised, tmp_path):
 # 2026 (E4A), a third review was held on Mon 10 Nov 2025 (PN1), and the participation of the
 # second review was corrected from PN2 to PN5. B1 is unchanged.
 NEWER_EPISODES = [
-    ep("A1", "01/05/2025", dec="01/08/2025", rec="X1"),
-    ep("A1", "01/08/2025", rne="P", place="K2", rpc="CHILD", dec="09/01/2026", rec="E4A"),
+    BASE_EPISODES[0],
+    ep("A1", "01/08/2025", rne="P", place="K2", dec="09/01/2026", rec="E4A"),
     BASE_EPISODES[2],
 ]
 NEWER_REVIEWS = [
@@ -1430,8 +1451,8 @@ def test_column_names_in_any_case_and_order_with_iso_dates_and_a_bom(initialised
     )
     (folder / "episodes.csv").write_text(
         "child,Decom,rne,Ls,place,dec,Rec,reason_place_change\n"
-        "A1,2025-05-01,S,C2,U6,2025-08-01,X1,\n"
-        "A1,01/08/2025,p,c2,k2,,,child\n"
+        "A1,2025-05-01,S,C2,U6,2025-08-01,X1,child\n"
+        "A1,01/08/2025,p,c2,k2,,,\n"
         "B1,2025-06-02,S,V2,U3,2025-12-19,e4a,\n",
         encoding="utf-8-sig",
     )

@@ -139,14 +139,27 @@ def export(store, year: int | None, out: Path) -> dict:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(EPISODES)
         for cid in children:
-            for ep in by_child[cid]:
+            eps = by_child[cid]
+            for k, ep in enumerate(eps):
                 ended_in_year = ep["end_date"] is not None and ep["end_date"] <= e
+                # The reason for a placement change goes on the episode that ended with it
+                # (rule 233); the records hold it on the episode the change began.
+                after = eps[k + 1] if k + 1 < len(eps) else None
+                reason = (
+                    after["reason_place_change"] or ""
+                    if ended_in_year
+                    and ep["reason_ceased"] == "X1"
+                    and after is not None
+                    and after["period_id"] == ep["period_id"]
+                    else ""
+                )
                 w.writerow([
                     cid, fmt_date(ep["start_date"]), ep["rne"], ep["legal_status"] or "",
                     ep.get("cin") or "", ep["placement"] or "", ep.get("place_provider") or "",
                     fmt_date(ep["end_date"]) if ended_in_year else "",
                     (ep["reason_ceased"] or "") if ended_in_year else "",
-                    ep["reason_place_change"] or "", ep.get("home_post") or "",
+                    reason,
+                    ep.get("home_post") or "",
                     ep.get("pl_post") or "", ep.get("urn") or "",
                 ])  # fmt: skip
 
@@ -394,6 +407,18 @@ class _Ep:
     rpc: str | None
     extra: tuple = ()  # EXTRA_EPISODE, as they came
     order: int = 0  # the return it came from, oldest first
+    keep_rpc: bool = False  # the reason into it is not in the return: keep the one held
+
+
+def _reasons_into(period: list[_Ep]) -> None:
+    """The return gives the reason for a placement change on the episode that ended with
+    it (rule 233); the records keep it on the episode the change began, as `episode change
+    --reason-place-change` does (R-SCH-9 reads it there). The first episode of a period
+    that began before the return keeps the reason held for it."""
+    reasons = [None] + [e.rpc if e.rec == "X1" else None for e in period[:-1]]
+    for e, reason in zip(period, reasons, strict=True):
+        e.rpc = reason
+    period[0].keep_rpc = period[0].rne != "S"
 
 
 # The fields of the return no deadline reads, kept as they came (codes.md): column in the
@@ -854,6 +879,8 @@ def import_903(
             periods = _periods(cid, list(episodes[cid].values()), reject) if cid in episodes else []
             if periods is None:
                 continue
+            for period in periods:
+                _reasons_into(period)
             placed = _place_reviews(
                 cid,
                 periods,
@@ -1323,7 +1350,7 @@ def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
                 ep.rne,
                 ep.ls,
                 ep.place,
-                ep.rpc,
+                found[0][5] if ep.keep_rpc else ep.rpc,
                 ep.rec,
                 *ep.extra,
             )
@@ -1498,7 +1525,10 @@ def _merge_period(
             )
             plan.episodes_new += 1
             changed = True
-        elif list(current)[1:] != values and not (values[0] is None and current["end_date"]):
+            continue
+        if ep.keep_rpc:
+            values[4] = current["reason_place_change"]
+        if list(current)[1:] != values and not (values[0] is None and current["end_date"]):
             if values[0] is None:
                 values[0] = current["end_date"]  # closed by a return already held
             sets = ", ".join(f"{c} = ?" for c in EPISODE_EXTRA_COLUMNS)
