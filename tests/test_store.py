@@ -33,6 +33,10 @@ EXPECTED = {
         "team",
         "created_at",
         "parent_id",
+        "ethnic",
+        "upn",
+        "mother",
+        "mc_dob",
     ],
     "periods": [
         "id",
@@ -48,6 +52,8 @@ EXPECTED = {
         "allocation_due",
         "pathway_due",
         "pathway_plan_received",
+        "care_started",
+        "earlier_reviews",
     ],
     "episodes": [
         "id",
@@ -61,6 +67,11 @@ EXPECTED = {
         "reason_place_change",
         "local_reason",
         "reason_ceased",
+        "cin",
+        "place_provider",
+        "home_post",
+        "pl_post",
+        "urn",
     ],
     "allocations": [
         "id",
@@ -279,6 +290,7 @@ def test_upgrade_from_schema_v1_keeps_every_row(tmp_path):
             "m005_step_indexes",
             "m006_work_list_indexes",
             "m007_work_items",
+            "m010_whole_return",
         ]
         assert columns(s.conn) == EXPECTED
         for table, rows in old.items():

@@ -185,6 +185,9 @@ def child_show(
         write_json(info)
         return
     _print_child(info)
+    if info.get("history_note"):
+        # Care begun before the earliest SSDA903 return held (R-SCH-3 until recorded).
+        typer.echo(f"History incomplete: {info['history_note']}.")
 
 
 def _print_child(info: dict) -> None:
