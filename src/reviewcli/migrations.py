@@ -547,4 +547,14 @@ ALTER TABLE periods ADD COLUMN care_started TEXT;
 ALTER TABLE periods ADD COLUMN earlier_reviews INTEGER
 """,
     )
+    # The first review held in a continuing period (its first episode not RNE S) was judged
+    # against R-SCH-1 from the earliest episode held: it has no deadline the records can
+    # tell, so it is not judged (nor "out of time" for a reason the import made up).
+    db.execute(
+        "UPDATE reviews SET deadline = NULL, rule = NULL, late_reason = CASE WHEN "
+        "late_reason = 'out of time; the reason is not held in the SSDA903 return' THEN NULL "
+        "ELSE late_reason END WHERE status = 'held' AND number = 1 AND period_id IN ("
+        "SELECT p.id FROM periods p WHERE (SELECT e.rne FROM episodes e WHERE e.period_id = "
+        "p.id ORDER BY e.start_date, e.id LIMIT 1) != 'S')"
+    )
     install_audit_triggers(db)
