@@ -370,7 +370,14 @@ def allocate(
         _bulk_report(done, rejected, rejects, dry_run, fmt, "allocated", "allocations")
         return
     if not child_id or not iro_id:
-        raise ReviewError("give CHILD_ID and IRO_ID, or --from CSV")
+        # A usage error (exit 2), as when a required argument is missing.
+        missing = "CHILD_ID" if not child_id else "IRO_ID"
+        typer.echo(
+            "Usage: reviewcli allocate [OPTIONS] CHILD_ID IRO_ID  (or --from CSV)\n"
+            f"Error: Missing argument '{missing}'.",
+            err=True,
+        )
+        raise typer.Exit(2)
     with writing() as s:
         report(do_allocate(s, child_id, iro_id, on=on or t, today=t, reason=reason), fmt)
 
