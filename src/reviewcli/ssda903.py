@@ -70,15 +70,6 @@ def parse_903_date(value: str) -> date:
         raise ValueError(value) from None
 
 
-def _sex(gender: str | None) -> str:
-    g = (gender or "").strip().lower()
-    if g in ("m", "male", "boy", "1"):
-        return "1"
-    if g in ("f", "female", "girl", "2"):
-        return "2"
-    return ""
-
-
 # --- export ----------------------------------------------------------------------------------
 
 
@@ -565,6 +556,8 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 "dob": dob,
                 "gender": codes.SEX_READ.get(sex),
                 "extra": (*extra, mc_dob.isoformat() if mc_dob else None),
+                "file": file,
+                "line": line,
             }
             seen_in[cid] = file
     del seen_in
@@ -1060,7 +1053,7 @@ class _Writer:
             self.plan.__dict__.update(counts)
             self.plan.rejects = rejects
             first = periods[0][0] if periods and periods[0] else None
-            file, line = (first.file, first.line) if first else (head.get("file", ""), 0)
+            file, line = (first.file, first.line) if first else (head["file"], head["line"])
             self.plan.rejects.append(Reject(file, line, cid, str(e)))
             return
         self.conn.execute("RELEASE import903_child")
