@@ -500,3 +500,21 @@ def test_a_file_giving_each_episode_its_own_reason_is_read_so(initialised, tmp_p
     initialised.ok("export", "ssda903", "--year", "2025", "--out", str(out), env=ON)
     got = list(csv.reader((out / "episodes.csv").read_text().splitlines()))[1:]
     assert [r[9] for r in got] == ["CHILD", ""]
+
+
+def test_a_corrected_review_date_replaces_the_old_one(initialised, tmp_path):
+    """The 2024-25 return sent again with a review's date corrected (20 Feb 2025 was in
+    fact 21 Feb): one review, on the corrected day, loaded together or one by one."""
+    eps = [S_EP, P_EP]
+    old = write(tmp_path / "2025", 2025, A1_HEADER, eps, EARLY)
+    fixed = [EARLY[0], ["A1", "01/02/2012", "21/02/2025", "PN2"]]
+    new = write(tmp_path / "2025b", 2025, A1_HEADER, eps, fixed)
+    *_, reviews = _together_and_one_by_one(initialised, tmp_path, [old, new])
+    assert [(r[1], r[2]) for r in reviews] == [("2024-11-25", 1), ("2025-02-21", 2)]
+    assert query(initialised.db, "SELECT participation FROM reviews ORDER BY 1") == [
+        ("PN1",),
+        ("PN2",),
+    ]
+    # Importing the corrected return again changes nothing.
+    got = initialised.json("import", "ssda903", str(new), env=ON)
+    assert got["unchanged_children"] == 1 and got["reviews_replaced"] == 0

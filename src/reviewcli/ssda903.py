@@ -215,6 +215,7 @@ class Plan:
     episodes_new: int = 0
     episodes_updated: int = 0
     episodes_replaced: int = 0
+    reviews_replaced: int = 0
     reviews_new: int = 0
     reviews_updated: int = 0
     unchanged_children: int = 0
@@ -515,7 +516,11 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
 
     headers: dict[str, dict] = {}
     seen_in: dict[str, str] = {}
-    for file, col, rows in _files(folders, "header.csv", read):
+    # Each return's collection year, from its name (None when it has none): a child's year
+    # in a later return replaces that year's reviews taken from an earlier one. (Not
+    # guessed from the dates: a return of long-open episodes alone would seem a year older.)
+    spans = [_name_span(f) for f in folders]
+    for order, (file, col, rows) in enumerate(_files(folders, "header.csv", read)):
         i_child, i_dob, i_sex, i_mc = col("CHILD"), col("DOB"), col("SEX"), col("MC_DOB")
         i_extra = [col(c) for c, _, _ in EXTRA_HEADER]
         for line, row in rows:
@@ -553,6 +558,8 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 continue
             # The same child in a later year's return: its header wins (a correction).
             headers[cid] = {
+                # The returns listing the child (their years are added below).
+                "orders": (*headers.get(cid, {}).get("orders", ()), order),
                 "dob": dob,
                 "gender": codes.SEX_READ.get(sex),
                 "extra": (*extra, mc_dob.isoformat() if mc_dob else None),
@@ -663,11 +670,21 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 held[ep.start] = ep
         del in_file
 
+    for head in headers.values():
+        head["spans"] = tuple(spans[o] for o in head["orders"] if spans[o])
     participation = codes.PARTICIPATION
-    # By child, by day: (file, line, participation).
-    reviews: dict[str, dict[date, tuple[str, int, str | None]]] = defaultdict(dict)
-    for file, col, rows in _files(folders, "reviews.csv", read):
+    # By child, by day: (file, line, participation, the return's order).
+    reviews: dict[str, dict[date, tuple[str, int, str | None, int]]] = defaultdict(dict)
+    for order, (file, col, rows) in enumerate(_files(folders, "reviews.csv", read)):
         i_child, i_review, i_code = col("CHILD"), col("REVIEW"), col("REVIEW_CODE")
+        if order and spans[order]:
+            # A later return's version of its year: the reviews of that year taken from
+            # earlier returns go, for every child it lists (its own are added below).
+            lo, hi = spans[order]
+            for cid, held in reviews.items():
+                if order in headers[cid]["orders"]:
+                    for day in [d for d, r in held.items() if lo <= d <= hi and r[3] < order]:
+                        del held[day]
         for line, row in rows:
             cid = row[i_child].strip()
             head = headers.get(cid)
@@ -694,11 +711,11 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 reject(file, line, cid, f"{pn} for a child under 4 (use PN0)")
                 continue
             held = reviews[same[cid]]
-            if day in held:
+            if day in held and held[day][3] == order:
                 if held[day][2] != pn:
                     reject(file, line, cid, f"two reviews recorded on {day}")
                 continue
-            held[day] = (file, line, same[pn] if pn else None)
+            held[day] = (file, line, same[pn] if pn else None, order)
     return headers, episodes, reviews, bad_children, reject
 
 
@@ -725,13 +742,9 @@ def child_id_problem(cid: str) -> str | None:
 def return_year(folder: Path) -> int | None:
     """The collection year of the return in a folder: a year in the folder's name or its
     files' (``2025``, ``SSDA903_2025_header.csv``), else the year of its latest date."""
-    import re
-
-    names = [folder.name] + [find_file(folder, t).name for t in FILES]
-    for name in names:
-        found = re.findall(r"(?<!\d)(20\d\d)(?!\d)", name)
-        if found:
-            return int(found[-1])
+    named = _name_year(folder)
+    if named:
+        return named
     latest = None
     path = find_file(folder, "episodes.csv")
     if not path.is_file():
@@ -748,6 +761,28 @@ def return_year(folder: Path) -> int | None:
     if latest is None:
         return None
     return latest.year + (1 if latest.month >= 4 else 0)
+
+
+def _name_year(folder: Path) -> int | None:
+    """A collection year in the name of a return's folder or files (``2025``,
+    ``SSDA903_2025_header.csv``)."""
+    import re
+
+    for name in [folder.name] + [find_file(folder, t).name for t in FILES]:
+        # "2025-26" (or 2025_26) is the year ending in 2026.
+        for first, second in re.findall(r"(?<!\d)(20\d\d)[-_ ](\d\d)(?!\d)", name):
+            if int(second) == (int(first) + 1) % 100:
+                return int(first) + 1
+        found = re.findall(r"(?<!\d)(20\d\d)(?!\d)", name)
+        if found:
+            return int(found[-1])
+    return None
+
+
+def _name_span(folder: Path) -> tuple[date, date] | None:
+    """The first and last day of the collection year a return's name gives, if any."""
+    year = _name_year(folder)
+    return collection_year(year) if year else None
 
 
 def oldest_first(folders: list[Path]) -> list[Path]:
@@ -885,7 +920,7 @@ def import_903(
             placed = _place_reviews(
                 cid,
                 periods,
-                [(f, n, day, pn) for day, (f, n, pn) in reviews.get(cid, {}).items()],
+                [(f, n, day, pn) for day, (f, n, pn, _) in reviews.get(cid, {}).items()],
                 reject,
             )
             if placed is None:
@@ -1327,6 +1362,23 @@ def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
         return False
     if child != _child_values(head, child):
         return False
+    # Episodes or reviews held that the return replaces (``_supersede_held``,
+    # ``_supersede_reviews``) are a change.
+    listed = {e.start.isoformat() for period in periods for e in period}
+    if listed:
+        first = min(listed)
+        for held in episodes.values():
+            for e in held:
+                if e[0] not in listed and (e[0] >= first or e[1] is None or e[1] > first):
+                    return False
+    if head.get("spans"):
+        days = {day.isoformat() for period in placed for day, _ in period}
+        for held in reviews.values():
+            for day, _ in held:
+                if day not in days and any(
+                    lo.isoformat() <= day <= hi.isoformat() for lo, hi in head["spans"]
+                ):
+                    return False
     for eps, period_reviews in zip(periods, placed, strict=True):
         start = eps[0].start.isoformat()
         last = eps[-1]
@@ -1398,6 +1450,9 @@ def _merge_child(store, cid, head, periods, placed, plan, cal, policy, stamp, to
         plan.children_updated += 1
         changed = True
     corrected = existing is not None and _supersede_held(conn, cid, periods, plan)
+    if existing is not None and head.get("spans"):
+        days = {day.isoformat() for period in placed for day, _ in period}
+        corrected |= _supersede_reviews(conn, cid, head["spans"], days, plan)
     changed |= corrected
     for period_eps, period_reviews in zip(periods, placed, strict=True):
         changed |= _merge_period(
@@ -1424,6 +1479,35 @@ def _supersede_held(conn, cid: str, periods, plan) -> bool:
     for (episode_id,) in gone:
         conn.execute("DELETE FROM episodes WHERE id = ?", [episode_id])
     plan.episodes_replaced += len(gone)
+    return bool(gone)
+
+
+def _supersede_reviews(conn, cid: str, spans, days: set[str], plan) -> bool:
+    """Delete the reviews held for a child, in the years of the returns listing it, that
+    those returns do not list (a corrected date replaces the old one). Only reviews as an
+    import left them: a review with anything recorded about it (steps, decisions, changes,
+    invitees) is kept."""
+    referencing = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND sql LIKE '%REFERENCES reviews(id)%'"
+        )
+    ]
+    untouched = " ".join(
+        f"AND NOT EXISTS (SELECT 1 FROM {t} x WHERE x.review_id = r.id)" for t in referencing
+    )
+    gone = 0
+    for lo, hi in spans:
+        for (review_id,) in conn.execute(
+            "SELECT r.id FROM reviews r WHERE r.child_id = ? AND r.status = 'held' "
+            "AND r.recording_date BETWEEN ? AND ? "
+            "AND r.recording_date NOT IN (SELECT value FROM json_each(?)) " + untouched,
+            [cid, lo.isoformat(), hi.isoformat(), json.dumps(sorted(days))],
+        ).fetchall():
+            conn.execute("DELETE FROM reviews WHERE id = ?", [review_id])
+            gone += 1
+    plan.reviews_replaced += gone
     return bool(gone)
 
 
