@@ -402,19 +402,20 @@ class _Ep:
     keep_rpc: bool = False  # the reason into it is not in the return: keep the one held
 
 
-def _reasons_into(period: list[_Ep], own: bool = False) -> None:
+def _reasons_into(period: list[_Ep]) -> None:
     """The return gives the reason for a placement change on the episode that ended with
-    it (rule 233); the records keep it on the episode the change began, as `episode change
-    --reason-place-change` does (R-SCH-9 reads it there). With ``own`` the file already
-    gives each episode the reason it began with. The first episode of a period that began
-    before the return keeps the reason held for it, unless the file gives one."""
-    if own:
-        period[0].keep_rpc = period[0].rne != "S" and period[0].rpc is None
-        return
+    it (rules 225, 233); the records keep it on the episode the change began, as `episode
+    change --reason-place-change` does (R-SCH-9 reads it there). A reason given on the
+    episode still open at the end (where some extracts put the reason it began with) is
+    read so when the episode before gives none. The first episode of a period that began
+    before the return keeps the reason held for it."""
+    last = period[-1]
     reasons = [None] + [e.rpc if e.rec == "X1" else None for e in period[:-1]]
+    if last.end is None and last.rpc and reasons[-1] is None and last.rne != "S":
+        reasons[-1] = last.rpc
     for e, reason in zip(period, reasons, strict=True):
         e.rpc = reason
-    period[0].keep_rpc = period[0].rne != "S"
+    period[0].keep_rpc = period[0].rne != "S" and period[0].rpc is None
 
 
 # The fields of the return no deadline reads, kept as they came (codes.md): column in the
@@ -911,12 +912,8 @@ def import_903(
             periods = _periods(cid, list(episodes[cid].values()), reject) if cid in episodes else []
             if periods is None:
                 continue
-            # A return gives the reason on the episode that ended with the change; a file
-            # giving one on an episode still open gives each episode its own (the way
-            # some systems and older extracts write it): read as they meant it.
-            own = any(e.rpc and e.end is None for period in periods for e in period)
             for period in periods:
-                _reasons_into(period, own)
+                _reasons_into(period)
             placed = _place_reviews(
                 cid,
                 periods,
