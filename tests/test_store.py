@@ -72,6 +72,7 @@ EXPECTED = {
         "home_post",
         "pl_post",
         "urn",
+        "rpc_returned",
     ],
     "allocations": [
         "id",

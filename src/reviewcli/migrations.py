@@ -543,6 +543,7 @@ ALTER TABLE episodes ADD COLUMN place_provider TEXT;
 ALTER TABLE episodes ADD COLUMN home_post TEXT;
 ALTER TABLE episodes ADD COLUMN pl_post TEXT;
 ALTER TABLE episodes ADD COLUMN urn TEXT;
+ALTER TABLE episodes ADD COLUMN rpc_returned TEXT;
 ALTER TABLE periods ADD COLUMN care_started TEXT;
 ALTER TABLE periods ADD COLUMN earlier_reviews INTEGER
 """,

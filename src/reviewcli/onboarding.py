@@ -243,7 +243,7 @@ def add_to_summary(store, out: dict, child: dict) -> None:
         )
     }
     for e in out.get("episodes", []):
-        e.update({c: extra.get(e["id"], {}).get(c) for c in EPISODE_EXTRA_COLUMNS})
+        e.update({c: extra.get(e["id"], {}).get(c) for c in EPISODE_EXTRA_COLUMNS[:-1]})
     notes = []
     for p in out.get("periods", []):
         row = store.row("SELECT * FROM periods WHERE id = ?", [p["id"]])

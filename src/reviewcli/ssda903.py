@@ -133,17 +133,7 @@ def export(store, year: int | None, out: Path) -> dict:
             eps = by_child[cid]
             for k, ep in enumerate(eps):
                 ended_in_year = ep["end_date"] is not None and ep["end_date"] <= e
-                # The reason for a placement change goes on the episode that ended with it
-                # (rule 233); the records hold it on the episode the change began.
-                after = eps[k + 1] if k + 1 < len(eps) else None
-                reason = (
-                    after["reason_place_change"] or ""
-                    if ended_in_year
-                    and ep["reason_ceased"] == "X1"
-                    and after is not None
-                    and after["period_id"] == ep["period_id"]
-                    else ""
-                )
+                reason = _reason_returned(ep, eps[k + 1] if k + 1 < len(eps) else None, e)
                 w.writerow([
                     cid, fmt_date(ep["start_date"]), ep["rne"], ep["legal_status"] or "",
                     ep.get("cin") or "", ep["placement"] or "", ep.get("place_provider") or "",
@@ -191,6 +181,24 @@ def export(store, year: int | None, out: Path) -> dict:
         "reviews": written,
         "folder": str(out),
     }
+
+
+def _reason_returned(ep, after, year_end: str) -> str:
+    """The REASON_PLACE_CHANGE cell of an episode's row in the return ending ``year_end``.
+
+    It goes on the episode that ended with the change (rules 225, 233): none on one open
+    at the year end that ended later (its reason belongs to that later year). A row an
+    import gave keeps its own cell; an episode recorded by a command takes the reason held
+    on the episode its change began."""
+    ended_in_year = ep["end_date"] is not None and ep["end_date"] <= year_end
+    returned = ep.get("rpc_returned")
+    if not ended_in_year:
+        return (returned or "") if ep["end_date"] is None else ""
+    if returned:
+        return returned
+    if ep["reason_ceased"] == "X1" and after is not None and after["period_id"] == ep["period_id"]:
+        return after["reason_place_change"] or ""
+    return ""
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -405,17 +413,13 @@ class _Ep:
 def _reasons_into(period: list[_Ep]) -> None:
     """The return gives the reason for a placement change on the episode that ended with
     it (rules 225, 233); the records keep it on the episode the change began, as `episode
-    change --reason-place-change` does (R-SCH-9 reads it there). A reason given on the
-    episode still open at the end (where some extracts put the reason it began with) is
-    read so when the episode before gives none. The first episode of a period that began
-    before the return keeps the reason held for it."""
-    last = period[-1]
+    change --reason-place-change` does (R-SCH-9 reads it there). Each row's own cell is
+    also kept as it came (``rpc_returned``), to be given back. The first episode of a
+    period that began before the return keeps the reason held for it."""
     reasons = [None] + [e.rpc if e.rec == "X1" else None for e in period[:-1]]
-    if last.end is None and last.rpc and reasons[-1] is None and last.rne != "S":
-        reasons[-1] = last.rpc
     for e, reason in zip(period, reasons, strict=True):
         e.rpc = reason
-    period[0].keep_rpc = period[0].rne != "S" and period[0].rpc is None
+    period[0].keep_rpc = period[0].rne != "S"
 
 
 # The fields of the return no deadline reads, kept as they came (codes.md): column in the
@@ -428,7 +432,9 @@ EXTRA_EPISODE = (
     ("PL_POST", "pl_post", 10),
     ("URN", "urn", 16),
 )
-EPISODE_EXTRA_COLUMNS = tuple(c for _, c, _ in EXTRA_EPISODE)
+# ... and the REASON_PLACE_CHANGE cell of the episode's own row as the latest return gave
+# it ('' for an empty one; NULL for an episode recorded by a command), to give it back.
+EPISODE_EXTRA_COLUMNS = (*(c for _, c, _ in EXTRA_EPISODE), "rpc_returned")
 CHILD_EXTRA_COLUMNS = (*(c for _, c, _ in EXTRA_HEADER), "mc_dob")
 
 
@@ -653,7 +659,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 end,
                 same[rec] if rec else None,
                 same[rpc] if rpc else None,
-                extra,
+                (*extra, same[rpc] if rpc else ""),
                 order,
             )
             twin = next((e for e in in_file[cid] if e.start == start), None)
@@ -989,14 +995,13 @@ BATCH = 1000
 _STAGE = "import903_"
 _STAGED = {
     "children": ("id", "first_name", "last_name", "dob", "gender", "created_at",
-                 "ethnic", "upn", "mother", "mc_dob"),
+                 *CHILD_EXTRA_COLUMNS),
     "periods": (
         "id", "child_id", "start_date", "end_date", "reason_ceased", *rules.SCHEDULE_COLUMNS,
     ),
     "episodes": (
         "period_id", "child_id", "start_date", "end_date", "rne", "legal_status", "placement",
-        "reason_place_change", "reason_ceased", "cin", "place_provider", "home_post", "pl_post",
-        "urn",
+        "reason_place_change", "reason_ceased", *EPISODE_EXTRA_COLUMNS,
     ),
     "reviews": (
         "child_id", "period_id", "number", "deadline", "rule", "status", "booked_date",
@@ -1591,7 +1596,7 @@ def _merge_period(
             conn.execute(
                 "INSERT INTO episodes (period_id, child_id, start_date, end_date, rne, "
                 f"legal_status, placement, reason_place_change, reason_ceased, {extra}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"VALUES ({', '.join('?' * (9 + len(EPISODE_EXTRA_COLUMNS)))})",
                 [
                     period_id,
                     cid,
