@@ -515,3 +515,29 @@ def test_a_corrected_review_date_replaces_the_old_one(initialised, tmp_path):
     # Importing the corrected return again changes nothing.
     got = initialised.json("import", "ssda903", str(new), env=ON)
     assert got["unchanged_children"] == 1 and got["reviews_replaced"] == 0
+
+
+def test_allocate_from_a_csv_is_all_or_nothing_with_every_reject(world, tmp_path):
+    """C001 (in care from 22 May 2026) and an unknown child, an unknown IRO and a date
+    before care: every reject listed, nothing allocated; then the clean file, with a date
+    in the return's form, allocates."""
+    world.ok("iro", "add", "Ann Other", "--id", "IRO2")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("child_id,iro_id,date\nC001,IRO2,2026-05-20\nZZ9,IRO2,\nC001,NOPE,\n")
+    rejects = tmp_path / "rejects.csv"
+    before = query(world.db, "SELECT * FROM allocations")
+    result = world("allocate", "--from", str(bad), "--rejects", str(rejects))
+    assert result.exit_code == 1
+    assert "Error: 3 rows cannot be taken; nothing was changed." in result.stderr
+    rows = list(csv.reader(rejects.read_text().splitlines()))[1:]
+    assert [(r[1], r[2]) for r in rows] == [("2", "C001"), ("3", "ZZ9"), ("4", "C001")]
+    assert "before the period of care began" in rows[0][3]
+    assert query(world.db, "SELECT * FROM allocations") == before
+    good = tmp_path / "good.csv"
+    good.write_text("C001,IRO2,01/06/2026\n")
+    assert world("allocate", "--from", str(good), "--dry-run").exit_code == 0
+    assert query(world.db, "SELECT * FROM allocations") == before
+    world.ok("allocate", "--from", str(good))
+    assert query(
+        world.db, "SELECT iro_id, start_date FROM allocations WHERE end_date IS NULL"
+    ) == [("IRO2", "2026-06-01")]
