@@ -538,6 +538,20 @@ def test_allocate_from_a_csv_is_all_or_nothing_with_every_reject(world, tmp_path
     assert world("allocate", "--from", str(good), "--dry-run").exit_code == 0
     assert query(world.db, "SELECT * FROM allocations") == before
     world.ok("allocate", "--from", str(good))
-    assert query(
-        world.db, "SELECT iro_id, start_date FROM allocations WHERE end_date IS NULL"
-    ) == [("IRO2", "2026-06-01")]
+    assert query(world.db, "SELECT iro_id, start_date FROM allocations WHERE end_date IS NULL") == [
+        ("IRO2", "2026-06-01")
+    ]
+
+
+def test_a_mother_is_returned_as_one_only_from_the_year_her_child_was_born(initialised, tmp_path):
+    eps = [S_EP, P_EP]
+    old = write(tmp_path / "2025", 2025, [["A1", "2", "01/02/2009", "", "", "0", ""]], eps, [])
+    new = write(
+        tmp_path / "2026", 2026, [["A1", "F", "01/02/2009", "", "", "1", "05/05/2025"]], [P_EP], []
+    )
+    initialised.ok("import", "ssda903", str(old), str(new), env=ON)
+    for year, mother in ((2025, ["0", ""]), (2026, ["1", "05/05/2025"])):
+        out = tmp_path / f"out{year}"
+        initialised.ok("export", "ssda903", "--year", str(year), "--out", str(out), env=ON)
+        [row] = list(csv.reader((out / "header.csv").read_text().splitlines()))[1:]
+        assert row[5:] == mother

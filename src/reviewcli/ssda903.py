@@ -118,6 +118,9 @@ def export(store, year: int | None, out: Path) -> dict:
             # MOTHER and MC_DOB as the return gave them; else worked out from a child of
             # hers held here (R-IRO-3).
             mother, mc_dob = c.get("mother") or "", c.get("mc_dob")
+            if mother == "1" and mc_dob and mc_dob > e:
+                # Held from a later return: in this year she was not yet a mother.
+                mother, mc_dob = "0", None
             female = (c["gender"] or "").strip().lower() in ("f", "female", "girl", "2")
             if not mother and female:
                 mother, mc_dob = ("1", mothers[cid]) if cid in mothers else ("0", None)
