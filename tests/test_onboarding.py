@@ -555,3 +555,24 @@ def test_a_mother_is_returned_as_one_only_from_the_year_her_child_was_born(initi
         initialised.ok("export", "ssda903", "--year", str(year), "--out", str(out), env=ON)
         [row] = list(csv.reader((out / "header.csv").read_text().splitlines()))[1:]
         assert row[5:] == mother
+
+
+def test_episode_edit_changes_the_returns_fields(initialised, mid_care, tmp_path):
+    initialised.ok("import", "ssda903", str(mid_care), env=ON)
+    line = initialised.line(
+        "episode", "edit", "A1", "--date", "2025-03-01", "--urn", "SC654321", "--cin", "",
+        env=ON,
+    )  # fmt: skip
+    assert line == "Child A1, episode from 2025-03-01: cin (none), urn SC654321."
+    [episode] = initialised.json("child", "show", "A1", env=ON)["episodes"]
+    assert (episode["urn"], episode["cin"], episode["place_provider"]) == (
+        "SC654321",
+        None,
+        "PR2",
+    )
+    out = tmp_path / "out"
+    initialised.ok("export", "ssda903", "--year", "2026", "--out", str(out), env=ON)
+    [row] = list(csv.reader((out / "episodes.csv").read_text().splitlines()))[1:]
+    assert (row[4], row[12]) == ("", "SC654321")
+    message = initialised.refused("episode", "edit", "A1", "--date", "2025-03-02", "--urn", "X")
+    assert "no episode beginning on 2025-03-02 (episodes: 2025-03-01)" in message

@@ -97,6 +97,50 @@ def edit_child(store, child_id: str, *, today: date, **changes) -> Outcome:
     return Outcome({"id": child_id, "changed": changed}, f"Child {child_id}: {what}.")
 
 
+# The return's own fields of an episode: column, longest value (as the import takes them).
+EPISODE_FIELDS = {"cin": 8, "place_provider": 8, "home_post": 10, "pl_post": 10, "urn": 16}
+
+
+def edit_episode(store, child_id: str, *, on, **changes) -> Outcome:
+    """Change the return's own fields of the episode that began on ``on``; audited."""
+    get_child(store, child_id)
+    day = parse_date(on, "episode date")
+    episode = store.row(
+        "SELECT * FROM episodes WHERE child_id = ? AND start_date = ?",
+        [child_id, day.isoformat()],
+    )
+    if episode is None:
+        starts = [
+            r["start_date"]
+            for r in store.rows(
+                "SELECT start_date FROM episodes WHERE child_id = ? ORDER BY start_date",
+                [child_id],
+            )
+        ]
+        held = ", ".join(starts) if starts else "none"
+        raise ReviewError(f"child {child_id} has no episode beginning on {day} (episodes: {held})")
+    values = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key not in EPISODE_FIELDS:
+            raise ReviewError(f"{key} cannot be edited")
+        values[key] = _text(value, key.upper(), limit=EPISODE_FIELDS[key])
+    changed = {k: v for k, v in values.items() if episode.get(k) != v}
+    if not changed:
+        return Outcome({"id": episode["id"], "changed": {}}, "Nothing to change.")
+    sets = ", ".join(f"{k} = ?" for k in changed)
+    with store.write():
+        store.conn.execute(
+            f"UPDATE episodes SET {sets} WHERE id = ?", [*changed.values(), episode["id"]]
+        )
+    what = ", ".join(f"{k} {v if v is not None else '(none)'}" for k, v in changed.items())
+    return Outcome(
+        {"id": episode["id"], "changed": changed},
+        f"Child {child_id}, episode from {day}: {what}.",
+    )
+
+
 def record_history(
     store, child_id: str, *, started, earlier_reviews: int, today: date, period_start=None
 ) -> Outcome:

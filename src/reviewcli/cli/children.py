@@ -443,6 +443,33 @@ def child_edit(
         )  # fmt: skip
 
 
+@episode_app.command("edit")
+@handle_errors
+def episode_edit(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    on: Annotated[str, typer.Option("--date", help="The episode's start date, YYYY-MM-DD.")],
+    cin: Annotated[str | None, typer.Option("--cin", help="SSDA903 CIN.")] = None,
+    place_provider: Annotated[
+        str | None, typer.Option("--place-provider", help="SSDA903 PLACE_PROVIDER.")
+    ] = None,
+    home_post: Annotated[str | None, typer.Option("--home-post", help="SSDA903 HOME_POST.")] = None,
+    pl_post: Annotated[str | None, typer.Option("--pl-post", help="SSDA903 PL_POST.")] = None,
+    urn: Annotated[str | None, typer.Option("--urn", help="SSDA903 URN.")] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Change an episode's SSDA903 fields ('' clears one); audited."""
+    from ..onboarding import edit_episode
+
+    with writing() as s:
+        report(
+            edit_episode(
+                s, child_id, on=on, cin=cin, place_provider=place_provider,
+                home_post=home_post, pl_post=pl_post, urn=urn,
+            ),
+            fmt,
+        )  # fmt: skip
+
+
 @child_app.command("history")
 @handle_errors
 def child_history(
