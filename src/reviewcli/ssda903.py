@@ -11,6 +11,7 @@ import csv
 import gc
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -441,17 +442,19 @@ EPISODE_EXTRA_COLUMNS = (*(c for _, c, _ in EXTRA_EPISODE), "rpc_returned")
 CHILD_EXTRA_COLUMNS = (*(c for _, c, _ in EXTRA_HEADER), "mc_dob")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _extra(row: list[str], positions, fields) -> tuple[tuple, str | None]:
     """The extra fields of a row, and why one cannot be taken (or None)."""
-    values = []
-    for i, (column, _, limit) in zip(positions, fields, strict=True):
-        value = row[i].strip()
+    values = [row[i].strip() for i in positions]
+    if _CONTROL.search("".join(values)):
+        column = next(f[0] for f, v in zip(fields, values, strict=True) if _CONTROL.search(v))
+        return (), f"{column} contains control characters"
+    for (column, _, limit), value in zip(fields, values, strict=True):
         if len(value) > limit:
             return (), f"{column} {value[:20]!r} is longer than {limit} characters"
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            return (), f"{column} contains control characters"
-        values.append(value or None)
-    return tuple(values), None
+    return tuple(v or None for v in values), None
 
 
 def date_problem(value: str, what: str = "date") -> str:
@@ -592,7 +595,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
         i_rne, i_ls, i_place = col("RNE"), col("LS"), col("PLACE")
         i_rec, i_rpc = col("REC"), col("REASON_PLACE_CHANGE")
         i_extra = [col(c) for c, _, _ in EXTRA_EPISODE]
-        in_file: dict[str, list[_Ep]] = defaultdict(list)
+        in_file: dict[str, dict[date, _Ep]] = defaultdict(dict)  # by child, by start
         for line, row in rows:
             cid = row[i_child].strip()
             if cid not in headers:
@@ -665,19 +668,21 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 (*extra, same[rpc] if rpc else ""),
                 order,
             )
-            twin = next((e for e in in_file[cid] if e.start == start), None)
+            mine = in_file[cid]
+            twin = mine.get(start)
             if twin is not None:
                 reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
                 continue
-            in_file[cid].append(ep)
+            mine[start] = ep
         # A later return's version of a child's year wins: its episodes replace those of
         # the earlier returns from its first one on (a corrected date replaces the old one).
-        for cid, eps in in_file.items():
-            held = episodes[cid]
+        for cid, mine in in_file.items():
+            held = episodes.get(cid)
             if held:
-                supersede(held, eps)
-            for ep in eps:
-                held[ep.start] = ep
+                supersede(held, mine.values())
+                held.update(mine)
+            else:
+                episodes[cid] = mine
         del in_file
 
     for head in headers.values():
@@ -776,7 +781,6 @@ def return_year(folder: Path) -> int | None:
 def _name_year(folder: Path) -> int | None:
     """A collection year in the name of a return's folder or files (``2025``,
     ``SSDA903_2025_header.csv``)."""
-    import re
 
     for name in [folder.name] + [find_file(folder, t).name for t in FILES]:
         # "2025-26" (or 2025_26) is the year ending in 2026.
