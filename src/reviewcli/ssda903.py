@@ -399,6 +399,25 @@ _MB = 1 << 20
 
 
 @dataclass(slots=True)
+class _Head:
+    """A child's header row (the latest return's), and the returns listing the child."""
+
+    dob: date
+    gender: str | None
+    extra: tuple  # CHILD_EXTRA_COLUMNS
+    file: str
+    line: int
+    orders: tuple  # the returns listing the child, by their order (oldest first)
+    spans: tuple = ()  # the collection years of those whose year is known
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+    def get(self, key: str, default=None):
+        return getattr(self, key, default)
+
+
+@dataclass(slots=True)
 class _Ep:
     file: str
     line: int
@@ -445,8 +464,10 @@ CHILD_EXTRA_COLUMNS = (*(c for _, c, _ in EXTRA_HEADER), "mc_dob")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _extra(row: list[str], positions, fields) -> tuple[tuple, str | None]:
-    """The extra fields of a row, and why one cannot be taken (or None)."""
+def _extra(row: list[str], positions, fields, seen: dict) -> tuple[tuple, str | None]:
+    """The extra fields of a row, and why one cannot be taken (or None). ``seen`` gives
+    one string object for each value, however many rows repeat it: a return repeats its
+    providers, postcodes and each child's home postcode."""
     values = [row[i].strip() for i in positions]
     if _CONTROL.search("".join(values)):
         column = next(f[0] for f, v in zip(fields, values, strict=True) if _CONTROL.search(v))
@@ -454,7 +475,7 @@ def _extra(row: list[str], positions, fields) -> tuple[tuple, str | None]:
     for (column, _, limit), value in zip(fields, values, strict=True):
         if len(value) > limit:
             return (), f"{column} {value[:20]!r} is longer than {limit} characters"
-    return tuple(v or None for v in values), None
+    return tuple([seen.setdefault(v, v) if v else None for v in values]), None
 
 
 def date_problem(value: str, what: str = "date") -> str:
@@ -528,6 +549,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
         bad_children.add(child)
 
     headers: dict[str, dict] = {}
+    seen: dict = {}  # one object for each value of the return's own fields
     seen_in: dict[str, str] = {}
     # Each return's collection year, from its name (None when it has none): a child's year
     # in a later return replaces that year's reviews taken from an earlier one. (Not
@@ -553,7 +575,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                     file, line, cid, f"unknown SEX code {sex!r} (M, F or U; 1 or 2 before 2024-25)"
                 )
                 continue
-            extra, why = _extra(row, i_extra, EXTRA_HEADER)
+            extra, why = _extra(row, i_extra, EXTRA_HEADER, seen)
             if why is None and extra[2] not in (None, "0", "1"):
                 why = f"MOTHER {extra[2]!r} must be 1, 0 or empty"
             mc = row[i_mc].strip()
@@ -570,15 +592,15 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 reject(file, line, cid, "child listed twice")
                 continue
             # The same child in a later year's return: its header wins (a correction).
-            headers[cid] = {
-                # The returns listing the child (their years are added below).
-                "orders": (*headers.get(cid, {}).get("orders", ()), order),
-                "dob": dob,
-                "gender": codes.SEX_READ.get(sex),
-                "extra": (*extra, mc_dob.isoformat() if mc_dob else None),
-                "file": file,
-                "line": line,
-            }
+            before = headers.get(cid)
+            headers[cid] = _Head(
+                dob,
+                codes.SEX_READ.get(sex),
+                (*extra, mc_dob.isoformat() if mc_dob else None),
+                file,
+                line,
+                (*before.orders, order) if before else (order,),
+            )
             seen_in[cid] = file
     del seen_in
     # One string object for each child id and code, however many rows repeat it.
@@ -651,7 +673,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
             if start < headers[cid]["dob"]:
                 reject(file, line, cid, f"DECOM {start} is before the date of birth")
                 continue
-            extra, why = _extra(row, i_extra, EXTRA_EPISODE)
+            extra, why = _extra(row, i_extra, EXTRA_EPISODE, seen)
             if why:
                 reject(file, line, cid, why)
                 continue
@@ -686,7 +708,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
         del in_file
 
     for head in headers.values():
-        head["spans"] = tuple(spans[o] for o in head["orders"] if spans[o])
+        head.spans = tuple(spans[o] for o in head.orders if spans[o])
     participation = codes.PARTICIPATION
     # By child, by day: (file, line, participation, the return's order).
     reviews: dict[str, dict[date, tuple[str, int, str | None, int]]] = defaultdict(dict)
