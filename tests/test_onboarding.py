@@ -598,3 +598,14 @@ def test_episode_edit_changes_the_returns_fields(initialised, mid_care, tmp_path
     assert (row[4], row[12]) == ("", "SC654321")
     message = initialised.refused("episode", "edit", "A1", "--date", "2025-03-02", "--urn", "X")
     assert "no episode beginning on 2025-03-02 (episodes: 2025-03-01)" in message
+
+
+def test_a_return_too_large_for_memory_is_refused_with_its_size(initialised, mid_care, monkeypatch):
+    from reviewcli import ssda903
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(ssda903, "_parse", exhausted)
+    message = initialised.refused("import", "ssda903", str(mid_care), env=ON)
+    assert "MB) are too large for this computer's memory" in message

@@ -939,7 +939,19 @@ def import_903(
     folders = oldest_first(folders)
     plan = Plan()
     with _no_gc():
-        headers, episodes, reviews, bad, reject = _parse(folders, plan, today, progress)
+        try:
+            headers, episodes, reviews, bad, reject = _parse(folders, plan, today, progress)
+        except MemoryError:
+            size = sum(
+                p.stat().st_size
+                for f in folders
+                for p in (find_file(f, t) for t in FILES)
+                if p.is_file()
+            )
+            raise ReviewError(
+                f"the return's files ({size / _MB:.0f} MB) are too large for this computer's "
+                "memory; import the years one at a time"
+            ) from None
         built = {}
         for cid, head in headers.items():
             if cid in bad:
