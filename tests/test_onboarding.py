@@ -609,3 +609,25 @@ def test_a_return_too_large_for_memory_is_refused_with_its_size(initialised, mid
     monkeypatch.setattr(ssda903, "_parse", exhausted)
     message = initialised.refused("import", "ssda903", str(mid_care), env=ON)
     assert "MB) are too large for this computer's memory" in message
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64])
+def test_the_reader_streams_lines_whole_across_its_chunks(chunk):
+    """Lines (LF, CR LF, CR), quoted line breaks and multi-byte characters come out the
+    same however the file is cut into chunks."""
+    import io as _io
+
+    from reviewcli.ssda903 import _lines
+
+    text = 'CHILD,NAME\r\nA1,"Zoë\r\nÅsa"\nB2,é€𝄞\rC3,x\r\n\r\nD4,"a,b"\n'
+    raw = b"\xef\xbb\xbf" + text.encode()
+    got = list(_lines(_io.BytesIO(raw), "t.csv", chunk=chunk))
+    assert got == list(_io.StringIO(text, newline=""))
+    assert list(csv.reader(got)) == list(csv.reader(_io.StringIO(text, newline="")))
+
+
+def test_a_bad_byte_is_reported_with_where_it_is(initialised, mid_care):
+    path = next(mid_care.glob("*Episodes.csv"))
+    path.write_bytes(path.read_bytes() + b"A1,\xff\n")
+    message = initialised.refused("import", "ssda903", str(mid_care), env=ON)
+    assert message.startswith("Error: SSDA903_2026_Episodes.csv is not UTF-8 text (byte ")
