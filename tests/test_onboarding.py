@@ -631,3 +631,45 @@ def test_a_bad_byte_is_reported_with_where_it_is(initialised, mid_care):
     path.write_bytes(path.read_bytes() + b"A1,\xff\n")
     message = initialised.refused("import", "ssda903", str(mid_care), env=ON)
     assert message.startswith("Error: SSDA903_2026_Episodes.csv is not UTF-8 text (byte ")
+
+
+# --- the schedule of a continuing period (hand-worked) ---------------------------------------
+
+
+def _continuing(start, earlier, *held):
+    from reviewcli import rules
+
+    return rules.Period(
+        start=date.fromisoformat(start),
+        episodes=(rules.Episode(date(2025, 3, 1), "C2", "U4", "P"),),
+        reviews=tuple(rules.HeldReview(date.fromisoformat(h)) for h in held),
+        earlier_reviews=earlier,
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "earlier", "held", "number", "due", "rule"),
+    [
+        # History unknown, nothing held: six months from the earliest record (1 Mar 2025).
+        ("2025-03-01", None, (), 1, "2025-09-01", "R-SCH-3"),
+        # History unknown: the first review found counts as a later one (R-SCH-3 from it).
+        ("2025-03-01", None, ("2025-05-20",), 2, "2025-11-20", "R-SCH-3"),
+        # Recorded: care began 1 Nov 2024, no review before: R-SCH-1, 20 working days from
+        # Fri 1 Nov 2024 is Fri 29 Nov 2024 (no bank holiday in November).
+        ("2024-11-01", 0, (), 1, "2024-11-29", "R-SCH-1"),
+        # One review before, its date not held, none since: R-SCH-2, three months from the
+        # earliest record (1 Mar 2025 + 3 months = Sun 1 Jun 2025: month arithmetic).
+        ("2024-11-01", 1, (), 2, "2025-06-01", "R-SCH-2"),
+        # One before and one found on 20 May 2025: R-SCH-3 from it, the third review.
+        ("2024-11-01", 1, ("2025-05-20",), 3, "2025-11-20", "R-SCH-3"),
+        # Two before (the second review was held): later reviews, six-monthly.
+        ("2024-11-01", 2, ("2025-05-20", "2025-11-10"), 5, "2026-05-10", "R-SCH-3"),
+    ],
+)
+def test_the_next_review_of_a_continuing_period(start, earlier, held, number, due, rule):
+    from reviewcli import rules
+    from reviewcli.calendar import WorkingCalendar
+
+    nxt = rules.next_review(_continuing(start, earlier, *held), WorkingCalendar())
+    assert (nxt.number, nxt.due.isoformat(), nxt.rule) == (number, due, rule)
+    assert ("history is incomplete" in nxt.detail) == (earlier is None)
