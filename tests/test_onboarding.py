@@ -673,3 +673,22 @@ def test_the_next_review_of_a_continuing_period(start, earlier, held, number, du
     nxt = rules.next_review(_continuing(start, earlier, *held), WorkingCalendar())
     assert (nxt.number, nxt.due.isoformat(), nxt.rule) == (number, due, rule)
     assert ("history is incomplete" in nxt.detail) == (earlier is None)
+
+
+def test_update_takes_the_same_file_again_and_refuses_a_different_care(world, tmp_path):
+    """C001 Amy Ash, in care from 22 May 2026 with IRO1 (conftest's world)."""
+    path = tmp_path / "children.csv"
+    path.write_text(
+        "child_id,first_name,last_name,dob,start_date,iro,social_worker\n"
+        "C001,Amy,Ash,2015-03-02,2026-05-22,IRO1,Pat Kay\n"
+    )
+    got = world.json("import", "children", str(path), "--update")
+    assert got["changes"] == [
+        {"child": "C001", "field": "social_worker", "before": None, "after": "Pat Kay"}
+    ]
+    path.write_text("child_id,start_date,iro\nC001,2026-05-23,IRO2\n")
+    rejects = tmp_path / "rejects.csv"
+    result = world("import", "children", str(path), "--update", "--rejects", str(rejects))
+    assert result.exit_code == 1
+    [row] = list(csv.reader(rejects.read_text().splitlines()))[1:]
+    assert "no period of care from 2026-05-23" in row[3]

@@ -82,11 +82,27 @@ def _update(store, cid, row, today, iso, summary, changes) -> None:
     for column, key in UPDATABLE.items():
         if row.get(column):
             values[key] = iso(row[column]) if key in ("dob", "mc_dob") else row[column]
-    if row.get("START_DATE") or row.get("IRO"):
-        raise ReviewError(
-            "start_date and iro are for new children; record care with 'reviewcli episode' "
-            "and IROs with 'reviewcli allocate --from'"
+    # The care and IRO columns are for new children: for one held they must say what is
+    # held already (the same file may be given again to correct names).
+    if row.get("START_DATE"):
+        start = iso(row["START_DATE"])
+        if not store.row(
+            "SELECT 1 FROM periods WHERE child_id = ? AND ? IN (start_date, care_started)",
+            [cid, start],
+        ):
+            raise ReviewError(
+                f"child {cid} has no period of care from {start}; --update does not change "
+                "care: record it with 'reviewcli episode'"
+            )
+    if row.get("IRO"):
+        current = store.value(
+            "SELECT iro_id FROM allocations WHERE child_id = ? AND end_date IS NULL", [cid]
         )
+        if current != row["IRO"]:
+            raise ReviewError(
+                f"child {cid}'s IRO is {current or 'not named'}; --update does not allocate: "
+                "use 'reviewcli allocate --from'"
+            )
     before = get_child(store, cid)
     outcome = edit_child(store, cid, today=today, **values)
     if outcome.obj["changed"]:
