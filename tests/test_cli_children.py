@@ -313,7 +313,17 @@ def test_episode_start_unknown_placement_lists_the_codes(world):
     add(world, "C002")
     message = world.refused("episode", "start", "C002", "--date", "2026-06-01", "--placement", "U9")
     assert "unknown placement code 'U9'" in message
-    assert message.endswith("valid codes: " + ", ".join(PLACEMENT))
+    # The codes valid on that day: H5, P2 and Z1 were retired by 2025-26 (codes.md).
+    valid = [c for c in PLACEMENT if c not in ("H5", "P2", "Z1")]
+    assert message.endswith("valid codes on 2026-06-01: " + ", ".join(valid))
+
+
+def test_episode_start_with_a_retired_code_lists_the_current_ones(world):
+    add(world, "C002")
+    message = world.refused("episode", "start", "C002", "--date", "2026-06-01", "--placement", "Z1")
+    assert message.startswith("Error: placement code Z1 is retired after 2025-03-31; valid codes")
+    assert "Z11, Z12, Z13, Z14" in message and " H5," not in message
+    world.ok("episode", "start", "C002", "--date", "2026-06-01", "--placement", "K3")
 
 
 @pytest.mark.parametrize(

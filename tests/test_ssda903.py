@@ -160,8 +160,10 @@ def write_return(folder: Path, header, episodes, reviews) -> Path:
 # U3) to Fri 19 Dec 2025 (E4A). Review Fri 20 Jun 2025 (first, PN0).
 BASE_HEADER = [h("A1", "01/01/2012", "1"), h("B1", "15/06/2023", "2")]
 BASE_EPISODES = [
-    ep("A1", "01/05/2025", dec="01/08/2025", rec="X1"),
-    ep("A1", "01/08/2025", rne="P", place="K2", rpc="CHILD"),
+    # The reason for the change of placement on 1 Aug is on the episode that ended with it
+    # (rule 233); the records keep it on the episode the change began.
+    ep("A1", "01/05/2025", dec="01/08/2025", rec="X1", rpc="CHILD"),
+    ep("A1", "01/08/2025", rne="P", place="K2"),
     ep("B1", "02/06/2025", ls="V2", place="U3", dec="19/12/2025", rec="E4A"),
 ]
 BASE_REVIEWS = [
@@ -353,8 +355,9 @@ HAND_2026 = {
     ],
     "episodes.csv": [
         # H1's first episode ended on 31 Mar 2025 (not in 2025-26); her third began on
-        # 1 Apr 2026 (not in 2025-26); the second was still open at 31 Mar 2026.
-        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "", "", "CHILD", "", "", ""],
+        # 1 Apr 2026 (not in 2025-26); the second was still open at 31 Mar 2026, so has no
+        # reason for a placement change yet (rule 233: it goes on the episode that ended).
+        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "", "", "", "", "", ""],
         ["H2", "02/06/2025", "S", "V2", "", "U3", "", "19/12/2025", "E4A", "", "", "", ""],
         ["H2", "02/02/2026", "S", "C1", "", "U6", "", "", "", "", "", "", ""],
         ["H3", "05/05/2025", "S", "V3", "", "U6", "", "", "", "", "", "", ""],
@@ -378,9 +381,11 @@ HAND_2025 = {
         ["H5", "2", "07/07/2009", "", "", "0", ""],
     ],
     "episodes.csv": [
-        ["H1", "06/01/2025", "S", "C2", "", "U6", "", "31/03/2025", "X1", "", "", "", ""],
+        # The reason H1's placement changed on 31 Mar 2025 (CHILD) is returned on the
+        # episode that ended with the change.
+        ["H1", "06/01/2025", "S", "C2", "", "U6", "", "31/03/2025", "X1", "CHILD", "", "", ""],
         # Ended on 1 Apr 2026, after this year: still open at 31 Mar 2025.
-        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "", "", "CHILD", "", "", ""],
+        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "", "", "", "", "", ""],
         ["H5", "01/05/2023", "S", "C2", "", "R1", "", "01/06/2024", "E13", "", "", "", ""],
     ],
     "reviews.csv": [["H1", "10/05/2012", "27/01/2025", "PN1"]],
@@ -388,8 +393,8 @@ HAND_2025 = {
 HAND_2027 = {
     "header.csv": HAND_2026["header.csv"],
     "episodes.csv": [
-        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "01/04/2026", "X1", "CHILD", "", "", ""],
-        ["H1", "01/04/2026", "P", "C2", "", "U4", "", "", "", "CARPL", "", "", ""],
+        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "01/04/2026", "X1", "CARPL", "", "", ""],
+        ["H1", "01/04/2026", "P", "C2", "", "U4", "", "", "", "", "", "", ""],
         ["H2", "02/02/2026", "S", "C1", "", "U6", "", "", "", "", "", "", ""],
         ["H3", "05/05/2025", "S", "V3", "", "U6", "", "", "", "", "", "", ""],
         ["H4", "01/09/2025", "L", "C2", "", "U6", "", "", "", "", "", "", ""],
@@ -408,6 +413,12 @@ HAND_2027 = {
 def test_export_year_of_the_hand_built_database(hand, tmp_path, year, expected):
     out = tmp_path / f"y{year}"
     hand.ok("export", "ssda903", "--year", str(year), "--out", out)
+    # SEX is 1/2 before 2024-25 and M/F from then on (codes.md).
+    sex = {"1": "M", "2": "F"} if year >= 2025 else {}
+    expected = {
+        **expected,
+        "header.csv": [[r[0], sex.get(r[1], r[1]), *r[2:]] for r in expected["header.csv"]],
+    }
     for name, layout in LAYOUTS.items():
         rows = read(out / name)
         assert rows[0] == layout, name
@@ -438,8 +449,8 @@ def test_export_all_years_of_the_hand_built_database(hand, tmp_path):
     got = {name: read(out / name) for name in LAYOUTS}
     assert [r[0] for r in got["header.csv"][1:]] == ["H1", "H2", "H3", "H4", "H5", "H6"]
     assert got["episodes.csv"][1:3] == [
-        ["H1", "06/01/2025", "S", "C2", "", "U6", "", "31/03/2025", "X1", "", "", "", ""],
-        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "01/04/2026", "X1", "CHILD", "", "", ""],
+        ["H1", "06/01/2025", "S", "C2", "", "U6", "", "31/03/2025", "X1", "CHILD", "", "", ""],
+        ["H1", "31/03/2025", "P", "C2", "", "K2", "", "01/04/2026", "X1", "CARPL", "", "", ""],
     ]
     assert len(got["episodes.csv"]) - 1 == 10
     # The whole history keeps the short-breaks child's review (the V3/V4 rule is the
@@ -518,13 +529,23 @@ def test_demo_export_holds_exactly_the_year(demo, year):
     got = read_return(demo["root"] / str(year))
 
     expected_eps = []
-    for cid, s, e, rne, ls, place, rpc, rec in query(
+    held = query(
         db,
         "SELECT child_id, start_date, end_date, rne, legal_status, placement, "
-        "reason_place_change, reason_ceased FROM episodes ORDER BY child_id, start_date",
-    ):
+        "reason_place_change, reason_ceased, period_id FROM episodes "
+        "ORDER BY child_id, start_date",
+    )
+    for k, (cid, s, e, rne, ls, place, _, rec, period) in enumerate(held):
         if s <= end and (e is None or e >= start):
             closed = e is not None and e <= end
+            # The reason for a placement change is returned on the episode that ended with
+            # it (rule 233): the records hold it on the episode the change began.
+            after = held[k + 1] if k + 1 < len(held) else None
+            rpc = (
+                after[6]
+                if closed and rec == "X1" and after and (after[0], after[8]) == (cid, period)
+                else ""
+            )
             expected_eps.append(
                 (cid, s, rne, ls, place, e if closed else "", rec if closed else "", rpc or "")
             )
@@ -692,9 +713,15 @@ def test_several_years_together_equal_the_all_years_import(demo):
         keep = [r for r in rows if r[0] in covered]
         assert keep == [r for r in b[table] if r[0] in covered], table
         assert keep or table == "reviews"
+
     # Every episode taken from the yearly returns is one of the history's: repeated
     # episodes were merged, and episodes open in one year and closed in the next closed.
-    assert set(b["episodes"]) <= set(a["episodes"])
+    # (The reason for the change into an episode begun before the earliest return is on
+    # an episode no return holds: rule 233.)
+    def known(rows):
+        return {(*r[:6], r[6] if r[1] >= "2024-04-01" else None, *r[7:]) for r in rows}
+
+    assert known(b["episodes"]) <= known(a["episodes"])
     assert len(b["episodes"]) == len(set(b["episodes"]))
 
     # The returns do repeat episodes, some of them open in one year and closed in the next.
@@ -801,8 +828,8 @@ def test_import_same_files_twice_changes_nothing(initialised, tmp_path):
 # 2026 (E4A), a third review was held on Mon 10 Nov 2025 (PN1), and the participation of the
 # second review was corrected from PN2 to PN5. B1 is unchanged.
 NEWER_EPISODES = [
-    ep("A1", "01/05/2025", dec="01/08/2025", rec="X1"),
-    ep("A1", "01/08/2025", rne="P", place="K2", rpc="CHILD", dec="09/01/2026", rec="E4A"),
+    BASE_EPISODES[0],
+    ep("A1", "01/08/2025", rne="P", place="K2", dec="09/01/2026", rec="E4A"),
     BASE_EPISODES[2],
 ]
 NEWER_REVIEWS = [
@@ -1036,7 +1063,7 @@ REJECTS = {
     ),
     "malformed DEC": (
         _case(episodes=[ep("X9", "01/05/2025", dec="1.9.2025", rec="E8")]),
-        [("episodes.csv", E_LINE, "impossible date")],
+        [("episodes.csv", E_LINE, "DEC '1.9.2025' is not a date (dd/mm/YYYY)")],
     ),
     "DEC before DECOM": (
         _case(episodes=[ep("X9", "01/05/2025", dec="30/04/2025", rec="E8")], reviews=[]),
@@ -1165,8 +1192,20 @@ REJECTS = {
         [("reviews.csv", R_LINE + 1, "two reviews recorded on 2025-05-20")],
     ),
     "unknown SEX": (
-        _case(header=[h("X9", "01/01/2015", sex="M")], episodes=[], reviews=[]),
-        [("header.csv", H_LINE, "unknown SEX code 'M'")],
+        _case(header=[h("X9", "01/01/2015", sex="3")], episodes=[], reviews=[]),
+        [("header.csv", H_LINE, "unknown SEX code '3'")],
+    ),
+    "two-digit year": (
+        _case(episodes=[ep("X9", "24/01/25")]),
+        [("episodes.csv", E_LINE, "DECOM 24/01/25: the year must have four digits")],
+    ),
+    "formula child id": (
+        _case(header=[h("=X9", "01/01/2015")], episodes=[], reviews=[]),
+        [("header.csv", H_LINE, "child id '=X9' begins with '=', which a spreadsheet would")],
+    ),
+    "retired placement": (
+        _case(episodes=[ep("X9", "01/05/2025", place="Z1")]),
+        [("episodes.csv", E_LINE, "placement code Z1 is not valid for an episode from 2025-05-01")],
     ),
     "invalid child id": (
         _case(header=[h("X 9", "01/01/2015")], episodes=[], reviews=[]),
@@ -1198,10 +1237,12 @@ def test_rejected_rows_refuse_the_import(initialised, tmp_path, case):
     got = read(rejects)
     assert got[0] == ["file", "line", "child", "reason"]
     assert len(got) - 1 == len(expected), got
-    child = "X 9" if case == "invalid child id" else "X9"
+    child = {"invalid child id": "X 9", "formula child id": "=X9"}.get(case, "X9")
     table = _table_rows(result.stderr)
     for (file, line, reason), row in zip(expected, got[1:], strict=True):
-        assert row[:3] == [file, str(line), child]
+        # The rejects CSV escapes a cell a spreadsheet would read as a formula.
+        written = "'" + child if child.startswith("=") else child
+        assert row[:3] == [file, str(line), written]
         assert reason in row[3], row
         # The same row in the table on stderr: file, line, child and the reason.
         [shown] = [t for t in table if f" {line} " in t and file in t and reason in t]
@@ -1218,13 +1259,28 @@ def test_a_later_return_cannot_continue_a_period_that_ended_that_day(initialised
     initialised.ok("import", "ssda903", first)
     later = write_return(tmp_path / "2026", [X9_H], [ep("X9", "01/08/2025", rne="P")], [])
     before = snapshot_db(initialised.db)
-    result = initialised("import", "ssda903", later)
+    rejects = tmp_path / "rejects.csv"
+    result = initialised("import", "ssda903", later, "--rejects", rejects)
     assert result.exit_code == 1
-    assert result.stderr.strip() == (
-        "Error: child X9: the return's episode from 2025-08-01 (RNE P) continues care, but "
-        "the period already in the database ended that day (REC E4A); nothing was imported"
-    )
+    assert read(rejects)[1:] == [
+        [
+            "episodes.csv",
+            "2",
+            "X9",
+            "child X9: the return's episode from 2025-08-01 (RNE P) continues care, but the "
+            "period already in the database ended that day (REC E4A)",
+        ]
+    ]
     assert snapshot_db(initialised.db) == before
+    # The conflict rejects that child alone: --skip-rejected imports the others.
+    other = write_return(
+        tmp_path / "2026b", [X9_H, h("Y1", "01/01/2015")],
+        [ep("X9", "01/08/2025", rne="P"), ep("Y1", "01/09/2025")], [],
+    )  # fmt: skip
+    result = initialised("import", "ssda903", other, "--skip-rejected", "--rejects", rejects)
+    assert result.exit_code == 0
+    assert [r[2] for r in read(rejects)[1:]] == ["X9"]
+    assert query(initialised.db, "SELECT id FROM children ORDER BY id") == [("X9",), ("Y1",)]
 
 
 @pytest.mark.parametrize(
@@ -1333,18 +1389,14 @@ def test_overlap_across_several_folders_names_the_folder(initialised, tmp_path):
     assert row[:3] == ["2027/episodes.csv", "6", "X9"]
 
 
-def test_date_of_birth_differing_between_years_is_rejected(initialised, tmp_path):
+def test_a_later_return_corrects_the_date_of_birth(initialised, tmp_path):
     first = base_return(tmp_path / "2026")
     second = write_return(tmp_path / "2027", [h("A1", "02/01/2012")], [], [])
-    rejects = tmp_path / "rejects.csv"
-    result = initialised("import", "ssda903", first, second, "--rejects", rejects, env=WIDE)
-    assert result.exit_code == 1
-    assert read(rejects)[1:] == [
-        ["2027/header.csv", "2", "A1", "date of birth differs from 2026/header.csv"]
-    ]
+    initialised.ok("import", "ssda903", first, second)
+    assert initialised.json("child", "show", "A1", "--format", "json")["dob"] == "2012-01-02"
 
 
-def test_an_episode_ending_differently_in_two_years_is_rejected(initialised, tmp_path):
+def test_a_later_return_corrects_how_an_episode_ends(initialised, tmp_path):
     first = base_return(tmp_path / "2026")
     second = write_return(
         tmp_path / "2027",
@@ -1352,12 +1404,11 @@ def test_an_episode_ending_differently_in_two_years_is_rejected(initialised, tmp
         [ep("B1", "02/06/2025", ls="V2", place="U3", dec="20/12/2025", rec="E4A")],
         [],
     )
-    rejects = tmp_path / "rejects.csv"
-    result = initialised("import", "ssda903", first, second, "--rejects", rejects, env=WIDE)
-    assert result.exit_code == 1
-    assert read(rejects)[1:] == [
-        ["2027/episodes.csv", "2", "B1", "the episode from 2025-06-02 ends differently elsewhere"]
-    ]
+    initialised.ok("import", "ssda903", first, second)
+    (period,) = query(
+        initialised.db, "SELECT end_date, reason_ceased FROM periods WHERE child_id = 'B1'"
+    )
+    assert period == ("2025-12-20", "E4A")
 
 
 # --- import: --dry-run ---------------------------------------------------------------------------
@@ -1414,8 +1465,8 @@ def test_column_names_in_any_case_and_order_with_iso_dates_and_a_bom(initialised
     )
     (folder / "episodes.csv").write_text(
         "child,Decom,rne,Ls,place,dec,Rec,reason_place_change\n"
-        "A1,2025-05-01,S,C2,U6,2025-08-01,X1,\n"
-        "A1,01/08/2025,p,c2,k2,,,child\n"
+        "A1,2025-05-01,S,C2,U6,2025-08-01,X1,child\n"
+        "A1,01/08/2025,p,c2,k2,,,\n"
         "B1,2025-06-02,S,V2,U3,2025-12-19,e4a,\n",
         encoding="utf-8-sig",
     )
@@ -1860,7 +1911,15 @@ def test_import_children_minimal_columns(initialised, tmp_path):
         tmp_path / "c.csv", ["K1,Kai,King,2014-03-04"], "CHILD_ID,FIRST_NAME,LAST_NAME,DOB"
     )
     got = initialised.json("import", "children", path)
-    assert got == {"children_new": 1, "periods_new": 0, "allocations_new": 0, "dry_run": False}
+    assert got == {
+        "children_new": 1,
+        "periods_new": 0,
+        "allocations_new": 0,
+        "children_updated": 0,
+        "histories_recorded": 0,
+        "changes": [],
+        "dry_run": False,
+    }
     assert query(initialised.db, "SELECT id FROM children") == [("K1",)]
 
 

@@ -33,6 +33,10 @@ EXPECTED = {
         "team",
         "created_at",
         "parent_id",
+        "ethnic",
+        "upn",
+        "mother",
+        "mc_dob",
     ],
     "periods": [
         "id",
@@ -50,6 +54,8 @@ EXPECTED = {
         "pathway_plan_received",
         "adult_on",
         "adoption_consent",
+        "care_started",
+        "earlier_reviews",
     ],
     "episodes": [
         "id",
@@ -63,6 +69,12 @@ EXPECTED = {
         "reason_place_change",
         "local_reason",
         "reason_ceased",
+        "cin",
+        "place_provider",
+        "home_post",
+        "pl_post",
+        "urn",
+        "rpc_returned",
         "out_of_area",
     ],
     "allocations": [

@@ -5,6 +5,8 @@ Kept as data in one place so validation messages, letters and reports can show l
 
 from __future__ import annotations
 
+from datetime import date
+
 LEGAL_STATUS: dict[str, str] = {
     "C1": "Interim care order",
     "C2": "Full care order",
@@ -38,6 +40,7 @@ PLACEMENT: dict[str, str] = {
     "H5": "Semi-independent living accommodation not subject to children's homes regulations",
     "K1": "Secure children's home",
     "K2": "Children's home",
+    "K3": "Supported accommodation",
     "P1": "Placed with own parent(s) or other person(s) with parental responsibility",
     "P2": "Independent living",
     "P3": "Residential employment",
@@ -58,6 +61,12 @@ PLACEMENT: dict[str, str] = {
     "U5": "Foster placement with other foster carer who is also an approved adopter, FFA / concurrent planning",
     "U6": "Foster placement with other foster carer, not long-term or FFA",
     "Z1": "Other placement",
+    # Added in 2025-26 in place of Z1; their official labels are in the DfE's guide for
+    # that year, not reproduced here, so they are shown by code (codes.md).
+    "Z11": "other placement type Z11",
+    "Z12": "other placement type Z12",
+    "Z13": "other placement type Z13",
+    "Z14": "other placement type Z14",
 }
 
 REASON_CEASED: dict[str, str] = {
@@ -129,8 +138,72 @@ CODE_LISTS: dict[str, dict[str, str]] = {
 }
 
 
-def check_code(kind: str, value: str | None) -> str | None:
-    """Return the code, upper-cased, or raise ReviewError naming the valid ones."""
+# Codes valid only for part of the return's history (codes.md, by collection year): the
+# first and last day a record may carry them (None: no limit). A code not listed here is
+# valid in every year.
+WINDOWS: dict[str, dict[str, tuple[date | None, date | None]]] = {
+    "placement": {
+        # Rule 217t (2023-24): not for an episode open on or after 28 October 2023;
+        # removed from the list in 2025-26.
+        "P2": (None, date(2023, 10, 27)),
+        # Semi-independent living and "other placement": removed in 2025-26.
+        "H5": (None, date(2025, 3, 31)),
+        "Z1": (None, date(2025, 3, 31)),
+        # Supported accommodation: added in 2024-25.
+        "K3": (date(2024, 4, 1), None),
+        # In place of Z1 from 2025-26 (rule 146).
+        "Z11": (date(2025, 4, 1), None),
+        "Z12": (date(2025, 4, 1), None),
+        "Z13": (date(2025, 4, 1), None),
+        "Z14": (date(2025, 4, 1), None),
+    },
+}
+
+# SEX in the return: 1/2 until 2023-24, M/F/U from 2024-25 (rule 101). The import reads
+# both (a child's header may come from any year); the export writes the year's own.
+SEX_CODES_FROM = date(2024, 4, 1)
+SEX_READ = {"1": "M", "2": "F", "M": "M", "F": "F", "U": "U"}
+
+
+def sex_code(gender: str | None, year_start: date | None) -> str:
+    """The SEX cell for a child's recorded gender in the return whose year starts on
+    ``year_start`` (None: the current codes)."""
+    g = (gender or "").strip().lower()
+    sex = {"m": "M", "male": "M", "boy": "M", "1": "M", "f": "F", "female": "F", "girl": "F"}
+    sex |= {"2": "F", "u": "U", "unknown": "U", "indeterminate": "U"}
+    code = sex.get(g, "")
+    if year_start is not None and year_start < SEX_CODES_FROM:
+        return {"M": "1", "F": "2"}.get(code, "")
+    return code
+
+
+def valid_between(kind: str, code: str, start: date, end: date | None = None) -> bool:
+    """Whether ``code`` is valid for a record whose dates run from ``start`` to ``end``
+    (None: still open): valid on at least one of its days."""
+    window = WINDOWS.get(kind, {}).get(code)
+    if window is None:
+        return code in CODE_LISTS[kind]
+    first, last = window
+    return (first is None or end is None or first <= end) and (last is None or last >= start)
+
+
+def valid_codes(kind: str, start: date | None = None, end: date | None = None) -> list[str]:
+    """The codes of ``kind`` valid for a record from ``start`` to ``end`` (every code when
+    no date is given)."""
+    codes = CODE_LISTS[kind]
+    if start is None:
+        return list(codes)
+    return [c for c in codes if valid_between(kind, c, start, end)]
+
+
+def check_code(
+    kind: str, value: str | None, on: date | None = None, until: date | None = None
+) -> str | None:
+    """Return the code, upper-cased, or raise ReviewError naming the valid ones.
+
+    With ``on`` (and ``until``, None for a record still open) the code must also be valid
+    for those dates: a code retired before them is refused with the list then in force.
+    """
     from .errors import ReviewError
 
     if value is None:
@@ -138,7 +211,20 @@ def check_code(kind: str, value: str | None) -> str | None:
     code = value.strip().upper()
     codes = CODE_LISTS[kind]
     if code not in codes:
-        raise ReviewError(f"unknown {kind} code {value!r}; valid codes: {', '.join(codes)}")
+        valid = valid_codes(kind, on, until)
+        when = f" on {on.isoformat()}" if on else ""
+        raise ReviewError(f"unknown {kind} code {value!r}; valid codes{when}: {', '.join(valid)}")
+    if on is not None and not valid_between(kind, code, on, until):
+        first, last = WINDOWS[kind][code]
+        why = (
+            f"retired after {last.isoformat()}"
+            if last and last < on
+            else (f"valid only from {first.isoformat()}")
+        )
+        raise ReviewError(
+            f"{kind} code {code} is {why}; valid codes on {on.isoformat()}: "
+            f"{', '.join(valid_codes(kind, on, until))}"
+        )
     return code
 
 

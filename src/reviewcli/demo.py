@@ -196,6 +196,17 @@ _DISAGREEMENTS = (
 MAX_HISTORY_DAYS = 7 * 365  # bounds the simulated history (and the build time)
 
 
+def in_force(placement: str | None, day: date) -> str | None:
+    """The placement a fictional child is given on ``day``: semi-independent living (H5)
+    and independent living (P2) became supported accommodation (K3) when the codes changed
+    (codes.md)."""
+    if placement == "H5" and day >= date(2025, 4, 1):
+        return "K3"
+    if placement == "P2" and day >= date(2023, 10, 28):
+        return "K3" if day >= date(2024, 4, 1) else "H5"
+    return placement
+
+
 # --- plans: what happens to each child, before it is recorded ------------------------------
 
 
@@ -1136,7 +1147,7 @@ class _PeriodRun:
             on=p.start,
             today=p.start,
             legal_status=p.legal_status,
-            placement=p.placement,
+            placement=in_force(p.placement, p.start),
         )
         self.period_id = self.store.value(
             "SELECT id FROM periods WHERE child_id = ? AND end_date IS NULL", [self.child_id]
@@ -1191,7 +1202,7 @@ class _PeriodRun:
                 on=day,
                 today=day,
                 legal_status=data.legal_status,
-                placement=data.placement,
+                placement=in_force(data.placement, day),
                 reason_place_change=data.reason,
                 rne=data.rne,
             )
@@ -1341,7 +1352,7 @@ class _PeriodRun:
             "SELECT placement FROM episodes WHERE period_id = ? ORDER BY start_date DESC, id DESC",
             [self.period_id],
         )
-        if place in ("K2", "R1", "H5") and self.rng.random() < 0.5:
+        if place in ("K2", "R1", "H5", "K3") and self.rng.random() < 0.5:
             venue = {"K2": "Children's home", "R1": "Children's home"}.get(
                 place, "Supported lodgings"
             )

@@ -380,6 +380,16 @@ def derive(
     return changes
 
 
+def earlier_reviews(recorded, episodes) -> int | None:
+    """How many reviews were held before the period's earliest record: as the admin
+    recorded it, else 0 for a period that starts with its first episode (RNE S), None for a
+    *continuing* one (care began before the earliest return held)."""
+    if recorded is not None:
+        return int(recorded)
+    first = episodes[0].rne if episodes else "S"
+    return 0 if first in (None, "S") else None
+
+
 def short_break_history(conn, child_id: str, start: str) -> tuple[tuple, tuple]:
     """R-SCH-5: the child's earlier periods of care before ``start`` (a stay of short
     breaks may continue their series) and the dates the admin recorded that a short-break
@@ -433,7 +443,7 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
         conn,
         "SELECT p.id, p.child_id, p.start_date, p.end_date, p.next_number, p.next_due,"
         " p.next_rule, p.next_earliest, p.next_detail, p.allocation_due, p.pathway_due,"
-        " p.adult_on, c.dob, p.adoption_consent"
+        " p.adult_on, c.dob, p.adoption_consent, p.earlier_reviews"
         " FROM periods p JOIN children c ON c.id = p.child_id WHERE 1" + _scope("p.child_id"),
         scope,
     ).fetchall()
@@ -512,6 +522,7 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
                     directions=tuple(data["dir"]),
                     adjourned_on=_d(pend[4]) if pend and pend[2] == "adjourned" else None,
                     consent_on=_d(p[13]),
+                    earlier_reviews=earlier_reviews(p[14], episodes),
                     earlier=earlier,
                     breaks_ended=breaks_ended,
                 ),

@@ -185,11 +185,13 @@ def _check_numbering(store, add) -> None:
     current = None
     expected = 0
     for r in store.conn.execute(
-        "SELECT id, period_id, number, child_id FROM reviews WHERE status = 'held' "
-        "ORDER BY period_id, recording_date, id"
+        "SELECT r.id, r.period_id, r.number, r.child_id, p.earlier_reviews FROM reviews r "
+        "JOIN periods p ON p.id = r.period_id WHERE r.status = 'held' "
+        "ORDER BY r.period_id, r.recording_date, r.id"
     ):
         if r["period_id"] != current:
-            current, expected = r["period_id"], 0
+            # Reviews held before a continuing period's earliest record come first.
+            current, expected = r["period_id"], r["earlier_reviews"] or 0
         expected += 1
         if r["number"] != expected:
             add(

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 MIGRATIONS: list[tuple[str, Callable]] = []
 # Migrations after which the stored deadlines must be recomputed (they change what the
 # schedule rules read).
-REFRESH_AFTER = {"m002_review_process", "m009_corrected_rules"}
+REFRESH_AFTER = {"m002_review_process", "m009_corrected_rules", "m010_whole_return"}
 
 
 def migration(fn: Callable) -> Callable:
@@ -601,6 +601,40 @@ DELETE FROM policy WHERE key = 'social-worker-conversation' AND value IN ('true'
 
 
 @migration
+def m010_whole_return(db) -> None:
+    """Every field of the SSDA903 return kept as it came (codes.md), and what the admin
+    knows of care before the earliest return (a *continuing* period, DOMAIN.md R-SCH-3)."""
+    _run(
+        db,
+        """
+ALTER TABLE children ADD COLUMN ethnic TEXT;
+ALTER TABLE children ADD COLUMN upn TEXT;
+ALTER TABLE children ADD COLUMN mother TEXT;
+ALTER TABLE children ADD COLUMN mc_dob TEXT;
+ALTER TABLE episodes ADD COLUMN cin TEXT;
+ALTER TABLE episodes ADD COLUMN place_provider TEXT;
+ALTER TABLE episodes ADD COLUMN home_post TEXT;
+ALTER TABLE episodes ADD COLUMN pl_post TEXT;
+ALTER TABLE episodes ADD COLUMN urn TEXT;
+ALTER TABLE episodes ADD COLUMN rpc_returned TEXT;
+ALTER TABLE periods ADD COLUMN care_started TEXT;
+ALTER TABLE periods ADD COLUMN earlier_reviews INTEGER
+""",
+    )
+    # The first review held in a continuing period (its first episode not RNE S) was judged
+    # against R-SCH-1 from the earliest episode held: it has no deadline the records can
+    # tell, so it is not judged (nor "out of time" for a reason the import made up).
+    db.execute(
+        "UPDATE reviews SET deadline = NULL, rule = NULL, late_reason = CASE WHEN "
+        "late_reason = 'out of time; the reason is not held in the SSDA903 return' THEN NULL "
+        "ELSE late_reason END WHERE status = 'held' AND number = 1 AND period_id IN ("
+        "SELECT p.id FROM periods p WHERE (SELECT e.rne FROM episodes e WHERE e.period_id = "
+        "p.id ORDER BY e.start_date, e.id LIMIT 1) != 'S')"
+    )
+    install_audit_triggers(db)
+
+
+@migration
 def m011_audit_chain(db) -> None:
     """The audit trail made tamper-evident: a hash chain over its rows (``audit_chain``,
     append-only), and a switch-off of the audit recorded in the trail itself. The audit
@@ -660,9 +694,15 @@ CREATE INDEX iro_contacts_child ON iro_contacts(child_id, on_date)
 @migration
 def m016_derived_from_new_facts(db) -> None:
     """Facts added since the derived data was set apart that the rules read mark their
-    child for the derivation too: the parents' consent to adoption (R-SCH-6) and the end
-    of a short-break arrangement (R-SCH-5)."""
-    mark_children(db, "periods", "child_id", "child_id, start_date, end_date, adoption_consent")
+    child for the derivation too: the parents' consent to adoption (R-SCH-6), the end of a
+    short-break arrangement (R-SCH-5), and what the admin recorded of care before the
+    earliest SSDA903 return (a continuing period, R-SCH-3)."""
+    mark_children(
+        db,
+        "periods",
+        "child_id",
+        "child_id, start_date, end_date, adoption_consent, care_started, earlier_reviews",
+    )
     mark_children(db, "short_break_ends", "child_id", None)
 
 

@@ -56,7 +56,16 @@ def _ident(value: str, what: str) -> str:
     cleaned = _text(value, what, required=True, limit=64)
     if any(ch.isspace() for ch in cleaned):
         raise ReviewError(f"{what} {value!r} must not contain spaces")
+    if cleaned[0] in FORMULA_START:
+        raise ReviewError(
+            f"{what} {value!r} begins with {cleaned[0]!r}, which a spreadsheet would read as "
+            "a formula; use an id that begins with a letter or a digit"
+        )
     return cleaned
+
+
+# A cell beginning with one of these is read as a formula by spreadsheets.
+FORMULA_START = frozenset("=+-@")
 
 
 # --- lookups -----------------------------------------------------------------------------
@@ -214,7 +223,7 @@ def start_episode(store, child_id, *, on, today, legal_status=None, placement=No
     child = get_child(store, child_id)
     start = parse_date(on)
     ls = codes.check_code("legal status", legal_status)
-    place = codes.check_code("placement", placement)
+    place = codes.check_code("placement", placement, start, start)
     if start > today:
         raise ReviewError(f"{start} is in the future; record the period when it has begun")
     dob = date.fromisoformat(child["dob"])
@@ -292,7 +301,7 @@ def change_episode(
     get_child(store, child_id)
     day = parse_date(on)
     ls = codes.check_code("legal status", legal_status)
-    place = codes.check_code("placement", placement)
+    place = codes.check_code("placement", placement, day, day)
     why = codes.check_code("reason for placement change", reason_place_change)
     rne = codes.check_code("reason for new episode", rne)
     if rne == "S":

@@ -226,7 +226,17 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
     data["seen_before_review_percent"] = _percent(seen, len(held))
 
     # --- first reviews within 20 working days (R-SCH-1) --------------------------------------
-    first = [r for r in held if r["number"] == 1]
+    # The first review found in a continuing period whose history is not recorded has no
+    # deadline (it is not judged against R-SCH-1): it is not a first review to count.
+    first = [r for r in held if r["number"] == 1 and r["deadline"] is not None]
+    incomplete = sum(1 for r in held if r["deadline"] is None)
+    if incomplete:
+        data["reviews_history_incomplete"] = incomplete
+        data["history_note"] = (
+            f"{incomplete} reviews held were the first found for children whose care began "
+            "before the earliest SSDA903 return held: not judged, and not counted as first "
+            "reviews, until their history is recorded"
+        )
     short = [r for r in first if r["rule"] == "R-SCH-5"]
     working_days = _working_days_after(cal)
     within = 0

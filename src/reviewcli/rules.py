@@ -149,6 +149,10 @@ class Period:
     consent_on: date | None = None
     earlier: tuple[Stay, ...] = ()
     breaks_ended: tuple[date, ...] = ()
+    # Reviews held before the earliest record of a *continuing* period (care began before
+    # the earliest SSDA903 return); None while the admin has not recorded how many: the
+    # first review found then counts as a later review (R-SCH-3).
+    earlier_reviews: int | None = 0
 
     def __post_init__(self):
         object.__setattr__(self, "episodes", tuple(sorted(self.episodes, key=lambda e: e.start)))
@@ -291,20 +295,26 @@ def _sequence(
     second_rule: str,
     later_rule: str,
     later_months: int = 6,
+    prior: int = 0,
 ) -> tuple[str, date, str]:
-    """A first / second / later sequence counted from ``anchor``; returns rule, date, step."""
-    if not reviews:
+    """A first / second / later sequence counted from ``anchor``; returns rule, date, step.
+    ``prior`` reviews were held before the first of ``reviews`` (their dates unknown: the
+    next is then counted from ``anchor``)."""
+    count = prior + len(reviews)
+    last = reviews[-1].recording_date if reviews else anchor
+    if count == 0:
         return first[0], first[1], "first"
-    if len(reviews) == 1:
-        return second_rule, cal.add_months(reviews[0].recording_date, second_months), "second"
-    return later_rule, cal.add_months(reviews[-1].recording_date, later_months), "later"
+    if count == 1:
+        return second_rule, cal.add_months(last, second_months), "second"
+    return later_rule, cal.add_months(last, later_months), "later"
 
 
 def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) -> list[Deadline]:
     """Every rule's proposal for the next review deadline of an open period."""
     if period.end is not None:
         return []
-    number = len(period.reviews) + 1
+    unknown = period.earlier_reviews is None
+    number = len(period.reviews) + 1 + (period.earlier_reviews or 0)
     label = f"{ordinal(number)} review"
     if period.adjourned_on is not None:
         return [
@@ -361,8 +371,11 @@ def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) 
             and cal.add_months(long_term_since, 12) < since[-1].recording_date
         ):
             later_months, later_rule = 12, LONG_TERM
+        restarted = regime_start != period.start
+        # A continuing period counts the reviews held before its earliest record.
+        prior = 0 if restarted else 2 if unknown else period.earlier_reviews
         rule, due, step = _sequence(
-            regime_start,
+            max(regime_start, episodes[0].start) if prior else regime_start,
             since,
             cal,
             (FIRST, cal.add_working_days(regime_start, 20)),
@@ -370,8 +383,8 @@ def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) 
             SECOND,
             later_rule,
             later_months,
+            prior,
         )
-        restarted = regime_start != period.start
         what = {
             "first": "within 20 working days of becoming looked after"
             if not restarted
@@ -379,6 +392,16 @@ def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) 
             "second": "no more than 3 months after the first",
             "later": f"no more than {later_months} months after the previous one",
         }[step]
+        if prior and not since:
+            what += (
+                f" (counted from {episodes[0].start.isoformat()}, the earliest record held: the "
+                "date of the review before is not held)"
+            )
+        if unknown and not restarted:
+            what += (
+                "; care began before the earliest return held and its history is incomplete "
+                "(record it with 'reviewcli child history')"
+            )
         out.append(Deadline(number, due, rule, f"{label}: {what}"))
 
     # R-SCH-4: IRO directions not yet satisfied by a review recorded on/after them.

@@ -6,9 +6,13 @@ Layouts and dd/mm/YYYY dates as in ``codes.md``. The collection year ``Y`` runs 
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
 import gc
 import io
+import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,21 +61,15 @@ def fmt_date(value: str | None) -> str:
 def parse_903_date(value: str) -> date:
     """dd/mm/YYYY (the return's format) or ISO YYYY-MM-DD."""
     value = value.strip()
-    if "/" in value:
-        parts = value.split("/")
-        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
-            return date(int(parts[2]), int(parts[1]), int(parts[0]))
-        raise ValueError(value)
-    return date.fromisoformat(value)
-
-
-def _sex(gender: str | None) -> str:
-    g = (gender or "").strip().lower()
-    if g in ("m", "male", "boy", "1"):
-        return "1"
-    if g in ("f", "female", "girl", "2"):
-        return "2"
-    return ""
+    try:
+        if "/" in value:
+            parts = value.split("/")
+            if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+                return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(value) from None
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -118,23 +116,37 @@ def export(store, year: int | None, out: Path) -> dict:
         w.writerow(HEADER)
         for cid in children:
             c = info[cid]
-            sex = _sex(c["gender"])
-            mother = "1" if sex == "2" and cid in mothers else ("0" if sex == "2" else "")
-            mc_dob = fmt_date(mothers.get(cid)) if mother == "1" else ""
-            w.writerow([cid, sex, fmt_date(c["dob"]), "", "", mother, mc_dob])
+            sex = codes.sex_code(c["gender"], start if year is not None else None)
+            # MOTHER and MC_DOB as the return gave them; else worked out from a child of
+            # hers held here (R-IRO-3).
+            mother, mc_dob = c.get("mother") or "", c.get("mc_dob")
+            if mother == "1" and mc_dob and mc_dob > e:
+                # Held from a later return: in this year she was not yet a mother.
+                mother, mc_dob = "0", None
+            female = (c["gender"] or "").strip().lower() in ("f", "female", "girl", "2")
+            if not mother and female:
+                mother, mc_dob = ("1", mothers[cid]) if cid in mothers else ("0", None)
+            w.writerow([
+                cid, sex, fmt_date(c["dob"]), c.get("ethnic") or "", c.get("upn") or "",
+                mother, fmt_date(mc_dob) if mother == "1" else "",
+            ])  # fmt: skip
 
     with open_private(out / "episodes.csv") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(EPISODES)
         for cid in children:
-            for ep in by_child[cid]:
+            eps = by_child[cid]
+            for k, ep in enumerate(eps):
                 ended_in_year = ep["end_date"] is not None and ep["end_date"] <= e
+                reason = _reason_returned(ep, eps[k + 1] if k + 1 < len(eps) else None, e)
                 w.writerow([
-                    cid, fmt_date(ep["start_date"]), ep["rne"], ep["legal_status"] or "", "",
-                    ep["placement"] or "", "",
+                    cid, fmt_date(ep["start_date"]), ep["rne"], ep["legal_status"] or "",
+                    ep.get("cin") or "", ep["placement"] or "", ep.get("place_provider") or "",
                     fmt_date(ep["end_date"]) if ended_in_year else "",
                     (ep["reason_ceased"] or "") if ended_in_year else "",
-                    ep["reason_place_change"] or "", "", "", "",
+                    reason,
+                    ep.get("home_post") or "",
+                    ep.get("pl_post") or "", ep.get("urn") or "",
                 ])  # fmt: skip
 
     # No reviews are returned for a child whose every episode in the year is V3/V4.
@@ -176,6 +188,24 @@ def export(store, year: int | None, out: Path) -> dict:
     }
 
 
+def _reason_returned(ep, after, year_end: str) -> str:
+    """The REASON_PLACE_CHANGE cell of an episode's row in the return ending ``year_end``.
+
+    It goes on the episode that ended with the change (rules 225, 233): none on one open
+    at the year end that ended later (its reason belongs to that later year). A row an
+    import gave keeps its own cell; an episode recorded by a command takes the reason held
+    on the episode its change began."""
+    ended_in_year = ep["end_date"] is not None and ep["end_date"] <= year_end
+    returned = ep.get("rpc_returned")
+    if not ended_in_year:
+        return (returned or "") if ep["end_date"] is None else ""
+    if returned:
+        return returned
+    if ep["reason_ceased"] == "X1" and after is not None and after["period_id"] == ep["period_id"]:
+        return after["reason_place_change"] or ""
+    return ""
+
+
 # --- import ----------------------------------------------------------------------------------
 
 
@@ -197,6 +227,8 @@ class Plan:
     periods_updated: int = 0
     episodes_new: int = 0
     episodes_updated: int = 0
+    episodes_replaced: int = 0
+    reviews_replaced: int = 0
     reviews_new: int = 0
     reviews_updated: int = 0
     unchanged_children: int = 0
@@ -213,58 +245,73 @@ def _open_csv(
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Upper-cased column names of one file, and its non-blank rows with their line numbers.
 
-    The whole file is read and checked (found, UTF-8, no NUL bytes, the required columns)
-    before any row is given; the rows are then parsed one at a time. Each row is cut or
-    padded to the columns, plus one empty cell at the end (for a column the file lacks).
+    The file is streamed a megabyte at a time, never held whole, so a return of any size
+    is read in the memory of one chunk; a bad byte or a NUL is reported when met, during
+    the reading that comes before anything is written. Each row is cut or padded to the
+    columns, plus one empty cell at the end (for a column the file lacks).
     """
     from .files import check_input_size
 
     check_input_size(path, name)
     try:
-        raw = path.read_bytes()
+        f = open(path, "rb")  # noqa: SIM115 (closed by _lines)
     except FileNotFoundError:
         raise ReviewError(f"{path.name} not found in {str(path.parent)!r}") from None
     except IsADirectoryError:
         raise ReviewError(f"{name} is a folder, not a CSV file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ReviewError(
-            f"{name} is not UTF-8 text (byte {e.start}); save it as UTF-8 CSV and try again"
-        ) from None
-    del raw
-    if "\x00" in text:
-        raise ReviewError(f"{name} contains NUL bytes; it is not a CSV file")
-    reader = csv.reader(_lines(text, read=read))
-    del text
+    reader = csv.reader(_lines(f, name, read=read))
     try:
         header = next(reader)
     except StopIteration:
+        f.close()
         raise ReviewError(f"{name} is empty") from None
     except csv.Error as e:
+        f.close()
         raise ReviewError(f"{name} line 1: {e}") from None
+    except ReviewError:
+        f.close()
+        raise
     columns = [h.strip().upper() for h in header]
-    missing = [c for c in REQUIRED[path.name] if c not in columns]
+    missing = [c for c in REQUIRED[_table_of(path.name)] if c not in columns]
     if missing:
+        f.close()
         raise ReviewError(f"{name} lacks the column(s) {', '.join(missing)}")
     return columns, _records(reader, name, len(columns))
 
 
 def _lines(
-    text: str, chunk: int = 1 << 20, read: Callable[[int], None] | None = None
+    f, name: str, chunk: int = 1 << 20, read: Callable[[int], None] | None = None
 ) -> Iterator[str]:
-    """The lines of ``text`` with their endings (LF, CR LF or CR), as a file opened with
-    ``newline=""`` gives them, a megabyte at a time: a ``StringIO`` of the whole text would
-    hold four bytes a character. ``read`` is told how many characters each megabyte held,
-    once its lines are given."""
-    start, end = 0, len(text)
-    while start < end:
-        stop = text.find("\n", start + chunk)
-        stop = end if stop < 0 else stop + 1
-        yield from io.StringIO(text[start:stop], newline="")
-        if read:
-            read(stop - start)
-        start = stop
+    """The lines of a file opened in binary, decoded as UTF-8 with their endings (LF,
+    CR LF or CR, as ``newline=""`` gives them), a megabyte at a time. ``read`` is told how
+    many bytes each megabyte held, once its lines are given. The file is closed at the end."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    done = 0  # bytes decoded before this chunk
+    carry = ""  # the last, perhaps unfinished, line of the chunk before
+    try:
+        while True:
+            raw = f.read(chunk)
+            try:
+                text = decoder.decode(raw, final=not raw)
+            except UnicodeDecodeError as e:
+                raise ReviewError(
+                    f"{name} is not UTF-8 text (byte {done + max(e.start, 0)}); save it as "
+                    "UTF-8 CSV and try again"
+                ) from None
+            if "\x00" in text:
+                raise ReviewError(f"{name} contains NUL bytes; it is not a CSV file")
+            pieces = list(io.StringIO(carry + text, newline=""))
+            carry = pieces.pop() if pieces and raw else ""
+            yield from pieces
+            if read and raw:
+                read(len(raw))
+            done += len(raw)
+            if not raw:
+                if carry:
+                    yield carry
+                return
+    finally:
+        f.close()
 
 
 def _records(reader, name: str, width: int) -> Iterator[tuple[int, list[str]]]:
@@ -291,14 +338,40 @@ def read_csv(path: Path, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
     ]
 
 
+def _table_of(filename: str) -> str:
+    """The table a file holds, by its name: ``header.csv``, or ``SSDA903_2025_header.csv``
+    as authorities name them (any case)."""
+    low = filename.lower()
+    for table in FILES:
+        if low == table or low.endswith(("_" + table, "-" + table, " " + table)):
+            return table
+    return filename
+
+
+def find_file(folder: Path, table: str) -> Path:
+    """The file of ``table`` in a return's folder: ``header.csv`` or a name ending in
+    ``_header.csv`` (any case). Two candidates for one table is an error."""
+    try:
+        found = sorted(p for p in folder.iterdir() if _table_of(p.name) == table and not p.is_dir())
+    except OSError:
+        found = []
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise ReviewError(
+            f"{str(folder)!r} holds {len(found)} files for {table} ({names}); keep one"
+        )
+    return found[0] if found else folder / table
+
+
 def _files(folders: list[Path], name: str, read: Callable[[int], None] | None = None):
     """One file across several years' returns: (label, column positions, rows) per folder.
 
     A column the file lacks is at the position of the empty cell ending every row.
     """
     for folder in folders:
-        label = f"{folder.name}/{name}" if len(folders) > 1 else name
-        columns, records = _open_csv(folder / name, label, read)
+        path = find_file(folder, name)
+        label = f"{folder.name}/{path.name}" if len(folders) > 1 else path.name
+        columns, records = _open_csv(path, label, read)
         position = {c: i for i, c in enumerate(columns)}  # the last of a repeated name
         yield label, lambda c, p=position, absent=len(columns): p.get(c, absent), records
 
@@ -312,22 +385,40 @@ class _Reading:
     def __init__(self, folders: list[Path], progress):
         self.progress, self.done = progress, 0
         size = sum(
-            (folder / name).stat().st_size
+            path.stat().st_size
             for folder in folders
-            for name in ("header.csv", "episodes.csv", "reviews.csv")
-            if (folder / name).is_file()
+            for path in (find_file(folder, name) for name in FILES)
+            if path.is_file()
         )
         self.size, self.total = size, max(1, -(-size // _MB))
         progress(0, self.total, self.LABEL)
 
-    def __call__(self, characters: int) -> None:
-        # Characters, not bytes: near enough for a bar, and never past the end.
-        self.done = min(self.size, self.done + characters)
+    def __call__(self, size: int) -> None:
+        self.done = min(self.size, self.done + size)
         whole = self.total if self.done == self.size else self.done // _MB
         self.progress(whole, self.total, self.LABEL)
 
 
 _MB = 1 << 20
+
+
+@dataclass(slots=True)
+class _Head:
+    """A child's header row (the latest return's), and the returns listing the child."""
+
+    dob: date
+    gender: str | None
+    extra: tuple  # CHILD_EXTRA_COLUMNS
+    file: str
+    line: int
+    orders: tuple  # the returns listing the child, by their order (oldest first)
+    spans: tuple = ()  # the collection years of those whose year is known
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+    def get(self, key: str, default=None):
+        return getattr(self, key, default)
 
 
 @dataclass(slots=True)
@@ -341,6 +432,68 @@ class _Ep:
     end: date | None
     rec: str | None
     rpc: str | None
+    extra: tuple = ()  # EXTRA_EPISODE, as they came
+    order: int = 0  # the return it came from, oldest first
+    keep_rpc: bool = False  # the reason into it is not in the return: keep the one held
+
+
+def _reasons_into(period: list[_Ep]) -> None:
+    """The return gives the reason for a placement change on the episode that ended with
+    it (rules 225, 233); the records keep it on the episode the change began, as `episode
+    change --reason-place-change` does (R-SCH-9 reads it there). Each row's own cell is
+    also kept as it came (``rpc_returned``), to be given back. The first episode of a
+    period that began before the return keeps the reason held for it."""
+    reasons = [None] + [e.rpc if e.rec == "X1" else None for e in period[:-1]]
+    for e, reason in zip(period, reasons, strict=True):
+        e.rpc = reason
+    period[0].keep_rpc = period[0].rne != "S"
+
+
+# The fields of the return no deadline reads, kept as they came (codes.md): column in the
+# file, column in the database, and the longest value taken.
+EXTRA_HEADER = (("ETHNIC", "ethnic", 8), ("UPN", "upn", 13), ("MOTHER", "mother", 1))
+EXTRA_EPISODE = (
+    ("CIN", "cin", 8),
+    ("PLACE_PROVIDER", "place_provider", 8),
+    ("HOME_POST", "home_post", 10),
+    ("PL_POST", "pl_post", 10),
+    ("URN", "urn", 16),
+)
+# ... and the REASON_PLACE_CHANGE cell of the episode's own row as the latest return gave
+# it ('' for an empty one; NULL for an episode recorded by a command), to give it back.
+EPISODE_EXTRA_COLUMNS = (*(c for _, c, _ in EXTRA_EPISODE), "rpc_returned")
+CHILD_EXTRA_COLUMNS = (*(c for _, c, _ in EXTRA_HEADER), "mc_dob")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _extra(row: list[str], positions, fields, seen: dict) -> tuple[tuple, str | None]:
+    """The extra fields of a row, and why one cannot be taken (or None). ``seen`` gives
+    one string object for each value, however many rows repeat it: a return repeats its
+    providers, postcodes and each child's home postcode."""
+    values = [row[i].strip() for i in positions]
+    if _CONTROL.search("".join(values)):
+        column = next(f[0] for f, v in zip(fields, values, strict=True) if _CONTROL.search(v))
+        return (), f"{column} contains control characters"
+    for (column, _, limit), value in zip(fields, values, strict=True):
+        if len(value) > limit:
+            return (), f"{column} {value[:20]!r} is longer than {limit} characters"
+    return tuple([seen.setdefault(v, v) if v else None for v in values]), None
+
+
+def date_problem(value: str, what: str = "date") -> str:
+    """Why a date of the return cannot be read, in the admin's words: ``what`` names it
+    (``DECOM``, ``date of birth``)."""
+    text = value.strip()
+    parts = text.split("/")
+    if not text:
+        return f"{what} is missing"
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        if len(parts[2]) != 4:
+            return f"{what} {text}: the year must have four digits"
+        return f"impossible {what} {text!r}"
+    return f"{what} {text!r} is not a date (dd/mm/YYYY)"
 
 
 def _is_date(value: str) -> bool:
@@ -400,30 +553,58 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
         bad_children.add(child)
 
     headers: dict[str, dict] = {}
+    seen: dict = {}  # one object for each value of the return's own fields
     seen_in: dict[str, str] = {}
-    for file, col, rows in _files(folders, "header.csv", read):
-        i_child, i_dob, i_sex = col("CHILD"), col("DOB"), col("SEX")
+    # Each return's collection year, from its name (None when it has none): a child's year
+    # in a later return replaces that year's reviews taken from an earlier one. (Not
+    # guessed from the dates: a return of long-open episodes alone would seem a year older.)
+    spans = [_name_span(f) for f in folders]
+    for order, (file, col, rows) in enumerate(_files(folders, "header.csv", read)):
+        i_child, i_dob, i_sex, i_mc = col("CHILD"), col("DOB"), col("SEX"), col("MC_DOB")
+        i_extra = [col(c) for c, _, _ in EXTRA_HEADER]
         for line, row in rows:
             cid = row[i_child].strip()
-            if not _valid_child_id(cid):
-                reject(file, line, cid, f"invalid child id {cid!r}")
+            why = child_id_problem(cid)
+            if why:
+                reject(file, line, cid, why)
                 continue
             try:
                 dob = read_date(row[i_dob].strip())
             except ValueError:
-                reject(file, line, cid, f"impossible date of birth {row[i_dob].strip()!r}")
+                reject(file, line, cid, date_problem(row[i_dob], "date of birth"))
                 continue
-            sex = row[i_sex].strip()
-            if sex not in ("", "1", "2"):
-                reject(file, line, cid, f"unknown SEX code {sex!r} (1 or 2)")
+            sex = row[i_sex].strip().upper()
+            if sex and sex not in codes.SEX_READ:
+                reject(
+                    file, line, cid, f"unknown SEX code {sex!r} (M, F or U; 1 or 2 before 2024-25)"
+                )
                 continue
-            if cid in headers:
-                if seen_in[cid] == file:
-                    reject(file, line, cid, "child listed twice")
-                elif headers[cid]["dob"] != dob:
-                    reject(file, line, cid, f"date of birth differs from {seen_in[cid]}")
-                continue  # the same child in another year's return
-            headers[cid] = {"dob": dob, "gender": {"1": "M", "2": "F"}.get(sex)}
+            extra, why = _extra(row, i_extra, EXTRA_HEADER, seen)
+            if why is None and extra[2] not in (None, "0", "1"):
+                why = f"MOTHER {extra[2]!r} must be 1, 0 or empty"
+            mc = row[i_mc].strip()
+            mc_dob = None
+            if why is None and mc:
+                try:
+                    mc_dob = read_date(mc)
+                except ValueError:
+                    why = date_problem(mc, "MC_DOB")
+            if why:
+                reject(file, line, cid, why)
+                continue
+            if cid in headers and seen_in[cid] == file:
+                reject(file, line, cid, "child listed twice")
+                continue
+            # The same child in a later year's return: its header wins (a correction).
+            before = headers.get(cid)
+            headers[cid] = _Head(
+                dob,
+                codes.SEX_READ.get(sex),
+                (*extra, mc_dob.isoformat() if mc_dob else None),
+                file,
+                line,
+                (*before.orders, order) if before else (order,),
+            )
             seen_in[cid] = file
     del seen_in
     # One string object for each child id and code, however many rows repeat it.
@@ -434,10 +615,13 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
     lists = [codes.CODE_LISTS[kind] for kind, _ in _EPISODE_CODES]
     rne_codes, ls_codes, place_codes, rec_codes, rpc_codes = lists
     episodes: dict[str, dict[date, _Ep]] = defaultdict(dict)  # by child, by start
-    for file, col, rows in _files(folders, "episodes.csv", read):
+    window = codes.WINDOWS["placement"]
+    for order, (file, col, rows) in enumerate(_files(folders, "episodes.csv", read)):
         i_child, i_decom, i_dec = col("CHILD"), col("DECOM"), col("DEC")
         i_rne, i_ls, i_place = col("RNE"), col("LS"), col("PLACE")
         i_rec, i_rpc = col("REC"), col("REASON_PLACE_CHANGE")
+        i_extra = [col(c) for c, _, _ in EXTRA_EPISODE]
+        in_file: dict[str, dict[date, _Ep]] = defaultdict(dict)  # by child, by start
         for line, row in rows:
             cid = row[i_child].strip()
             if cid not in headers:
@@ -449,35 +633,39 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 start = read_date(decom)
                 end = read_date(dec) if dec else None
             except ValueError:
-                bad = decom if not _is_date(decom) else dec
-                reject(file, line, cid, f"impossible date {bad!r}")
+                bad = ("DECOM", decom) if not _is_date(decom) else ("DEC", dec)
+                reject(file, line, cid, date_problem(bad[1], bad[0]))
                 continue
             if start > today:
                 reject(file, line, cid, f"DECOM {start} is in the future")
                 continue
             rne, ls, place = row[i_rne].strip(), row[i_ls].strip(), row[i_place].strip()
             rec, rpc = row[i_rec].strip(), row[i_rpc].strip()
-            rne, ls, place, rec, rpc = (
-                rne.upper(),
-                ls.upper(),
-                place.upper(),
-                rec.upper(),
-                rpc.upper(),
-            )
+            rne, ls, place = rne.upper(), ls.upper(), place.upper()
+            rec, rpc = rec.upper(), rpc.upper()
             if (
                 rne not in rne_codes
                 or ls not in ls_codes
                 or place not in place_codes
                 or (rec and rec not in rec_codes)
                 or (rpc and rpc not in rpc_codes)
+                or (place in window and not codes.valid_between("placement", place, start, end))
             ):
                 problems = []
                 given = [row[i].strip() for i in (i_rne, i_ls, i_place, i_rec, i_rpc)]
-                for (kind, required), value, known in zip(
-                    _EPISODE_CODES, given, lists, strict=True
-                ):
-                    if (value or required) and value.upper() not in known:
-                        problems.append(f"unknown {kind} code {value!r}")
+                for (kind, required), value in zip(_EPISODE_CODES, given, strict=True):
+                    if not (value or required):
+                        continue
+                    valid = ", ".join(codes.valid_codes(kind, start, end))
+                    span = f"an episode from {start}{f' to {end}' if end else ''}"
+                    if value.upper() not in codes.CODE_LISTS[kind]:
+                        problems.append(
+                            f"unknown {kind} code {value!r} (valid for {span}: {valid})"
+                        )
+                    elif not codes.valid_between(kind, value.upper(), start, end):
+                        problems.append(
+                            f"{kind} code {value.upper()} is not valid for {span} (valid: {valid})"
+                        )
                 reject(file, line, cid, "; ".join(problems))
                 continue
             if end is not None and end < start:
@@ -489,6 +677,10 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
             if start < headers[cid]["dob"]:
                 reject(file, line, cid, f"DECOM {start} is before the date of birth")
                 continue
+            extra, why = _extra(row, i_extra, EXTRA_EPISODE, seen)
+            if why:
+                reject(file, line, cid, why)
+                continue
             ep = _Ep(
                 file,
                 line,
@@ -499,27 +691,41 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 end,
                 same[rec] if rec else None,
                 same[rpc] if rpc else None,
+                (*extra, same[rpc] if rpc else ""),
+                order,
             )
-            held = episodes[cid]
-            twin = held.get(start)
+            mine = in_file[cid]
+            twin = mine.get(start)
             if twin is not None:
-                if twin.file == file:
-                    reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
-                elif (twin.rne, twin.ls, twin.place) != (ep.rne, ep.ls, ep.place):
-                    reject(file, line, cid, f"the episode from {start} differs in {twin.file}")
-                elif twin.end is None and ep.end is not None:
-                    # The same episode, closed in a later year's return: take it closed.
-                    held[start] = ep
-                elif ep.end is not None and (twin.end, twin.rec) != (ep.end, ep.rec):
-                    reject(file, line, cid, f"the episode from {start} ends differently elsewhere")
+                reject(file, line, cid, f"two episodes start on {start} (line {twin.line} too)")
                 continue
-            held[start] = ep
+            mine[start] = ep
+        # A later return's version of a child's year wins: its episodes replace those of
+        # the earlier returns from its first one on (a corrected date replaces the old one).
+        for cid, mine in in_file.items():
+            held = episodes.get(cid)
+            if held:
+                supersede(held, mine.values())
+                held.update(mine)
+            else:
+                episodes[cid] = mine
+        del in_file
 
+    for head in headers.values():
+        head.spans = tuple(spans[o] for o in head.orders if spans[o])
     participation = codes.PARTICIPATION
-    # By child, by day: (file, line, participation).
-    reviews: dict[str, dict[date, tuple[str, int, str | None]]] = defaultdict(dict)
-    for file, col, rows in _files(folders, "reviews.csv", read):
+    # By child, by day: (file, line, participation, the return's order).
+    reviews: dict[str, dict[date, tuple[str, int, str | None, int]]] = defaultdict(dict)
+    for order, (file, col, rows) in enumerate(_files(folders, "reviews.csv", read)):
         i_child, i_review, i_code = col("CHILD"), col("REVIEW"), col("REVIEW_CODE")
+        if order and spans[order]:
+            # A later return's version of its year: the reviews of that year taken from
+            # earlier returns go, for every child it lists (its own are added below).
+            lo, hi = spans[order]
+            for cid, held in reviews.items():
+                if order in headers[cid]["orders"]:
+                    for day in [d for d, r in held.items() if lo <= d <= hi and r[3] < order]:
+                        del held[day]
         for line, row in rows:
             cid = row[i_child].strip()
             head = headers.get(cid)
@@ -529,7 +735,7 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
             try:
                 day = read_date(row[i_review].strip())
             except ValueError:
-                reject(file, line, cid, f"impossible review date {row[i_review].strip()!r}")
+                reject(file, line, cid, date_problem(row[i_review], "review date"))
                 continue
             if day > today:
                 reject(file, line, cid, f"review date {day} is in the future")
@@ -546,12 +752,88 @@ def _parse(folders: list[Path], plan: Plan, today: date, progress=None):
                 reject(file, line, cid, f"{pn} for a child under 4 (use PN0)")
                 continue
             held = reviews[same[cid]]
-            if day in held:
+            if day in held and held[day][3] == order:
                 if held[day][2] != pn:
                     reject(file, line, cid, f"two reviews recorded on {day}")
                 continue
-            held[day] = (file, line, same[pn] if pn else None)
+            held[day] = (file, line, same[pn] if pn else None, order)
     return headers, episodes, reviews, bad_children, reject
+
+
+def supersede(held: dict, eps: list) -> list:
+    """Drop from ``held`` (episodes by start) those a newer return's ``eps`` for the same
+    child replace: every one still open on or after the first day of ``eps``. Returns
+    the dropped ones."""
+    first = min(e.start for e in eps)
+    gone = [day for day, e in held.items() if day >= first or e.end is None or e.end > first]
+    return [held.pop(day) for day in gone]
+
+
+def child_id_problem(cid: str) -> str | None:
+    """Why a child id cannot be taken, or None."""
+    if not _valid_child_id(cid):
+        return f"invalid child id {cid!r}"
+    if cid[0] in "=+-@":
+        return (
+            f"child id {cid!r} begins with {cid[0]!r}, which a spreadsheet would read as a formula"
+        )
+    return None
+
+
+def return_year(folder: Path) -> int | None:
+    """The collection year of the return in a folder: a year in the folder's name or its
+    files' (``2025``, ``SSDA903_2025_header.csv``), else the year of its latest date."""
+    named = _name_year(folder)
+    if named:
+        return named
+    latest = None
+    path = find_file(folder, "episodes.csv")
+    if not path.is_file():
+        return None
+    columns, records = _open_csv(path, path.name)
+    at = [i for i, c in enumerate(columns) if c in ("DECOM", "DEC")]
+    for _, row in records:
+        for i in at:
+            try:
+                day = parse_903_date(row[i])
+            except ValueError:
+                continue
+            latest = day if latest is None or day > latest else latest
+    if latest is None:
+        return None
+    return latest.year + (1 if latest.month >= 4 else 0)
+
+
+def _name_year(folder: Path) -> int | None:
+    """A collection year in the name of a return's folder or files (``2025``,
+    ``SSDA903_2025_header.csv``)."""
+
+    for name in [folder.name] + [find_file(folder, t).name for t in FILES]:
+        # "2025-26" (or 2025_26) is the year ending in 2026.
+        for first, second in re.findall(r"(?<!\d)(20\d\d)[-_ ](\d\d)(?!\d)", name):
+            if int(second) == (int(first) + 1) % 100:
+                return int(first) + 1
+        found = re.findall(r"(?<!\d)(20\d\d)(?!\d)", name)
+        if found:
+            return int(found[-1])
+    return None
+
+
+def _name_span(folder: Path) -> tuple[date, date] | None:
+    """The first and last day of the collection year a return's name gives, if any."""
+    year = _name_year(folder)
+    return collection_year(year) if year else None
+
+
+def oldest_first(folders: list[Path]) -> list[Path]:
+    """Several years' returns in the order they were made, so that a later one's version
+    of a child's year wins whatever order they were given in."""
+    if len(folders) < 2:
+        return folders
+    years = [return_year(f) for f in folders]
+    if any(y is None for y in years):
+        return folders
+    return [f for _, _, f in sorted(zip(years, range(len(folders)), folders, strict=True))]
 
 
 def _same_day(ep: _Ep, rec: str | None) -> str:
@@ -658,9 +940,22 @@ def import_903(
     for f in folders:
         if not f.is_dir():
             raise ReviewError(f"{str(f)!r} is not a folder holding the 903 files")
+    folders = oldest_first(folders)
     plan = Plan()
     with _no_gc():
-        headers, episodes, reviews, bad, reject = _parse(folders, plan, today, progress)
+        try:
+            headers, episodes, reviews, bad, reject = _parse(folders, plan, today, progress)
+        except MemoryError:
+            size = sum(
+                p.stat().st_size
+                for f in folders
+                for p in (find_file(f, t) for t in FILES)
+                if p.is_file()
+            )
+            raise ReviewError(
+                f"the return's files ({size / _MB:.0f} MB) are too large for this computer's "
+                "memory; import the years one at a time"
+            ) from None
         built = {}
         for cid, head in headers.items():
             if cid in bad:
@@ -668,10 +963,12 @@ def import_903(
             periods = _periods(cid, list(episodes[cid].values()), reject) if cid in episodes else []
             if periods is None:
                 continue
+            for period in periods:
+                _reasons_into(period)
             placed = _place_reviews(
                 cid,
                 periods,
-                [(f, n, day, pn) for day, (f, n, pn) in reviews.get(cid, {}).items()],
+                [(f, n, day, pn) for day, (f, n, pn, _) in reviews.get(cid, {}).items()],
                 reject,
             )
             if placed is None:
@@ -680,9 +977,7 @@ def import_903(
         del headers, episodes, reviews
         for cid in bad:
             built.pop(cid, None)
-    if plan.rejects and not skip_rejected:
-        return plan
-
+    refuse = bool(plan.rejects) and not skip_rejected
     try:
         done = len(built)
         status = (lambda label: progress(done, done, label)) if progress else None
@@ -693,7 +988,9 @@ def import_903(
             derived.deferred(store.conn, status),
         ):
             _Writer(store, plan, today).run(built, progress)
-            if dry_run:
+            if dry_run or refuse or (plan.rejects and not skip_rejected):
+                # A dry run, or rows rejected without --skip-rejected: the plan is counted
+                # with every reject, and nothing is kept.
                 raise _DryRun
     except _DryRun:
         pass  # the transaction was rolled back: a dry run changes nothing
@@ -742,13 +1039,14 @@ BATCH = 1000
 # The rows of a batch, staged in temporary tables of these names and columns.
 _STAGE = "import903_"
 _STAGED = {
-    "children": ("id", "first_name", "last_name", "dob", "gender", "created_at"),
+    "children": ("id", "first_name", "last_name", "dob", "gender", "created_at",
+                 *CHILD_EXTRA_COLUMNS),
     "periods": (
         "id", "child_id", "start_date", "end_date", "reason_ceased", *rules.SCHEDULE_COLUMNS,
     ),
     "episodes": (
         "period_id", "child_id", "start_date", "end_date", "rne", "legal_status", "placement",
-        "reason_place_change", "reason_ceased",
+        "reason_place_change", "reason_ceased", *EPISODE_EXTRA_COLUMNS,
     ),
     "reviews": (
         "child_id", "period_id", "number", "deadline", "rule", "status", "booked_date",
@@ -820,11 +1118,27 @@ class _Writer:
         self._drop_staging()
 
     def _merge(self, cid: str, head: dict, periods, placed) -> None:
+        """Merge one child held already; a conflict the import cannot resolve rejects that
+        child alone (its changes are undone), never the whole import."""
         self._flush()  # first, so that rows get the ids the one-by-one import gave them
-        _merge_child(
-            self.store, cid, head, periods, placed, self.plan, self.cal, self.policy,
-            self.stamp, self.today,
-        )  # fmt: skip
+        counts = dict(self.plan.__dict__)
+        self.conn.execute("SAVEPOINT import903_child")
+        try:
+            _merge_child(
+                self.store, cid, head, periods, placed, self.plan, self.cal, self.policy,
+                self.stamp, self.today,
+            )  # fmt: skip
+        except ReviewError as e:
+            self.conn.execute("ROLLBACK TO import903_child")
+            self.conn.execute("RELEASE import903_child")
+            rejects = self.plan.rejects
+            self.plan.__dict__.update(counts)
+            self.plan.rejects = rejects
+            first = periods[0][0] if periods and periods[0] else None
+            file, line = (first.file, first.line) if first else (head["file"], head["line"])
+            self.plan.rejects.append(Reject(file, line, cid, str(e)))
+            return
+        self.conn.execute("RELEASE import903_child")
 
     def _chunks(self, ids: list[str]):
         for k in range(0, len(ids), READ_CHUNK):
@@ -850,10 +1164,11 @@ class _Writer:
     def _read(self, cids: list[str]) -> dict[str, tuple]:
         """What the database holds of these children, as ``_unchanged`` compares it."""
         marks = ",".join("?" * len(cids))
+        extra = ", ".join(CHILD_EXTRA_COLUMNS)
         children = {
-            r[0]: (r[1], r[2])
+            r[0]: tuple(r)[1:]
             for r in self.conn.execute(
-                f"SELECT id, dob, gender FROM children WHERE id IN ({marks})", cids
+                f"SELECT id, dob, gender, {extra} FROM children WHERE id IN ({marks})", cids
             )
         }
         in_periods = f"(SELECT id FROM periods WHERE child_id IN ({marks}))"
@@ -864,7 +1179,8 @@ class _Writer:
         )
         episodes = self._grouped(
             "SELECT period_id, start_date, end_date, rne, legal_status, placement, "
-            f"reason_place_change, reason_ceased FROM episodes WHERE period_id IN {in_periods}",
+            f"reason_place_change, reason_ceased, {', '.join(EPISODE_EXTRA_COLUMNS)} "
+            f"FROM episodes WHERE period_id IN {in_periods}",
             cids,
         )
         reviews = self._grouped(
@@ -912,6 +1228,7 @@ class _Writer:
             # Each held review gets the deadline in force before the day's own changes.
             held: list[rules.HeldReview] = []
             review_rows = []
+            earlier = 0 if eps[0].rne == "S" else None  # None: a continuing period
             for number, (day, pn) in enumerate(period_reviews, 1):
                 known = 1
                 while known < len(steps) and steps[known].start < day:
@@ -922,21 +1239,12 @@ class _Writer:
                         episodes=steps[:known],
                         reviews=tuple(held),
                         earlier=tuple(stays),
+                        earlier_reviews=earlier,
                     ),
                     cal,
                     policy,
                 )
-                key = day.isoformat()
-                review_rows.append(
-                    (
-                        number,
-                        nxt.due.isoformat(),
-                        nxt.rule,
-                        key,
-                        pn,
-                        LATE_IMPORTED if day > nxt.due else None,
-                    )
-                )
+                review_rows.append(_judged(number, nxt, day, pn, earlier, held))
                 held.append(rules.HeldReview(day))
             if end:
                 stays.append(rules.Stay(start, end, steps, tuple(held)))
@@ -960,6 +1268,7 @@ class _Writer:
                     e.place,
                     e.rpc,
                     e.rec,
+                    *e.extra,
                 )
                 for e in eps
             ]
@@ -967,7 +1276,8 @@ class _Writer:
             plan.periods_new += 1
             plan.episodes_new += len(episode_rows)
             plan.reviews_new += len(review_rows)
-        self.new.append(((cid, "", "", dob.isoformat(), head["gender"], stamp), rows))
+        child = (cid, "", "", dob.isoformat(), head["gender"], stamp, *head["extra"])
+        self.new.append((child, rows))
         plan.children_new += 1
 
     def _flush(self) -> None:
@@ -1065,6 +1375,17 @@ class _Writer:
         )
 
 
+def _judged(number, nxt, day: date, pn, earlier, held) -> tuple:
+    """A held review's row as imported: its number, deadline, rule, day, participation and
+    why it was late. The first review found in a continuing period whose history is not
+    recorded has no deadline the return can tell (R-SCH-1 does not apply to it): it is
+    not judged."""
+    if earlier != 0 and not held:
+        return (number, None, None, day.isoformat(), pn, None)
+    late = LATE_IMPORTED if day > nxt.due else None
+    return (number, nxt.due.isoformat(), nxt.rule, day.isoformat(), pn, late)
+
+
 def _touching(periods: list[list[_Ep]]) -> bool:
     """Whether a period of care starts on the day the one before it ended."""
     return any(a[-1].end == b[0].start for a, b in zip(periods, periods[1:], strict=False))
@@ -1077,8 +1398,25 @@ def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
     child, child_periods, episodes, reviews = state
     if child is None:
         return False
-    if child != (head["dob"].isoformat(), head["gender"] or child[1]):
+    if child != _child_values(head, child):
         return False
+    # Episodes or reviews held that the return replaces (``_supersede_held``,
+    # ``_supersede_reviews``) are a change.
+    listed = {e.start.isoformat() for period in periods for e in period}
+    if listed:
+        first = min(listed)
+        for held in episodes.values():
+            for e in held:
+                if e[0] not in listed and (e[0] >= first or e[1] is None or e[1] > first):
+                    return False
+    if head.get("spans"):
+        days = {day.isoformat() for period in placed for day, _ in period}
+        for held in reviews.values():
+            for day, _ in held:
+                if day not in days and any(
+                    lo.isoformat() <= day <= hi.isoformat() for lo, hi in head["spans"]
+                ):
+                    return False
     for eps, period_reviews in zip(periods, placed, strict=True):
         start = eps[0].start.isoformat()
         last = eps[-1]
@@ -1103,8 +1441,9 @@ def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
                 ep.rne,
                 ep.ls,
                 ep.place,
-                ep.rpc,
+                found[0][5] if ep.keep_rpc else ep.rpc,
                 ep.rec,
+                *ep.extra,
             )
             if found[0][1:] != values and not (values[0] is None and found[0][1]):
                 return False
@@ -1120,34 +1459,99 @@ def _unchanged(state: tuple, head: dict, periods, placed) -> bool:
     return True
 
 
+def _child_values(head: dict, held) -> tuple:
+    """The child's row as the return gives it: date of birth, gender and the return's own
+    fields; a gender the return leaves empty keeps the one held."""
+    return (head["dob"].isoformat(), head["gender"] or held[1], *head["extra"])
+
+
 def _merge_child(store, cid, head, periods, placed, plan, cal, policy, stamp, today):
     conn = store.conn
-    existing = conn.execute("SELECT dob, gender FROM children WHERE id = ?", [cid]).fetchone()
+    extra = ", ".join(CHILD_EXTRA_COLUMNS)
+    existing = conn.execute(
+        f"SELECT dob, gender, {extra} FROM children WHERE id = ?", [cid]
+    ).fetchone()
     changed = False
     if existing is None:
         conn.execute(
-            "INSERT INTO children (id, first_name, last_name, dob, gender, created_at) "
-            "VALUES (?, '', '', ?, ?, ?)",
-            [cid, head["dob"].isoformat(), head["gender"], stamp],
+            f"INSERT INTO children (id, first_name, last_name, dob, gender, created_at, {extra}) "
+            "VALUES (?, '', '', ?, ?, ?, ?, ?, ?, ?)",
+            [cid, head["dob"].isoformat(), head["gender"], stamp, *head["extra"]],
         )
         plan.children_new += 1
-    elif (existing["dob"], existing["gender"]) != (
-        head["dob"].isoformat(),
-        head["gender"] or existing["gender"],
-    ):
+    elif tuple(existing) != _child_values(head, existing):
+        sets = ", ".join(f"{c} = ?" for c in CHILD_EXTRA_COLUMNS)
         conn.execute(
-            "UPDATE children SET dob = ?, gender = COALESCE(?, gender) WHERE id = ?",
-            [head["dob"].isoformat(), head["gender"], cid],
+            f"UPDATE children SET dob = ?, gender = ?, {sets} WHERE id = ?",
+            [*_child_values(head, existing), cid],
         )
         plan.children_updated += 1
         changed = True
+    corrected = existing is not None and _supersede_held(conn, cid, periods, plan)
+    if existing is not None and head.get("spans"):
+        days = {day.isoformat() for period in placed for day, _ in period}
+        corrected |= _supersede_reviews(conn, cid, head["spans"], days, plan)
+    changed |= corrected
     for period_eps, period_reviews in zip(periods, placed, strict=True):
-        changed |= _merge_period(store, cid, period_eps, period_reviews, plan, cal, policy, stamp)
+        changed |= _merge_period(
+            store, cid, period_eps, period_reviews, plan, cal, policy, stamp, corrected
+        )
     if existing is not None and not changed:
         plan.unchanged_children += 1
 
 
-def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> bool:
+def _supersede_held(conn, cid: str, periods, plan) -> bool:
+    """Delete the episodes held for a child that the return replaces (``supersede``): those
+    still open on or after its first episode's day that it does not list. A corrected
+    date thus replaces the old one whether the returns are loaded together or one by one."""
+    eps = [e for period in periods for e in period]
+    if not eps:
+        return False
+    first = min(e.start for e in eps).isoformat()
+    listed = [e.start.isoformat() for e in eps]
+    gone = conn.execute(
+        "SELECT id FROM episodes WHERE child_id = ? AND (start_date >= ? OR end_date IS NULL "
+        "OR end_date > ?) AND start_date NOT IN (SELECT value FROM json_each(?))",
+        [cid, first, first, json.dumps(listed)],
+    ).fetchall()
+    for (episode_id,) in gone:
+        conn.execute("DELETE FROM episodes WHERE id = ?", [episode_id])
+    plan.episodes_replaced += len(gone)
+    return bool(gone)
+
+
+def _supersede_reviews(conn, cid: str, spans, days: set[str], plan) -> bool:
+    """Delete the reviews held for a child, in the years of the returns listing it, that
+    those returns do not list (a corrected date replaces the old one). Only reviews as an
+    import left them: a review with anything recorded about it (steps, decisions, changes,
+    invitees) is kept."""
+    referencing = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND sql LIKE '%REFERENCES reviews(id)%'"
+        )
+    ]
+    untouched = " ".join(
+        f"AND NOT EXISTS (SELECT 1 FROM {t} x WHERE x.review_id = r.id)" for t in referencing
+    )
+    gone = 0
+    for lo, hi in spans:
+        for (review_id,) in conn.execute(
+            "SELECT r.id FROM reviews r WHERE r.child_id = ? AND r.status = 'held' "
+            "AND r.recording_date BETWEEN ? AND ? "
+            "AND r.recording_date NOT IN (SELECT value FROM json_each(?)) " + untouched,
+            [cid, lo.isoformat(), hi.isoformat(), json.dumps(sorted(days))],
+        ).fetchall():
+            conn.execute("DELETE FROM reviews WHERE id = ?", [review_id])
+            gone += 1
+    plan.reviews_replaced += gone
+    return bool(gone)
+
+
+def _merge_period(
+    store, cid, eps, period_reviews, plan, cal, policy, stamp, corrected=False
+) -> bool:
     conn = store.conn
     start = eps[0].start.isoformat()
     last = eps[-1]
@@ -1169,20 +1573,34 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             raise ReviewError(
                 f"child {cid}: the return's episode from {start} (RNE {eps[0].rne}) continues "
                 f"care, but the period already in the database ended that day (REC "
-                f"{row['reason_ceased']}); nothing was imported"
+                f"{row['reason_ceased']})"
             )
     changed = False
     if row is None:
         clash = conn.execute(
-            "SELECT start_date FROM periods WHERE child_id = ? AND start_date <= ? "
-            "AND COALESCE(end_date, '9999-12-31') >= ?",
+            "SELECT start_date, id, end_date, reason_ceased FROM periods WHERE child_id = ? "
+            "AND start_date <= ? AND COALESCE(end_date, '9999-12-31') >= ?",
             [cid, end or "9999-12-31", start],
         ).fetchone()
-        if clash:
+        if (
+            clash
+            and not conn.execute(
+                "SELECT 1 FROM episodes WHERE period_id = ? AND start_date < ?", [clash[1], start]
+            ).fetchone()
+        ):
+            # The period's first episodes were replaced by a later return's: it now
+            # begins with the return's corrected date.
+            conn.execute("UPDATE periods SET start_date = ? WHERE id = ?", [start, clash[1]])
+            plan.periods_updated += 1
+            corrected = True
+            row = {"id": clash[1], "end_date": clash[2], "reason_ceased": clash[3]}
+            changed = True
+        elif clash:
             raise ReviewError(
                 f"child {cid}: the return's period from {start} overlaps the period from "
-                f"{clash[0]} already in the database; nothing was imported"
+                f"{clash[0]} already in the database"
             )
+    if row is None:
         period_id = conn.execute(
             "INSERT INTO periods (child_id, start_date, end_date, reason_ceased) "
             "VALUES (?, ?, ?, ?)",
@@ -1199,18 +1617,22 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             )
             plan.periods_updated += 1
             changed = True
+    extra = ", ".join(EPISODE_EXTRA_COLUMNS)
     for ep in eps:
-        values = [ep.end.isoformat() if ep.end else None, ep.rne, ep.ls, ep.place, ep.rpc, ep.rec]
+        values = [
+            ep.end.isoformat() if ep.end else None, ep.rne, ep.ls, ep.place, ep.rpc, ep.rec,
+            *ep.extra,
+        ]  # fmt: skip
         current = conn.execute(
             "SELECT id, end_date, rne, legal_status, placement, reason_place_change, "
-            "reason_ceased FROM episodes WHERE period_id = ? AND start_date = ?",
+            f"reason_ceased, {extra} FROM episodes WHERE period_id = ? AND start_date = ?",
             [period_id, ep.start.isoformat()],
         ).fetchone()
         if current is None:
             conn.execute(
                 "INSERT INTO episodes (period_id, child_id, start_date, end_date, rne, "
-                "legal_status, placement, reason_place_change, reason_ceased) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"legal_status, placement, reason_place_change, reason_ceased, {extra}) "
+                f"VALUES ({', '.join('?' * (9 + len(EPISODE_EXTRA_COLUMNS)))})",
                 [
                     period_id,
                     cid,
@@ -1221,14 +1643,21 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
                     ep.place,
                     ep.rpc,
                     ep.rec,
+                    *ep.extra,
                 ],
             )
             plan.episodes_new += 1
             changed = True
-        elif list(current)[1:] != values and not (values[0] is None and current["end_date"]):
+            continue
+        if ep.keep_rpc:
+            values[4] = current["reason_place_change"]
+        if list(current)[1:] != values and not (values[0] is None and current["end_date"]):
+            if values[0] is None:
+                values[0] = current["end_date"]  # closed by a return already held
+            sets = ", ".join(f"{c} = ?" for c in EPISODE_EXTRA_COLUMNS)
             conn.execute(
                 "UPDATE episodes SET end_date = ?, rne = ?, legal_status = ?, placement = ?, "
-                "reason_place_change = ?, reason_ceased = ? WHERE id = ?",
+                f"reason_place_change = ?, reason_ceased = ?, {sets} WHERE id = ?",
                 [*values, current["id"]],
             )
             plan.episodes_updated += 1
@@ -1260,44 +1689,79 @@ def _merge_period(store, cid, eps, period_reviews, plan, cal, policy, stamp) -> 
             info = store.period_input(period_id)
             all_eps = info.episodes
             held: list[rules.HeldReview] = list(info.reviews)
+        before = tuple(r for r in held if r.recording_date < day)
         at_the_time = rules.Period(
             start=info.start,
             # The deadline in force before the day's own changes (a placement recorded the
             # same day as the review came after it).
             episodes=tuple(e for k, e in enumerate(all_eps) if k == 0 or e.start < day),
-            reviews=tuple(r for r in held if r.recording_date < day),
+            reviews=before,
             consent_on=info.consent_on if info.consent_on and info.consent_on < day else None,
             earlier=info.earlier,
             breaks_ended=tuple(e for e in info.breaks_ended if e < day),
+            earlier_reviews=info.earlier_reviews,
         )
         nxt = rules.next_review(at_the_time, cal, policy)
+        number, due, rule, _, _, late = _judged(
+            nxt.number, nxt, day, pn, info.earlier_reviews, before
+        )
         conn.execute(
             "INSERT INTO reviews (child_id, period_id, number, deadline, rule, status, "
             "booked_date, recording_date, held_date, participation, meeting, late_reason, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, 1, ?, ?, ?)",
-            [
-                cid,
-                period_id,
-                nxt.number,
-                nxt.due.isoformat(),
-                nxt.rule,
-                key,
-                key,
-                key,
-                pn,
-                LATE_IMPORTED if day > nxt.due else None,
-                stamp,
-                stamp,
-            ],
+            [cid, period_id, number, due, rule, key, key, key, pn, late, stamp, stamp],
         )
         held.append(rules.HeldReview(day))
         held.sort(key=lambda r: r.recording_date)
         plan.reviews_new += 1
         changed = True
     if changed:
-        _renumber(conn, period_id)
+        if corrected:
+            # Its episodes were corrected: the reviews held are judged again, as they
+            # would have been had the corrected return come first.
+            rejudge(store, period_id)
+        else:
+            _renumber(conn, period_id)
         store.refresh_period(period_id)
     return changed
+
+
+def rejudge(store, period_id: int) -> None:
+    """Number the held reviews of a period after the earlier ones, and give each the
+    deadline in force before it (as the import does); a review marked late by an import
+    is marked again from its new deadline."""
+    info = store.period_input(period_id)
+    cal, policy = store.calendar, store.schedule_policy
+    held = store.rows(
+        "SELECT id, recording_date, late_reason FROM reviews WHERE period_id = ? "
+        "AND status = 'held' ORDER BY recording_date, id",
+        [period_id],
+    )
+    earlier = info.earlier_reviews
+    for n, review in enumerate(held):
+        day = date.fromisoformat(review["recording_date"])
+        at = dataclasses.replace(
+            info,
+            end=None,
+            episodes=tuple(e for k, e in enumerate(info.episodes) if k == 0 or e.start < day),
+            reviews=info.reviews[:n],
+            consent_on=info.consent_on if info.consent_on and info.consent_on < day else None,
+            breaks_ended=tuple(e for e in info.breaks_ended if e < day),
+        )
+        nxt = rules.next_review(at, cal, policy)
+        if earlier != 0 and n == 0:
+            # The first review found after earlier ones whose dates are not held: its
+            # deadline cannot be told, so it is not judged.
+            due = rule = None
+        else:
+            due, rule = nxt.due.isoformat(), nxt.rule
+        late = review["late_reason"]
+        if late in (None, LATE_IMPORTED):
+            late = LATE_IMPORTED if due and review["recording_date"] > due else None
+        store.conn.execute(
+            "UPDATE reviews SET number = ?, deadline = ?, rule = ?, late_reason = ? WHERE id = ?",
+            [n + 1 + (earlier or 0), due, rule, late, review["id"]],
+        )
 
 
 def _renumber(conn, period_id: int) -> None:
@@ -1308,7 +1772,11 @@ def _renumber(conn, period_id: int) -> None:
         "ORDER BY recording_date, id",
         [period_id],
     ).fetchall()
-    for n, (rid, number) in enumerate(held, 1):
+    # After the reviews held before a continuing period's earliest record, if recorded.
+    earlier = conn.execute(
+        "SELECT COALESCE(earlier_reviews, 0) FROM periods WHERE id = ?", [period_id]
+    ).fetchone()[0]
+    for n, (rid, number) in enumerate(held, earlier + 1):
         if number != n:
             conn.execute("UPDATE reviews SET number = ? WHERE id = ?", [n, rid])
 

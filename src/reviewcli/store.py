@@ -369,7 +369,7 @@ class Store:
             earlier, ended = derived.short_break_history(self.conn, p["child_id"], p["start_date"])
         consent = p.get("adoption_consent")
         return rules.Period(
-            start=date.fromisoformat(p["start_date"]),
+            start=date.fromisoformat(p.get("care_started") or p["start_date"]),
             end=date.fromisoformat(p["end_date"]) if p["end_date"] else None,
             episodes=episodes,
             reviews=held,
@@ -378,6 +378,7 @@ class Store:
             consent_on=date.fromisoformat(consent) if consent else None,
             earlier=earlier,
             breaks_ended=ended,
+            earlier_reviews=derived.earlier_reviews(p.get("earlier_reviews"), episodes),
         )
 
     def refresh_period(self, period_id: int) -> None:

@@ -721,6 +721,9 @@ def child_summary(store: Store, child_id: str, on: date) -> dict:
             [child_id],
         ),
     }
+    from .onboarding import add_to_summary
+
+    add_to_summary(store, out, child)
     return out
 
 

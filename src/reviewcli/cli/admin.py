@@ -252,6 +252,11 @@ def check(
             typer.echo(f"Recomputed the deadlines of {periods} of care.", err=True)
         with progress_bar("Checking") as progress:
             problems = do_check(s, today(), progress)
+        from ..onboarding import incomplete_histories, incomplete_note
+
+        note = incomplete_note(incomplete_histories(s))
+    if note:
+        typer.echo(note, err=True)
     if fmt == ListFormat.table:
         if not problems:
             typer.echo("No problems found.")

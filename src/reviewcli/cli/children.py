@@ -1,6 +1,7 @@
 """IROs, children, episodes of care and IRO allocation."""
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -220,6 +221,9 @@ def child_show(
         write_json(info)
         return
     print_page(info)
+    if info.get("history_note"):
+        # Care begun before the earliest SSDA903 return held (R-SCH-3 until recorded).
+        typer.echo(f"History incomplete: {info['history_note']}.")
 
 
 @episode_app.command("start")
@@ -311,8 +315,8 @@ def episode_end(
 @app.command("allocate")
 @handle_errors
 def allocate(
-    child_id: Annotated[str, typer.Argument(help="The child's id.")],
-    iro_id: Annotated[str, typer.Argument(help="The IRO's id.")],
+    child_id: Annotated[str | None, typer.Argument(help="The child's id.")] = None,
+    iro_id: Annotated[str | None, typer.Argument(help="The IRO's id.")] = None,
     on: Annotated[str | None, typer.Option("--date", help="Default: today.")] = None,
     reason: Annotated[
         str | None,
@@ -326,12 +330,39 @@ def allocate(
             "child-request, family-request, conflict-of-interest, placement-move or other.",
         ),
     ] = None,
+    from_csv: Annotated[
+        Path | None,
+        typer.Option("--from", help="CSV of child_id,iro_id[,date]: all or nothing."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check --from only.")] = False,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="Write rejected rows to this CSV.")
+    ] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Name the child's IRO (R-IRO-2); the previous allocation ends that day."""
+    from ..errors import ReviewError
     from ..records import allocate as do_allocate
 
     t = today()
+    if from_csv is not None:
+        if child_id or iro_id or on or reason or change_reason:
+            raise ReviewError("give either CHILD_ID IRO_ID or --from CSV, not both")
+        from ..onboarding import allocate_from_csv
+
+        with store() as s:
+            done, rejected = allocate_from_csv(s, from_csv, today=t, dry_run=dry_run)
+        _bulk_report(done, rejected, rejects, dry_run, fmt, "allocated", "allocations")
+        return
+    if not child_id or not iro_id:
+        # A usage error (exit 2), as when a required argument is missing.
+        missing = "CHILD_ID" if not child_id else "IRO_ID"
+        typer.echo(
+            "Usage: reviewcli allocate [OPTIONS] CHILD_ID IRO_ID  (or --from CSV)\n"
+            f"Error: Missing argument '{missing}'.",
+            err=True,
+        )
+        raise typer.Exit(2)
     with writing() as s:
         report(
             do_allocate(
@@ -339,6 +370,121 @@ def allocate(
             ),
             fmt,
         )
+
+
+def _bulk_report(done, rejected, rejects_path, dry_run, fmt, verb, noun) -> None:
+    """Every reject listed (and written to --rejects); exit 1 when any, nothing changed."""
+    from ..output import console, table, write_json
+    from ..ssda903 import write_rejects
+
+    if rejected:
+        if rejects_path:
+            write_rejects(rejected, rejects_path)
+        console(stderr=True).print(
+            table(
+                [r.__dict__ for r in rejected],
+                [("file", "File"), ("line", "Line"), ("child", "Child"), ("reason", "Reason")],
+                title=f"{len(rejected)} rejected rows",
+            )
+        )
+        typer.echo(f"Error: {len(rejected)} rows cannot be taken; nothing was changed.", err=True)
+        raise typer.Exit(1)
+    if fmt == WriteFormat.json:
+        write_json({noun: done, "dry_run": dry_run})
+    elif dry_run:
+        typer.echo(f"Would make {done} {noun}. Nothing was changed (dry run).")
+    else:
+        typer.echo(f"{done} {noun} made ({verb}).")
+
+
+@child_app.command("edit")
+@handle_errors
+def child_edit(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    first_name: Annotated[str | None, typer.Option("--first-name", help="First name.")] = None,
+    last_name: Annotated[str | None, typer.Option("--last-name", help="Last name.")] = None,
+    dob: Annotated[str | None, typer.Option("--dob", help="Date of birth, YYYY-MM-DD.")] = None,
+    gender: Annotated[str | None, typer.Option(help="Gender.")] = None,
+    team: Annotated[str | None, typer.Option(help="The social work team.")] = None,
+    social_worker: Annotated[str | None, typer.Option("--social-worker", help="Name.")] = None,
+    sibling_group: Annotated[
+        str | None, typer.Option("--sibling-group", help="Siblings share a group id (R-IRO-3).")
+    ] = None,
+    ethnic: Annotated[str | None, typer.Option("--ethnic", help="SSDA903 ETHNIC.")] = None,
+    upn: Annotated[str | None, typer.Option("--upn", help="SSDA903 UPN.")] = None,
+    mother: Annotated[str | None, typer.Option("--mother", help="SSDA903 MOTHER: 1 or 0.")] = None,
+    mc_dob: Annotated[
+        str | None, typer.Option("--mc-dob", help="SSDA903 MC_DOB, YYYY-MM-DD ('' clears).")
+    ] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Change a child's details (and the return's fields); audited."""
+    from ..onboarding import edit_child
+
+    with writing() as s:
+        report(
+            edit_child(
+                s, child_id, today=today(), first_name=first_name, last_name=last_name,
+                dob=dob, gender=gender, team=team, social_worker=social_worker,
+                sibling_group=sibling_group, ethnic=ethnic, upn=upn, mother=mother,
+                mc_dob=mc_dob,
+            ),
+            fmt,
+        )  # fmt: skip
+
+
+@episode_app.command("edit")
+@handle_errors
+def episode_edit(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    on: Annotated[str, typer.Option("--date", help="The episode's start date, YYYY-MM-DD.")],
+    cin: Annotated[str | None, typer.Option("--cin", help="SSDA903 CIN.")] = None,
+    place_provider: Annotated[
+        str | None, typer.Option("--place-provider", help="SSDA903 PLACE_PROVIDER.")
+    ] = None,
+    home_post: Annotated[str | None, typer.Option("--home-post", help="SSDA903 HOME_POST.")] = None,
+    pl_post: Annotated[str | None, typer.Option("--pl-post", help="SSDA903 PL_POST.")] = None,
+    urn: Annotated[str | None, typer.Option("--urn", help="SSDA903 URN.")] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Change an episode's SSDA903 fields ('' clears one); audited."""
+    from ..onboarding import edit_episode
+
+    with writing() as s:
+        report(
+            edit_episode(
+                s, child_id, on=on, cin=cin, place_provider=place_provider,
+                home_post=home_post, pl_post=pl_post, urn=urn,
+            ),
+            fmt,
+        )  # fmt: skip
+
+
+@child_app.command("history")
+@handle_errors
+def child_history(
+    child_id: Annotated[str, typer.Argument(help="The child's id.")],
+    started: Annotated[str, typer.Option("--started", help="When care really began, YYYY-MM-DD.")],
+    earlier_reviews: Annotated[
+        int, typer.Option("--earlier-reviews", help="Reviews held before the earliest record.")
+    ],
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="The period's first episode date (default: the latest)."),
+    ] = None,
+    fmt: WriteFormatOption = WriteFormat.text,
+) -> None:
+    """Record the history of care begun before the earliest SSDA903 return held."""
+    from ..onboarding import record_history
+
+    with writing() as s:
+        report(
+            record_history(
+                s, child_id, started=started, earlier_reviews=earlier_reviews, today=today(),
+                period_start=period,
+            ),
+            fmt,
+        )  # fmt: skip
 
 
 @child_app.command("pathway-plan")

@@ -28,6 +28,13 @@ def export_ssda903(
         bool,
         typer.Option("--all-years", help="The whole history (to move data between databases)."),
     ] = False,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Run the DfE's rules on the export (needs the extra reviewcli[validate]).",
+        ),
+    ] = False,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Write header.csv, episodes.csv and reviews.csv for the DfE collection year."""
@@ -37,8 +44,29 @@ def export_ssda903(
 
     if (year is None) == (not all_years):
         raise ReviewError("give either --year YYYY or --all-years")
+    if validate:
+        from .. import validate as checker
+
+        if year is None:
+            raise ReviewError("--validate needs --year: the rules are the year's")
+        if not checker.available():
+            raise ReviewError(checker.INSTALL)
     with store() as s:
         result = export(s, year, out)
+    if validate:
+        failures = checker.validate(out, year)
+        result["failures"] = failures
+        if fmt != WriteFormat.json:
+            from ..output import console, table
+
+            console(stderr=True).print(
+                table(
+                    failures,
+                    [("rule", "Rule"), ("child", "Child"), ("table", "Table"),
+                     ("fields", "Fields"), ("description", "Description")],
+                    title=f"{len(failures)} failures of the DfE rules",
+                )
+            )  # fmt: skip
     span = "all years" if all_years else f"{result['from']} to {result['to']}"
     if fmt == WriteFormat.json:
         write_json(result)
@@ -47,6 +75,13 @@ def export_ssda903(
             f"SSDA903 {span}: {result['children']} children, "
             f"{result['episodes']} episodes, {result['reviews']} reviews in {result['folder']}."
         )
+    if validate and result["failures"]:
+        typer.echo(
+            f"Error: the export fails the DfE rules {len(result['failures'])} times; "
+            "see the list above",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @import_app.command("ssda903")
@@ -109,6 +144,16 @@ def _report_import(summary, rejected, rejects_path, write_rejects, dry_run, skip
     refused = bool(rejected) and not skip
     if fmt == WriteFormat.json:
         write_json({**summary, "dry_run": dry_run, "imported": not refused and not dry_run})
+    if refused and dry_run and fmt != WriteFormat.json and "children_updated" in summary:
+        # The plan and the rejects together: what the clean children would give.
+        typer.echo(
+            f"Would import, without the rejected rows: {summary['children_new']} new children "
+            f"({summary['children_updated']} updated, {summary['unchanged_children']} "
+            f"unchanged), {summary['periods_new']} periods, {summary['episodes_new']} episodes "
+            f"({summary['episodes_updated']} updated, {summary.get('episodes_replaced', 0)} "
+            f"replaced), {summary['reviews_new']} reviews.",
+            err=True,
+        )
     if refused:
         hint = f" (see {rejects_path})" if rejects_path else " (add --rejects FILE for a CSV)"
         typer.echo(
@@ -132,7 +177,13 @@ def _report_import(summary, rejected, rejects_path, write_rejects, dry_run, skip
 @handle_errors
 def import_children(
     path: Annotated[Path, typer.Argument(help="CSV: child_id, first_name, last_name, dob, …")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check only, and show what would change.")
+    ] = False,
+    update: Annotated[
+        bool,
+        typer.Option("--update", help="Also change children already held (empty cells keep)."),
+    ] = False,
     rejects: Annotated[
         Path | None, typer.Option("--rejects", help="Write rejected rows to this CSV.")
     ] = None,
@@ -141,13 +192,30 @@ def import_children(
     """Load a plain list of children with their current episode (and IRO), all or nothing.
 
     Columns (any case): child_id, first_name, last_name, dob; optional gender, team,
-    social_worker, sibling_group, start_date, legal_status, placement, iro.
+    social_worker, sibling_group, start_date, legal_status, placement, iro, the return's
+    ethnic, upn, mother, mc_dob, and care_started with earlier_reviews (care begun before
+    the earliest SSDA903 return). With --update, only child_id is required and a child
+    already held gets the values its row gives.
     """
     from ..importing import import_children as do_import
     from ..ssda903 import write_rejects
 
     with store() as s, progress_bar("Importing") as progress:
-        summary, rejected = do_import(s, path, today=today(), dry_run=dry_run, progress=progress)
+        summary, rejected = do_import(
+            s, path, today=today(), dry_run=dry_run, progress=progress, update=update
+        )
+    changes = summary.get("changes", [])
+    if changes and fmt != WriteFormat.json and (dry_run or rejected):
+        from ..output import console, table
+
+        console(stderr=bool(rejected)).print(
+            table(
+                changes,
+                [("child", "Child"), ("field", "Field"), ("before", "Before"),
+                 ("after", "After")],
+                title="Would change" if dry_run or rejected else "Changed",
+            )
+        )  # fmt: skip
     if rejected:
         _report_import(summary, rejected, rejects, write_rejects, dry_run, False, fmt)
     elif fmt == WriteFormat.json:
@@ -156,8 +224,14 @@ def import_children(
         write_json({**summary, "dry_run": dry_run})
     else:
         verb = "Would import" if dry_run else "Imported"
+        updated = (
+            f"; {summary['children_updated']} children updated, "
+            f"{summary['histories_recorded']} histories recorded"
+            if update
+            else ""
+        )
         typer.echo(
             f"{verb} {summary['children_new']} children ({summary['periods_new']} looked after, "
-            f"{summary['allocations_new']} with an IRO)."
+            f"{summary['allocations_new']} with an IRO){updated}."
             + (" Nothing was changed (dry run)." if dry_run else "")
         )
