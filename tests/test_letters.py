@@ -668,7 +668,8 @@ def test_letters_due_lists_a_past_meeting_instead_of_writing_it(case, tmp_path):
 
 
 def test_late_invitation_is_written_with_a_warning_and_the_real_dates(case, tmp_path):
-    # Fri 12 Jun 2026 for Thu 18 Jun: 4 working days' notice (15, 16, 17, 18 Jun), not 10;
+    # Fri 12 Jun 2026 for Thu 18 Jun: 4 working days' notice (12, 15, 16, 17 Jun: the day of
+    # sending counts, the meeting's does not, R-CAL-3), not 10;
     # R-PRE-2 wanted them by Thu 4 Jun. Papers back by Mon 15 Jun (3 working days before).
     out = tmp_path / "o"
     result = case.ok(
@@ -681,6 +682,16 @@ def test_late_invitation_is_written_with_a_warning_and_the_real_dates(case, tmp_
     text = " ".join(read(out / "review-1_C001_invitation_02-parent.txt").split())
     assert "less than the ten working days' notice" in text
     assert "Monday 15 June 2026" in text and "Friday 12 June 2026" in text
+
+
+def test_notice_written_on_a_saturday_counts_from_the_next_working_day(case, tmp_path):
+    # Sat 13 Jun 2026 for Thu 18 Jun: 3 working days' notice (15, 16, 17 Jun); the weekend
+    # day of writing is not one of them.
+    out = tmp_path / "o"
+    result = case.ok(
+        "letters", "invite", "1", "--out", str(out), "--format", "txt", today="2026-06-13"
+    )
+    assert "give 3 working days' notice" in result.stderr
 
 
 def test_return_by_is_never_before_the_letter_date(case, tmp_path):

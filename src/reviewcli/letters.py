@@ -29,7 +29,7 @@ import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from . import codes, rules
@@ -416,7 +416,11 @@ def notice(store: Store, review: dict, today: date) -> dict:
     its outcome first), 'late' (fewer than 10 working days' notice) or 'ok'."""
     meeting = meeting_date(review)
     send_by = store.calendar.subtract_working_days(meeting, NOTICE_DAYS)
-    given = store.calendar.working_days_between(today, meeting)
+    # The notice given: the working days from the day of sending (counted when it is one)
+    # up to the meeting (not counted), as R-PRE-2 counts its 10 (R-CAL-3).
+    given = store.calendar.working_days_between(
+        today - timedelta(days=1), meeting - timedelta(days=1)
+    )
     if meeting <= today:
         state = "past"
     elif today > send_by:
