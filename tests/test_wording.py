@@ -195,3 +195,19 @@ def test_a_changed_sentence_changes_due_child_show_and_explain_alike(
     assert page["undecided_events"][0]["detail"] == event
     assert explained["event"]["detail"] == event
     assert derived_drift(second.db) == {}
+
+
+def test_the_rule_books_sentences_are_the_codes():
+    """docs/rules.md lists each rule's sentence and each step's words as the code has them
+    (regenerate with `make rules-doc`)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "rules_sentences.py"
+    spec = importlib.util.spec_from_file_location("rules_sentences", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.DOC.read_text(encoding="utf-8")
+    assert module.section() in text, "docs/rules.md is stale: run 'make rules-doc'"
+    for rule, sentence in wording.SENTENCES.items():
+        assert f"| {rule} | {sentence} |" in text

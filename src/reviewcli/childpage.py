@@ -180,7 +180,8 @@ def print_page(info: dict, width: int | None = None) -> None:
     plan = info["pathway_plan"]
     if plan and plan["due"]:
         got = f"received {plan['received']}" if plan["received"] else "not yet received"
-        say(f"Final pathway plan: {plan['detail']}: due by {plan['due']} (R-SCH-16), {got}.")
+        text = plan["detail"]
+        say(f"{text[:1].upper()}{text[1:]}. Due by {plan['due']} (R-SCH-16), {got}.")
 
     if info["sibling_group"]:
         part(
