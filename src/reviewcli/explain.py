@@ -1214,7 +1214,9 @@ def _deadline_text(item: dict, width: int) -> list[str]:
     if item.get("sentence"):
         lines.append(f"{item['rule']}: {item['sentence']}.")
     if item.get("detail"):
-        lines.append(f"Rule applied: {item['detail']}.")
+        # A review's: how its rule applied; any other's: its words on the work list.
+        said = "Rule applied" if item["kind"] == "review" else "On the work list"
+        lines.append(f"{said}: {item['detail']}.")
     anchor = item["anchor"]
     work = item["arithmetic"]
     lines.append(f"From: {anchor['fact']}, {d(date.fromisoformat(anchor['date']))}.")
