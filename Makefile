@@ -2,7 +2,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint demo bench readme clean
+.PHONY: install test lint demo bench readme rules-doc clean
 
 install:
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,9 @@ bench:
 
 readme:  # docs/commands.md, the command reference
 	$(BIN)/python scripts/readme_reference.py --write
+
+rules-doc:  # docs/rules.md, the sentences of the rules (from reviewcli.wording)
+	$(BIN)/python scripts/rules_sentences.py --write
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info demo.db*

@@ -217,7 +217,8 @@ def test_child_show_table(world):
     assert "Born 2015-03-02, age 11; 18 on 2033-03-02." in out
     assert "Status: looked after" in out
     assert "IRO: Jane Smith (IRO1)" in out
-    assert "Next review: number 1, due by 2026-06-22, overdue; not yet booked." in out
+    # In the words of its `due` item (wording.review), with the rule's sentence.
+    assert "Next review: first review not yet booked (due by 2026-06-22, overdue)." in out
     assert "Why: R-SCH-1: " in out
 
 

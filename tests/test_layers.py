@@ -28,7 +28,7 @@ LAYERS = {
         "templating",
         "typed",
     ],
-    "domain": ["rules", "steps", "policy", "factcodes"],
+    "domain": ["rules", "steps", "wording", "policy", "factcodes"],
     "store": ["migrations", "auditchain", "dbfile", "sharing", "workitems", "derived", "store"],
     "operations": [
         "records",

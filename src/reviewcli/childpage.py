@@ -4,13 +4,15 @@ Identity, age and 18th birthday, team and social worker, siblings and their IROs
 and the IRO history, care history, reviews with participation, the next review and why
 (its rule id and sentence), open steps, open actions, undecided events, open disputes,
 the pathway plan and contacts. Every part is in the JSON (the keys of CLI.md first); the
-terminal page is drawn from the same dict.
+terminal page is drawn from the same dict. Every deadline is told in the words of the work
+list (``wording``: the ``detail`` of its ``due`` item) with its rule's sentence.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from . import wording
 from .calendar import add_years
 from .store import Store
 
@@ -32,7 +34,26 @@ def child_page(store: Store, child_id: str, on: date) -> dict:
     info["parent_id"] = child["parent_id"]
     nxt = info["next_review"]
     if nxt:
-        nxt["why"] = f"{nxt['rule']}: {nxt['detail']}" if nxt["detail"] else nxt["rule"]
+        # In the words of its `due` item, and why: the rule's sentence, and how it applied.
+        pending = store.row(
+            "SELECT status, booked_date, booked_time, original_date FROM reviews WHERE id = ?",
+            [nxt["review_id"]],
+        )
+        st = pending or {}
+        text, end = wording.review(
+            nxt["number"],
+            st.get("status"),
+            st.get("booked_date"),
+            st.get("booked_time"),
+            st.get("original_date"),
+            nxt["due"],
+            nxt["earliest"],
+            nxt["rule"],
+        )
+        passed = st.get("status") == "booked" and st["booked_date"] < today
+        nxt["item"] = text + (wording.RECORD_OUTCOME if passed else "") + end
+        nxt["sentence"] = wording.sentence(nxt["rule"])
+        nxt["why"] = wording.why(nxt["rule"], nxt["detail"])
     info["siblings"] = (
         store.rows(
             "SELECT c.id, c.first_name, c.last_name, c.dob, a.iro_id AS iro, "
@@ -55,12 +76,16 @@ def child_page(store: Store, child_id: str, on: date) -> dict:
         [child_id],
     )
     info["open_steps"] = store.rows(
-        "SELECT s.review_id, s.step, s.rule, s.due, s.due < ? AS overdue FROM review_steps s "
-        "WHERE s.child_id = ? AND s.status = 'open' ORDER BY s.due, s.id",
+        "SELECT s.review_id, s.step, s.rule, s.due, s.due < ? AS overdue, r.number,"
+        " r.booked_date, r.recording_date FROM review_steps s JOIN reviews r"
+        " ON r.id = s.review_id WHERE s.child_id = ? AND s.status = 'open' ORDER BY s.due, s.id",
         [today, child_id],
     )
     for s in info["open_steps"]:
         s["overdue"] = bool(s["overdue"])
+        number, booked, recording = s.pop("number"), s.pop("booked_date"), s.pop("recording_date")
+        s["detail"] = wording.step(s["step"], number, booked, recording)
+        s["sentence"] = wording.sentence(s["rule"])
     info["open_actions"] = store.rows(
         "SELECT id, review_id, text, owner, due, starred, due < ? AS overdue FROM decisions "
         "WHERE child_id = ? AND status = 'open' ORDER BY due, id",
@@ -69,9 +94,22 @@ def child_page(store: Store, child_id: str, on: date) -> dict:
     for a in info["open_actions"]:
         a["starred"], a["overdue"] = bool(a["starred"]), bool(a["overdue"])
     info["undecided_events"] = list(event_rows(store, child=child_id, open_only=True))
+    for e in info["undecided_events"]:
+        e["detail"] = wording.event(e["requires_review"], e["kind"], e["event_date"], e["id"])
     info["open_disputes"] = list(dispute_rows(store, on, status="open", child=child_id))
+    values = store.policy_values
+    for d in info["open_disputes"]:
+        d["detail"] = wording.dispute(
+            d["id"],
+            d["stage"],
+            bool(d["awaiting_response"] and d["response_due"]),
+            values["dispute-stages"],
+            d["opened_on"],
+            d["total_due"] < today,
+            values["dispute-total-days"],
+        )
     period = store.row(
-        "SELECT pathway_due, pathway_plan_received FROM periods "
+        "SELECT pathway_due, pathway_plan_received, adult_on, next_due FROM periods "
         "WHERE child_id = ? AND end_date IS NULL",
         [child_id],
     )
@@ -80,6 +118,8 @@ def child_page(store: Store, child_id: str, on: date) -> dict:
             "due": period["pathway_due"],
             "received": period["pathway_plan_received"],
             "rule": "R-SCH-16",
+            "detail": wording.pathway_plan(period["adult_on"], period["next_due"]),
+            "sentence": wording.sentence("R-SCH-16"),
             "overdue": bool(
                 period["pathway_due"]
                 and not period["pathway_plan_received"]
@@ -131,20 +171,17 @@ def print_page(info: dict, width: int | None = None) -> None:
         say(f"Parent also known to the service: {info['parent_id']} (R-IRO-3).")
     nxt = info["next_review"]
     if nxt:
-        booked = (
-            f"booked for {nxt['booked']} (review {nxt['review_id']})"
-            if nxt["booked"]
-            else "not yet booked"
-        )
+        review = f"; review {nxt['review_id']}" if nxt["review_id"] else ""
         overdue = ", overdue" if nxt["overdue"] else ""
-        say(f"Next review: number {nxt['number']}, due by {nxt['due']}{overdue}; {booked}.")
+        say(f"Next review: {nxt['item']} (due by {nxt['due']}{overdue}{review}).")
         say(f"Why: {nxt['why']}.")
     elif info["looked_after"]:
         say("Next review: none due.")
     plan = info["pathway_plan"]
     if plan and plan["due"]:
         got = f"received {plan['received']}" if plan["received"] else "not yet received"
-        say(f"Final pathway plan: due to the IRO by {plan['due']} (R-SCH-16), {got}.")
+        text = plan["detail"]
+        say(f"{text[:1].upper()}{text[1:]}. Due by {plan['due']} (R-SCH-16), {got}.")
 
     if info["sibling_group"]:
         part(

@@ -37,7 +37,7 @@ from dataclasses import fields, is_dataclass
 from datetime import date
 from pathlib import Path
 
-from . import calendar, policy, rules, steps, workitems
+from . import calendar, policy, rules, steps, wording, workitems
 from .errors import ReviewError
 
 # The format of the stamp and of the derived rows. A database stamped with a higher
@@ -90,7 +90,7 @@ def _canon(value, depth: int = 0):
 
 
 # The modules whose definitions, wording and code make the derived rows.
-_DEFINING = (rules, steps, calendar, workitems)
+_DEFINING = (rules, steps, wording, calendar, workitems)
 
 
 def _hash(data: bytes) -> str:
@@ -359,7 +359,15 @@ def derive(
     ``items=False`` leaves the work list (a bulk write stores it once at its end).
     ``progress(done, total, description=None)`` follows the children, then names the
     storing of the work list."""
-    changes = {"periods": 0, "reviews": 0, "steps": 0, "work items": 0, "open periods": 0}
+    changes = {
+        "periods": 0,
+        "reviews": 0,
+        "steps": 0,
+        "events": 0,
+        "disputes": 0,
+        "work items": 0,
+        "open periods": 0,
+    }
     if children is None:
         ids = [r[0] for r in _q(conn, "SELECT id FROM children ORDER BY id")]
         chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
@@ -436,7 +444,8 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
     """The dates of ``derive`` (all but the work list) for some children."""
     schedule = policy.schedule_policy(values)
     scope = {"scope": json.dumps(children)}
-    changes = {"periods": 0, "reviews": 0, "steps": 0, "open periods": 0}
+    changes = {"periods": 0, "reviews": 0, "steps": 0, "events": 0, "disputes": 0}
+    changes["open periods"] = 0
 
     # Every period (a closed one keeps its other dates; its next review is None).
     periods = _q(
@@ -555,7 +564,51 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
     changes["periods"] += len(period_updates)
     changes["reviews"] += len(review_updates)
     changes["steps"] += _derive_steps(conn, children, values, cal, numbers)
+    changes["events"] += _derive_events(conn, children, values, cal)
+    changes["disputes"] += _derive_disputes(conn, children, values, cal)
     return changes
+
+
+def _derive_events(conn, children, values: dict, cal) -> int:
+    """R-EVT-1: the day by which the IRO decides on each undecided event (policy
+    event-decision-days after it was recorded). A decided event keeps the date it was
+    decided against: a fact."""
+    days = values["event-decision-days"]
+    updates = []
+    for eid, recorded, due in _q(
+        conn,
+        "SELECT id, recorded_on, decision_due FROM events WHERE decision IS NULL"
+        " AND requires_review = 0" + _scope("child_id"),
+        {"scope": json.dumps(children)},
+    ):
+        fresh = rules.event_decision_due(date.fromisoformat(recorded), days, cal).isoformat()
+        if fresh != due:
+            updates.append((fresh, eid))
+    conn.executemany("UPDATE events SET decision_due = ? WHERE id = ?", updates)
+    return len(updates)
+
+
+def _derive_disputes(conn, children, values: dict, cal) -> int:
+    """§6: of each open dispute, the response due at its stage (while one is awaited) and
+    the end of the whole internal process (policy dispute-response-days and
+    dispute-total-days). A resolved dispute keeps its dates: facts."""
+    stage_days, total_days = values["dispute-response-days"], values["dispute-total-days"]
+    updates = []
+    for did, stage, started, awaiting, response, opened, total in _q(
+        conn,
+        "SELECT id, stage, stage_started, awaiting_response, response_due, opened_on,"
+        " total_due FROM disputes WHERE status = 'open'" + _scope("child_id"),
+        {"scope": json.dumps(children)},
+    ):
+        reply = response
+        if awaiting:
+            due = rules.dispute_response_due(stage, date.fromisoformat(started), stage_days, cal)
+            reply = due.isoformat() if due else None
+        end = rules.dispute_total_due(date.fromisoformat(opened), total_days, cal).isoformat()
+        if (reply, end) != (response, total):
+            updates.append((reply, end, did))
+    conn.executemany("UPDATE disputes SET response_due = ?, total_due = ? WHERE id = ?", updates)
+    return len(updates)
 
 
 _POST = tuple(n for n, s in steps.STEPS.items() if s.phase == "post")

@@ -10,23 +10,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from . import wording
 from .errors import ReviewError
 from .migrations import now_iso
 from .records import Outcome, _text, get_by_id, get_child, parse_date
+from .rules import dispute_response_due, dispute_total_due
 
 RULE = "§6"
 
 
 def stage_name(store, stage: int) -> str:
-    names = store.policy_values["dispute-stages"]
-    return names[stage - 1] if 1 <= stage <= len(names) else f"stage {stage}"
+    return wording.stage_name(store.policy_values["dispute-stages"], stage)
 
 
 def response_due(store, stage: int, started: date) -> date | None:
-    days = store.policy_values["dispute-response-days"]
-    if stage > len(days) or not days[stage - 1]:
-        return None
-    return store.calendar.add_working_days(started, days[stage - 1])
+    return dispute_response_due(
+        stage, started, store.policy_values["dispute-response-days"], store.calendar
+    )
 
 
 def _stage(store, stage) -> int:
@@ -99,8 +99,8 @@ def open_dispute(
                     "awaiting_response": 1,
                     "response_due": _iso(response_due(store, n, day)),
                     "opened_on": day.isoformat(),
-                    "total_due": store.calendar.add_working_days(
-                        day, store.policy_values["dispute-total-days"]
+                    "total_due": dispute_total_due(
+                        day, store.policy_values["dispute-total-days"], store.calendar
                     ).isoformat(),
                     "status": "open",
                     "theme": theme,

@@ -25,56 +25,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import codes, rules
+from . import codes, rules, wording
 from .calendar import age_on
 from .errors import ReviewError, RuleViolation
 from .steps import STEPS
 
-# The rule book's sentences (DOMAIN.md), for the working of each date.
-SENTENCES = {
-    "R-SCH-1": "first review within 20 working days of the start of the period of care",
-    "R-SCH-2": "second review no more than 3 months after the first",
-    "R-SCH-3": "later reviews no more than 6 months after the previous one",
-    "R-SCH-4": "the IRO may direct a review earlier than the routine schedule; the "
-    "directed date stands until a review is recorded on or after the direction",
-    "R-SCH-5": "short breaks: first review within 3 months of the first placement day, "
-    "later ones no more than 6 months apart",
-    "R-SCH-6": "authorised for adoption but not yet placed: a review within 3 months of "
-    "authorisation, then no more than 6 months apart",
-    "R-SCH-7": "placed for adoption: first review no more than 4 weeks after placement, the "
-    "second no more than 3 months after that, then 6-monthly",
-    "R-SCH-8": "adoption disruption: a review between 4 and 6 weeks after the placement for "
-    "adoption ended",
-    "R-SCH-9": "local placement rule: a review within 20 working days of a new placement "
-    "for a listed reason",
-    "R-SCH-12": "long-term foster placements over 12 months: reviews may become annual (policy)",
-    "R-SCH-14": "an adjourned review reconvenes no more than 20 working days after the "
-    "original date, which stays its recording date",
-    "R-SCH-16": "the final pathway plan must reach the IRO 20 working days before the 18th "
-    "birthday",
-    "R-IRO-2": "a named IRO within 5 working days of becoming looked after, and always "
-    "before the first review",
-    "R-PRE-1": "the social worker consults the child at least 20 working days before the review",
-    "R-PRE-2": "invitations and consultation documents sent at least 10 working days before",
-    "R-PRE-3": "the social worker's reports reach the IRO 3 working days before a first "
-    "review, 5 before any later one",
-    "R-PRE-4": "the IRO speaks with the child before every review (no fixed day: by the "
-    "meeting itself), and with the social worker 15 days before",
-    "R-POST-1": "quality monitoring form within 1 working day",
-    "R-POST-2": "decisions and recommendations written and circulated within 5 working days",
-    "R-POST-3": "the manager considers the decisions within 5 working days of receiving "
-    "them; silence means agreed",
-    "R-POST-4": "care plan updated within 10 working days",
-    "R-POST-5": "full record of the review within 15 working days",
-    "R-POST-6": "record distributed to participants within 20 working days",
-    "R-POST-7": "starred decisions forwarded within 72 hours",
-    "R-EVT-1": "the IRO decides whether a reported significant event needs a review "
-    "(local timescale: policy event-decision-days)",
-    "R-EVT-2": "a review must be held before this change is implemented",
-    "§4": "each decision has a person responsible and a due date",
-    "§6": "each escalation stage has a response deadline; the whole internal process "
-    "should take no more than 20 working days",
-}
+# The rule book's sentences (DOMAIN.md), for the working of each date: ``wording``'s.
+SENTENCES = wording.SENTENCES
 
 _ROUTINE = {rules.FIRST, rules.SECOND, rules.LATER, rules.LONG_TERM, rules.SHORT_BREAKS}
 _REVIEW_ANCHORED = {
@@ -325,7 +282,7 @@ def _candidate(cal, t: Traced, period, outcome: str, why: str) -> dict:
         "outcome": outcome,
         "why": why,
         "detail": dl.detail,
-        "sentence": SENTENCES.get(dl.rule, ""),
+        "sentence": wording.sentence(dl.rule),
         "anchor": _anchor(t, period),
         "arithmetic": work,
         "skipped": skipped,
@@ -367,7 +324,7 @@ def review_working(period: rules.Period, cal, policy, *, recorded=None) -> dict 
         "due": best.due.isoformat(),
         "rule": best.rule,
         "detail": best.detail,
-        "sentence": SENTENCES.get(best.rule, ""),
+        "sentence": wording.sentence(best.rule),
         "anchor": work["anchor"],
         "arithmetic": work["arithmetic"],
         "skipped": work["skipped"],
@@ -521,7 +478,7 @@ def _single(cal, kind, ident, label, due, rule, sum_, anchor, **extra) -> dict:
         "label": label,
         "due": due.isoformat(),
         "rule": rule,
-        "sentence": SENTENCES.get(rule, ""),
+        "sentence": wording.sentence(rule),
         "anchor": anchor,
         "arithmetic": work,
         "skipped": skipped,
@@ -563,6 +520,7 @@ def _allocation(store, period_row, cal) -> dict | None:
             None,
             {"date": ended, "fact": "the previous IRO's allocation ended"},
             notes=["never without a named IRO after the first (R-IRO-2): allocate one now"],
+            detail=wording.allocation(period_row["start_date"], ended),
         )
     pending = store.row(
         "SELECT booked_date FROM reviews WHERE period_id = ? AND status IN ('booked', 'adjourned')",
@@ -593,6 +551,7 @@ def _allocation(store, period_row, cal) -> dict | None:
         if len(tcal.log) == 1
         else {"date": first_booked.isoformat(), "fact": "first review booked"},
         notes=notes,
+        detail=wording.allocation(start.isoformat(), None),
     )
 
 
@@ -616,6 +575,7 @@ def _pathway(store, period_row, child, cal, next_due: str | None) -> dict | None
         _last(tcal.log, due),
         {"date": eighteen.isoformat(), "fact": "18th birthday"},
         notes=notes,
+        detail=wording.pathway_plan(eighteen.isoformat(), next_due),
     )
 
 
@@ -694,6 +654,9 @@ def _steps(store, child_id: str, cal, on: date) -> list[dict]:
             anchor,
             review_id=row["review_id"],
             notes=notes,
+            detail=wording.step(
+                row["step"], row["number"], row["booked_date"], row["recording_date"]
+            ),
         )
         if row["step"] == "iro-visit":
             item["arithmetic"]["text"] = "no fixed day: by the meeting itself"
@@ -719,6 +682,7 @@ def _events(store, child_id: str, cal) -> list[dict]:
                     "R-EVT-2",
                     None,
                     {"date": e["event_date"], "fact": f"{e['label']} planned"},
+                    detail=wording.event(True, e["kind"], e["event_date"], e["id"]),
                 )
             )
         else:
@@ -736,6 +700,7 @@ def _events(store, child_id: str, cal) -> list[dict]:
                     "R-EVT-1",
                     _last(tcal.log, due),
                     {"date": e["recorded_on"], "fact": "event recorded"},
+                    detail=wording.event(False, e["kind"], e["event_date"], e["id"]),
                 )
             )
     return out
@@ -1249,7 +1214,9 @@ def _deadline_text(item: dict, width: int) -> list[str]:
     if item.get("sentence"):
         lines.append(f"{item['rule']}: {item['sentence']}.")
     if item.get("detail"):
-        lines.append(f"Rule applied: {item['detail']}.")
+        # A review's: how its rule applied; any other's: its words on the work list.
+        said = "Rule applied" if item["kind"] == "review" else "On the work list"
+        lines.append(f"{said}: {item['detail']}.")
     anchor = item["anchor"]
     work = item["arithmetic"]
     lines.append(f"From: {anchor['fact']}, {d(date.fromisoformat(anchor['date']))}.")

@@ -254,6 +254,8 @@ _STALE = {
     "periods": "next-review deadlines of periods of care",
     "reviews": "deadlines of booked reviews",
     "steps": "dates of open review steps",
+    "events": "decision dates of undecided events",
+    "disputes": "response and completion dates of open disputes",
     "work items": "items of the work list",
 }
 

@@ -300,6 +300,7 @@ SETTINGS: dict[str, Setting] = {
             "working days for the IRO to decide whether a significant event needs a review "
             "(local practice; the Handbook sets no day)",
             "R-EVT-1",
+            affects_schedule=True,
         ),
         Setting(
             "dispute-stages",
@@ -315,6 +316,7 @@ SETTINGS: dict[str, Setting] = {
             _day_list,
             "working days for a response at stage 1, 2, 3 …; stages beyond the list have none",
             "§6",
+            affects_schedule=True,
         ),
         Setting(
             "dispute-total-days",
@@ -322,6 +324,7 @@ SETTINGS: dict[str, Setting] = {
             _days,
             "working days the whole internal process should take (IRO Handbook 6.2)",
             "§6",
+            affects_schedule=True,
         ),
         Setting(
             "authority-name",

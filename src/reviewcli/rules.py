@@ -629,6 +629,22 @@ def event_decision_due(recorded_on: date, days: int, cal: WorkingCalendar) -> da
     return cal.add_working_days(recorded_on, days)
 
 
+def dispute_response_due(
+    stage: int, started: date, days: list[int], cal: WorkingCalendar
+) -> date | None:
+    """§6: the response at an escalation stage is due ``days[stage - 1]`` working days after
+    the stage began (policy dispute-response-days); stages beyond the list have none."""
+    if stage > len(days) or not days[stage - 1]:
+        return None
+    return cal.add_working_days(started, days[stage - 1])
+
+
+def dispute_total_due(opened: date, days: int, cal: WorkingCalendar) -> date:
+    """§6: the whole internal process should take no more than ``days`` working days
+    (policy dispute-total-days; IRO Handbook 6.2)."""
+    return cal.add_working_days(opened, days)
+
+
 def adjournment_limit(original: date, cal: WorkingCalendar) -> date:
     """R-SCH-14: an adjourned review reconvenes no more than 20 working days later."""
     return cal.add_working_days(original, 20)

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from json.encoder import encode_basestring as _string
 
-from . import rules
+from . import rules, wording
 from .steps import STEPS
 
 # The keys of an item, in order (CLI.md); reviews add booked and number, actions decision_id.
@@ -65,10 +65,9 @@ COLUMNS = (
 # window closes by itself: the list reads those still open from their index).
 KINDS = frozenset(("review", *(k for k in STEPS if k != "manager-response")))
 
-# Put between a booked review's detail and detail_end once its date has passed.
-RECORD_OUTCOME = ": record the outcome (held, adjourned or cancelled)"
-# After the manager's response's detail.
-DEEMED = "; silence after this date means the decisions are deemed agreed"
+# Put between a booked review's detail and detail_end once its date has passed (the
+# words are ``wording``'s).
+RECORD_OUTCOME = wording.RECORD_OUTCOME
 
 # An item's JSON object (``due --format json``) is stored with "overdue":0 and the detail
 # without RECORD_OUTCOME; cut_overdue is the number of characters before that 0 and
@@ -158,32 +157,9 @@ def _row(
     )  # fmt: skip
 
 
-def review_detail(number, status, booked, time, original, due, earliest, rule) -> tuple:
-    """The detail of a period's next review, and its end (after RECORD_OUTCOME)."""
-    detail = f"{rules.ordinal(number)} review"
-    if status is None:
-        detail += " not yet booked"
-    elif status == "adjourned":
-        detail += f" adjourned on {original}, reconvenes {booked}"
-    else:
-        detail += f" booked for {booked}" + (f" at {time}" if time else "")
-        if booked > due:
-            detail += ", after the deadline"
-    end = f"; not before {earliest}" if earliest else ""
-    if rule == rules.DIRECTION:
-        end += " (directed by the IRO)"
-    return detail, end
-
-
-def step_detail(step: str, number, booked, recording) -> str | None:
-    """The detail of an open step of a review."""
-    s = STEPS[step]
-    review = f"{rules.ordinal(number)} review" if number else "review"
-    when = booked if s.phase == "pre" else recording
-    if when is None:
-        return None
-    text = f"{s.label}: {review} {'on' if s.phase == 'pre' else 'of'} {when}"
-    return text + (DEEMED if step == "manager-response" else "")
+# The text of each item is ``wording``'s.
+review_detail = wording.review
+step_detail = wording.step
 
 
 def items(conn, children: Iterable[str] | None = None) -> list[tuple]:

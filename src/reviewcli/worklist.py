@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from . import rules
+from . import rules, wording
 from .calendar import age_on
 from .store import Store
-from .workitems import EXTRA_KEYS, ITEM_KEYS, RECORD_OUTCOME, step_detail
+from .workitems import EXTRA_KEYS, ITEM_KEYS, RECORD_OUTCOME
 from .workitems import KINDS as STORED_KINDS
 
 KINDS = (
@@ -53,8 +53,10 @@ def latest_dob_for_age(on: date, years: int) -> date:
 #
 # Every kind of item is one SELECT over indexed open rows (open periods, open steps, open
 # decisions, events and disputes) giving the same columns; the list is their UNION ALL,
-# sorted by SQLite. The detail text is built in SQL too, so a national database's 100,000
-# items reach the terminal, JSON or CSV without a Python object per item.
+# sorted by SQLite. The detail text of each item is ``wording``'s: stored with the reviews
+# and steps (``workitems``), and for the other kinds made by ``wording``'s functions,
+# which the SQL calls for the few rows on the list (``_register``), so a national
+# database's 100,000 items reach the terminal, JSON or CSV without a Python object each.
 
 # The columns of the work list query: every key but overdue (worked out from due and --on).
 COLUMNS = (*(k for k in ITEM_KEYS if k != "overdue"), *EXTRA_KEYS["review"], *EXTRA_KEYS["action"])
@@ -72,12 +74,27 @@ def _lit(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _case(expr: str, mapping: dict, default: str) -> str:
-    """SQL for ``mapping.get(expr, default)``."""
-    if not mapping:
-        return default
-    whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in mapping.items())
-    return f"CASE {expr} {whens} ELSE {default} END"
+def _register(store: Store) -> None:
+    """``wording``'s functions, for the SQL of the kinds built as the list is read."""
+    values = store.policy_values
+    names, total = values["dispute-stages"], values["dispute-total-days"]
+
+    def dispute(ident, stage, awaiting, opened_on, over_time):
+        awaiting, over_time = bool(awaiting), bool(over_time)
+        return wording.dispute(ident, stage, awaiting, names, opened_on, over_time, total)
+
+    functions = {
+        "reviewcli_allocation": (2, wording.allocation),
+        "reviewcli_pathway_plan": (2, wording.pathway_plan),
+        "reviewcli_past_eighteen": (2, wording.past_eighteen),
+        "reviewcli_step": (4, wording.step),
+        "reviewcli_starred": (2, wording.starred),
+        "reviewcli_action": (4, wording.action),
+        "reviewcli_event": (4, wording.event),
+        "reviewcli_dispute": (5, dispute),
+    }
+    for name, (n, function) in functions.items():
+        store.conn.create_function(name, n, function, deterministic=True)
 
 
 # Open periods of those 18 or over on :on. Their final pathway plan was due 20 working days
@@ -240,8 +257,6 @@ def due_query(
     ``due_sections`` sort and shape it. ``rendered`` (stored kinds only, see
     ``due_json_query``) gives each item's JSON and the keys of the sort.
     """
-    from .codes import EVENT_KINDS
-
     want = set(kinds) if kinds else set(KINDS)
     lead = store.policy_values["action-reminder-days"]
     limit = (on + timedelta(days=within)).isoformat()
@@ -264,9 +279,8 @@ def due_query(
     bounded = since is not None or until is not None
     by_child = bool(iro) or (not bounded and (bool(team) or not light))
     b = _Branches(light, bool(team), bool(iro), bounded, by_child)
-    # _short() collapses white space and cuts long decision texts; it runs only for the
-    # decisions on the list.
-    store.conn.create_function("reviewcli_short", 1, _short, deterministic=True)
+    # The words of each item (wording), called only for the rows on the list.
+    _register(store)
     # The 18th birthday, derived with the period's other dates (see derived).
     eighteen = "p.adult_on"
 
@@ -298,9 +312,7 @@ def due_query(
                 "due": due,
                 "review_id": "NULL",
                 "rule": _lit(rules.ALLOCATION),
-                "detail": f"CASE WHEN {ended} IS NOT NULL THEN 'no named IRO since ' || {ended}"
-                " || ': allocate one now' ELSE 'name an IRO: looked after since ' || p.start_date"
-                " || ', within 5 working days and before the first review' END",
+                "detail": f"reviewcli_allocation(p.start_date, {ended})",
                 "seq": "p.id",
             },
             minors=True,
@@ -318,9 +330,7 @@ def due_query(
                 "due": "p.pathway_due",
                 "review_id": "NULL",
                 "rule": _lit(rules.APPROACHING_18),
-                "detail": "'final pathway plan to the IRO, 20 working days before 18 on ' || "
-                f"{eighteen} || CASE WHEN p.next_due > {eighteen} THEN"
-                " '; no review falls due before then: consider an additional review' ELSE '' END",
+                "detail": f"reviewcli_pathway_plan({eighteen}, p.next_due)",
                 "seq": "p.id",
             },
             minors=True,
@@ -340,9 +350,7 @@ def due_query(
                 "due": eighteen,
                 "review_id": "NULL",
                 "rule": _lit(rules.END_OF_CARE),
-                "detail": f"'period of care still open past the 18th birthday (' || {eighteen}"
-                " || '): record the end of care with ' || char(39) || 'reviewcli episode end '"
-                " || p.child_id || char(39)",
+                "detail": f"reviewcli_past_eighteen({eighteen}, p.child_id)",
                 "seq": "p.id",
             },
             child=True,
@@ -352,8 +360,7 @@ def due_query(
     if "manager-response" in want:
         # Only while the window is open: after it the decisions are deemed agreed. Not
         # stored: those deemed agreed stay open steps, and would lengthen every read of the
-        # stored items; its wording is the stored steps' (workitems.step_detail).
-        store.conn.create_function("reviewcli_step_detail", 4, step_detail, deterministic=True)
+        # stored items; its wording is the stored steps' (wording.step).
         b.add(
             "s",
             "review_steps s INDEXED BY review_steps_open_responses",
@@ -365,8 +372,7 @@ def due_query(
                 "due": "s.due",
                 "review_id": "s.review_id",
                 "rule": "s.rule",
-                "detail": "reviewcli_step_detail(s.step, r.number, r.booked_date,"
-                " r.recording_date)",
+                "detail": "reviewcli_step(s.step, r.number, r.booked_date, r.recording_date)",
                 "seq": "s.id",
             },
             joins=" JOIN reviews r ON r.id = s.review_id",
@@ -386,8 +392,7 @@ def due_query(
                 "due": "d.forward_due",
                 "review_id": "d.review_id",
                 "rule": "'R-POST-7'",
-                "detail": "'forward starred decision ' || d.id"
-                " || ' to the social worker and managers: ' || reviewcli_short(d.text)",
+                "detail": "reviewcli_starred(d.id, d.text)",
                 "seq": "d.id",
             },
         )
@@ -403,15 +408,13 @@ def due_query(
                 "due": "d.due",
                 "review_id": "d.review_id",
                 "rule": "'§4'",
-                "detail": "CASE WHEN d.starred THEN 'starred ' ELSE '' END || 'decision ' || d.id"
-                " || ' (' || d.owner || '): ' || reviewcli_short(d.text)",
+                "detail": "reviewcli_action(d.starred, d.id, d.owner, d.text)",
                 "decision_id": "d.id",
                 "seq": "d.id",
             },
         )
 
     if "event" in want:
-        what = _case("e.kind", EVENT_KINDS, "e.kind")
         held = (
             "(SELECT COUNT(*) FROM reviews r WHERE r.period_id = e.period_id"
             " AND r.status = 'held'{})"
@@ -433,20 +436,14 @@ def due_query(
                 "due": "CASE WHEN e.requires_review THEN e.event_date ELSE e.decision_due END",
                 "review_id": "NULL",
                 "rule": "CASE WHEN e.requires_review THEN 'R-EVT-2' ELSE 'R-EVT-1' END",
-                "detail": f"CASE WHEN e.requires_review THEN 'hold a review before the ' || {what}"
-                " || ' (planned ' || e.event_date || ') is implemented; event ' || e.id"
-                f" ELSE 'IRO to decide whether the ' || {what} || ' of ' || e.event_date"
-                " || ' needs a review; event ' || e.id END",
+                "detail": "reviewcli_event(e.requires_review, e.kind, e.event_date, e.id)",
                 "seq": "e.id",
             },
             small=True,
         )
 
     if "dispute" in want:
-        # Stage names as disputes.stage_name() gives them (beyond the policy's: 'stage N').
-        names = dict(enumerate(store.policy_values["dispute-stages"], start=1))
         awaiting = "d.awaiting_response AND d.response_due != ''"
-        stage = _case("d.stage", names, "'stage ' || d.stage")
         b.add(
             "d",
             "disputes d",
@@ -458,11 +455,8 @@ def due_query(
                 "due": f"CASE WHEN {awaiting} THEN d.response_due ELSE d.total_due END",
                 "review_id": "NULL",
                 "rule": "'§6'",
-                "detail": "'dispute ' || d.id || ' at stage ' || d.stage"
-                f" || CASE WHEN {awaiting} THEN ' (' || {stage} || '): response due'"
-                " ELSE ': unresolved' END || CASE WHEN d.total_due < :on THEN"
-                " '; the internal process has passed 20 working days (since ' || d.opened_on"
-                " || ')' ELSE '' END",
+                "detail": f"reviewcli_dispute(d.id, d.stage, CASE WHEN {awaiting} THEN 1"
+                " ELSE 0 END, d.opened_on, d.total_due < :on)",
                 "seq": "d.id",
             },
             small=True,
@@ -640,13 +634,6 @@ def due_sections(
 
 def _key(row) -> tuple:
     return (row["due"], row["child_id"], row["kind"], row["seq"])
-
-
-def _short(text: str | None, limit: int = 80) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- read-only views -----------------------------------------------------------------------
