@@ -45,7 +45,7 @@ SENTENCES = {
     "R-PRE-3": "the social worker's reports reach the IRO 3 working days before a first "
     "review, 5 before any later one",
     "R-PRE-4": "the IRO speaks with the child before every review (no fixed day: by the "
-    "meeting itself), and with the social worker 15 days before",
+    "meeting itself), and with the social worker at least 15 working days before",
     "R-POST-1": "quality monitoring form within 1 working day",
     "R-POST-2": "decisions and recommendations written and circulated within 5 working days",
     "R-POST-3": "the manager considers the decisions within 5 working days of receiving "
