@@ -444,13 +444,16 @@ def report_annual(
         typer.Option(
             "--format",
             "-f",
-            help="html (printable, with charts of the twelve months), csv (long format: "
-            "section, item, field, value), xlsx (one sheet per table), md or json.",
+            help="html (printable, with charts of the twelve months), pdf (print-ready, "
+            "the protective marking on every page), csv (long format: section, item, field, "
+            "value), xlsx (one sheet per table), md or json.",
         ),
     ] = ReportFormat.md,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write to this file (required for xlsx) instead of stdout."),
+        typer.Option(
+            "--out", help="Write to this file (required for xlsx and pdf) instead of stdout."
+        ),
     ] = None,
     pseudonymise: Annotated[
         bool,
@@ -469,8 +472,8 @@ def report_annual(
     from ..errors import ReviewError
 
     annual.parse_year(year)
-    if fmt == ReportFormat.xlsx and out is None:
-        raise ReviewError("xlsx is a binary file: give --out PATH")
+    if fmt in (ReportFormat.xlsx, ReportFormat.pdf) and out is None:
+        raise ReviewError(f"{fmt.value} is a binary file: give --out PATH")
     with store() as s:
         key = reports.ensure_pseudonym_key(s) if pseudonymise else None
         data = annual.annual_report(s, year, today=today())
@@ -478,15 +481,25 @@ def report_annual(
             data = annual.pseudonymise(s, data, key)
         tdir = None
         authority = reports.report_header(s)
-        if fmt == ReportFormat.html:
+        if fmt in (ReportFormat.html, ReportFormat.pdf):
             from ..letters import template_folder
 
             tdir = template_folder(s, template_dir)
+            marking = str(s.policy_values.get("protective-marking") or "")
     if fmt == ReportFormat.xlsx:
         from ..files import open_private
 
         with open_private(out, "wb", encoding=None) as stream:
             annual.write_xlsx(data, stream, authority)
+    elif fmt == ReportFormat.pdf:
+        from ..files import open_private
+        from ..pdf import report_pdf
+
+        html = annual.to_html(data, authority, tdir)
+        title = f"IRO service annual report {data['year']}"
+        document = report_pdf(html, marking=marking, title=title)
+        with open_private(out, "wb", encoding=None) as stream:
+            stream.write(document)
     else:
         if fmt == ReportFormat.json:
             text = reports.to_json(data)
