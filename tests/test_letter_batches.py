@@ -131,6 +131,11 @@ def test_stopped_after_the_commit_the_next_run_moves_the_rest(
     assert len(placed(out)) == moved and len(hidden(out)) == 1
     (row,) = batch_rows(case)
     assert row["finished_at"] is None
+    result = case("check", "--format", "json")
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)
+    assert [p["check"] for p in problems] == ["letters"]
+    assert problems[0]["problem"].startswith(f"letters batch 1 (marked sent on {DAY}) was ")
     # The next run (with or without --mark-sent) finishes the batch and says so; nothing
     # is due any more, so nothing is written twice.
     result = run_due(case, out, today="2026-06-03")
@@ -143,6 +148,7 @@ def test_stopped_after_the_commit_the_next_run_moves_the_rest(
     assert len(placed(out)) == NAMES and hidden(out) == []
     (row,) = batch_rows(case)
     assert row["finished_at"] and row["missing"] is None
+    assert case.json("check") == []
     # Said once: a later run has nothing to finish.
     assert "interrupted" not in run_due(case, out, today="2026-06-03").stderr
 
