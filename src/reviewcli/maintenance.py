@@ -97,8 +97,8 @@ def check(store: Store, today: date, progress=None) -> list[dict]:
         ("episodes", _check_episodes),
         ("allocations", _check_allocations),
         ("the derived dates and the stored work list", _check_derived),
-        ("the audit trail", _check_audit),
         ("letters marked sent", _check_letter_batches),
+        ("the audit trail", _check_audit),
     ]
     for done, (label, stage) in enumerate(stages):
         if progress:
