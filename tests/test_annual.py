@@ -529,6 +529,24 @@ def test_cli_xlsx(year, tmp_path):
     assert ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
 
 
+def test_cli_pdf_marking_on_every_page(year, tmp_path):
+    from pypdf import PdfReader
+
+    out = tmp_path / "year.pdf"
+    result = year.ok("report", "annual", "--year", "2027-28", "-f", "pdf", "--out", out,
+                     today=REPORT_DAY)  # fmt: skip
+    assert f"Wrote the pdf annual report for 2027-28 to {out}." in result.stderr
+    pages = PdfReader(out).pages
+    assert len(pages) >= 2
+    texts = [page.extract_text() for page in pages]
+    assert "Annual report of the IRO service: 2027-28" in texts[0]
+    for number, text in enumerate(texts, 1):
+        # the marking at the top and at the foot of every page
+        assert text.count("OFFICIAL-SENSITIVE") >= 2, number
+        assert f"Page {number} of {len(pages)}" in text
+    assert "give --out PATH" in year.refused("report", "annual", "--year", "2027-28", "-f", "pdf")
+
+
 def test_pseudonymised(year):
     text = year.ok("report", "annual", "--year", "2027-28", "-f", "json", "--pseudonymise",
                    today=REPORT_DAY).stdout  # fmt: skip

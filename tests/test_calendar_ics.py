@@ -73,8 +73,10 @@ def test_filters_by_iro_and_dates(case, tmp_path):  # noqa: F811
     assert write(case, tmp_path, "--from", "2026-06-19") == []
     assert write(case, tmp_path, "--to", "2026-06-17") == []
     assert len(write(case, tmp_path, "--from", "2026-06-18", "--to", "2026-06-18")) == 1
+    assert len(write(case, tmp_path, "--iro", "Kim Lee")) == 1  # by name, any case
     message = case.refused("calendar", "--out", str(tmp_path / "x.ics"), "--iro", "IRO7")
-    assert message.startswith("Error: no IRO 'IRO7'") and "IRO1" in message
+    assert message.startswith("Error: no IRO 'IRO7' (did you mean")
+    assert "IROs: IRO1, IRO2" in message and "see 'reviewcli iro list'" in message
     message = case.refused(
         "calendar", "--out", str(tmp_path / "x.ics"), "--from", "2026-07-01", "--to", "2026-06-01"
     )

@@ -65,6 +65,22 @@ def test_iro_contacts_between_reviews(held):
     assert held.json("iro", "contacts", "--from", "2026-06-11") == rows[1:]
 
 
+def test_iro_contacts_filters_fail_loudly(held):
+    """A mistyped child or IRO is an error naming the close matches, never an empty list
+    or a contact recorded against nobody; case does not matter."""
+    held.ok("iro", "contact", "C1", "--kind", "call", "--iro", "kim lee", "--date", "2026-06-10")
+    held.ok("iro", "contact", "C1", "--kind", "visit", "--iro", "iro2", "--date", "2026-06-11")
+    rows = held.json("iro", "contacts", "--child", "c1")
+    assert [(r["child_id"], r["iro_id"]) for r in rows] == [("C1", "IRO2"), ("C1", "IRO2")]
+    message = held.refused("iro", "contacts", "--child", "C9")
+    assert message.startswith("Error: no child with id 'C9'")
+    message = held.refused("iro", "contact", "C1", "--kind", "visit", "--iro", "IRO3")
+    assert message.startswith("Error: no IRO 'IRO3' (did you mean")
+    assert "IROs: IRO1, IRO2" in message
+    text = held.ok("iro", "contacts", "--child", "C1", "--from", "2026-06-20").stdout
+    assert text == "No contacts recorded for child C1, from 2026-06-20.\n"
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -515,7 +515,7 @@ def test_decision_texts_are_stored_faithfully_or_refused(world: Cli):
         if result.exit_code != 0:
             return
         did = loaded(result)["id"]
-        shown = loaded(world.ok("decision", "show", str(did)))
+        shown = loaded(world.ok("decision", "show", str(did), "--format", "json"))
         assert shown["text"] == text.strip()
         assert shown["owner"] == owner.strip()
         assert shown["due"] == due.strip()

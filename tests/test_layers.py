@@ -41,8 +41,18 @@ LAYERS = {
         "importing",
         "demo",
         "maintenance",
+        "batches",
     ],
-    "documents": ["letters", "reports", "annual", "pdf", "wordletters", "emails", "ical"],
+    "documents": [
+        "letters",
+        "batches",
+        "reports",
+        "annual",
+        "pdf",
+        "wordletters",
+        "emails",
+        "ical",
+    ],
     "cli": ["cli", "entry", "__main__"],
 }
 ORDER = list(LAYERS)

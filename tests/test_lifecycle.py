@@ -535,7 +535,7 @@ def test_decision_done_edit_cancel(world, new_child):
         f"Decision {second['id']} changed: due 2026-06-30 → 2026-08-14 (Waiting for the CAMHS "
         "appointment)."
     )
-    shown = world.ok("decision", "show", second["id"]).stdout
+    shown = world.ok("decision", "show", second["id"], "--format", "json").stdout
     history = json.loads(shown)["history"]
     assert [(h["action"], h["old_due"], h["new_due"], h["reason"]) for h in history] == [
         ("add", None, "2026-06-30", None),

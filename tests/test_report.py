@@ -497,6 +497,35 @@ def test_html_is_self_contained_with_charts(october, tmp_path):
     assert out.stat().st_mode & 0o777 == 0o600
 
 
+def test_chart_labels_are_never_cut(report):
+    """The team chart once printed "bled Children" for "Disabled Children": labels are
+    left-aligned from the chart's edge in a column as wide as the longest label needs, and
+    the bars start after it."""
+    import re
+
+    data = dict(report)
+    data["due_next_month"] = dict(report["due_next_month"])
+    data["due_next_month"]["by_team"] = [
+        {"team": "Disabled Children", "reviews": 4},
+        {"team": "West", "reviews": 40},
+        {"team": "A team with a very long name indeed", "reviews": 1},
+    ]
+    charts = reports.charts(data)
+    teams = charts["teams"]
+    assert [b["label"] for b in teams["bars"]][:2] == ["Disabled Children", "West"]
+    assert teams["bars"][2]["label"] == "A team with a very …"  # shortened to 20
+    assert teams["label_w"] >= 20 * reports.CHART_CHAR_WIDTH
+    assert teams["label_w"] + teams["bar_w"] + reports.CHART_VALUE_ROOM == reports.CHART_WIDTH
+    assert charts["held"]["label_w"] >= len("Out of time") * reports.CHART_CHAR_WIDTH
+    html = reports.to_html(data, {"name": "", "logo": "", "marking": ""})
+    svg = html[html.index("by team</figcaption>") :]
+    svg = svg[: svg.index("</svg>")]
+    label = re.search(r'<text x="([\d.]+)"[^>]*class="label">Disabled Children</text>', svg)
+    assert label and float(label.group(1)) == 2  # starts inside the chart, left-aligned
+    bar = re.search(r'<rect x="([\d.]+)"', svg)
+    assert float(bar.group(1)) == teams["label_w"] >= 2 + 17 * reports.CHART_CHAR_WIDTH
+
+
 def test_xlsx_cell_by_cell(october, tmp_path):
     from openpyxl import load_workbook
 

@@ -237,6 +237,18 @@ EXPECTED = {
         "note",
         "created_at",
     ],
+    "letter_batches": [
+        "id",
+        "folder",
+        "staging",
+        "files",
+        "reviews",
+        "sent_on",
+        "pid",
+        "created_at",
+        "finished_at",
+        "missing",
+    ],
     "work_items": [
         "due",
         "child_id",

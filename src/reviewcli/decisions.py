@@ -237,6 +237,77 @@ def decision_row(store, decision_id: int, today: date) -> dict:
     return out
 
 
+def decision_lines(decision: dict, width: int) -> list[str]:
+    """``decision_row`` as the lines of a page ``width`` cells wide: each field on its own
+    line, long text wrapped at word boundaries beside its label (the history follows as a
+    table; see ``history_rows``)."""
+    from .output import wrap
+
+    state = decision["status"]
+    if state == "done":
+        state = f"done on {decision['done_on']}"
+    elif state == "cancelled":
+        state = "cancelled" + (
+            f": {decision['cancel_reason']}" if decision.get("cancel_reason") else ""
+        )
+    elif decision["overdue"]:
+        state = f"open, overdue since {decision['due']}"
+    starred = "no"
+    if decision["starred"]:
+        starred = "yes" + (
+            f" ({decision['star_category']})" if decision.get("star_category") else ""
+        )
+    child = f"{decision['child_id']} {decision['name']}".strip()
+    fields = [
+        ("Child", child + (f" (IRO {decision['iro']})" if decision.get("iro") else "")),
+        ("Review", str(decision["review_id"])),
+        ("Decision", decision["text"]),
+    ]
+    if decision.get("child_text"):
+        fields.append(("For child", decision["child_text"]))
+    fields += [
+        ("Owner", decision["owner"] or ""),
+        ("Due", decision["due"]),
+        ("Starred", starred),
+        ("Status", state),
+    ]
+    if decision.get("forwarded_on"):
+        fields.append(
+            (
+                "Forwarded",
+                f"to the managers on {decision['forwarded_on']} (R-POST-7: by "
+                f"{decision['forward_due']})",
+            )
+        )
+    elif decision["starred"] and decision.get("forward_due"):
+        fields.append(
+            ("Forwarded", f"not yet: to the managers by {decision['forward_due']} (R-POST-7)")
+        )
+    label_w = len("Forwarded: ")  # the longest label: the values line up on every page
+    room = max(20, width - label_w)
+    lines = [f"Decision {decision['id']}"]
+    for label, value in fields:
+        parts = wrap(str(value), room) or [""]
+        lines.append(f"{label + ':':<{label_w}}{parts[0]}")
+        lines += [" " * label_w + part for part in parts[1:]]
+    return lines
+
+
+def history_rows(decision: dict) -> list[dict]:
+    """The decision's changes for the history table: when (to the minute), what, the due
+    date before and after, and why."""
+    return [
+        {
+            "at": (h["at"] or "")[:16].replace("T", " "),
+            "action": h["action"],
+            "old_due": h["old_due"],
+            "new_due": h["new_due"],
+            "reason": h["reason"],
+        }
+        for h in decision["history"]
+    ]
+
+
 def action_rows(
     store,
     today: date,

@@ -1001,6 +1001,7 @@ def write_documents(
     template_dir: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     combined: str | None = None,
+    record: Callable[[Path, list[str], Written], None] | None = None,
 ) -> Written:
     """Render and write every document into a private staging folder, then move them all
     into ``out_dir``: a template error writes nothing, and a national batch is never held
@@ -1013,6 +1014,12 @@ def write_documents(
     ``combined`` names one file holding every letter, a page apart, instead; a combined
     PDF pads every letter to an even number of pages, so each starts on an odd page (a
     fresh sheet when printed on both sides).
+
+    ``record(staging, names, written)``, when given, commits what the batch means (the letters
+    marked sent, and the batch itself: see ``batches``) after every file is written and
+    before any is moved into place. The staging folder is then a batch folder that
+    outlives a killed run: the next run finishes moving its files (``batches.recover``),
+    so a letter marked sent is never lost and a letter in place is always marked sent.
     """
     import shutil
 
@@ -1052,11 +1059,17 @@ def write_documents(
     commons = {}
     created = files.make_folder(folder)
     names: list[tuple[str, str]] = []
+    if record is not None:
+        from . import batches
+
+        staging_context = batches.batch_folder(folder)
+    else:
+        staging_context = files.staging_folder(folder)
     try:
         # A private staging folder, removed at the end (or by the next run, if this one
         # is killed); each finished letter is then moved into place, never over the
         # database or through a symbolic link.
-        with files.staging_folder(folder) as staging:
+        with staging_context as staging:
             for i, (doc, kind) in enumerate(plan, 1):
                 if kind not in commons:
                     commons[kind] = letterhead(store, today, kind)
@@ -1076,6 +1089,9 @@ def write_documents(
                     progress(i, len(plan))
             for name, _ in names:
                 files.check_target(folder / name)
+            if record is not None:
+                record(staging, [name for name, _ in names], result)
+                created = False  # committed: the folder holds the batch from here on
             for name, _ in names:
                 files.move_into_place(staging / name, folder / name)
     except BaseException:
@@ -1087,9 +1103,41 @@ def write_documents(
     return result
 
 
-def mark_sent(store: Store, docs: list[Document], *, today: date) -> list[int]:
+def write_and_mark_sent(
+    store: Store, docs: list[Document], out_dir: str | Path, *, today: date, **options
+) -> Written:
+    """``write_documents``, marking the letters sent (``mark_sent``) in the transaction
+    that records the batch, before any file is moved into place (see ``batches``)."""
+    from . import batches
+
+    state: dict = {}
+
+    def record(staging: Path, names: list[str], written: Written) -> None:
+        if not written.sent:
+            return
+
+        def batch(review_ids: list[int]) -> None:
+            state["id"] = batches.record(store, staging, names, review_ids, today.isoformat())
+
+        mark_sent(store, written.sent, today=today, batch=batch)
+        batches.committed(staging)
+
+    written = write_documents(store, docs, out_dir, today=today, record=record, **options)
+    if "id" in state:
+        batches.finish(store, state["id"])
+    return written
+
+
+def mark_sent(
+    store: Store,
+    docs: list[Document],
+    *,
+    today: date,
+    batch: Callable[[list[int]], None] | None = None,
+) -> list[int]:
     """Record the invitations step done (R-PRE-2) and each letter's sending date, in one
-    transaction. Returns the review ids marked."""
+    transaction (with ``batch(review_ids)``, which records the batch of files, when
+    given). Returns the review ids marked."""
     from .records import complete_step
 
     reviews: dict[int, dict] = {}
@@ -1097,6 +1145,8 @@ def mark_sent(store: Store, docs: list[Document], *, today: date) -> list[int]:
         if doc.review is not None:
             reviews.setdefault(doc.review["id"], doc.review)
     with store.write():
+        if batch is not None:
+            batch(list(reviews))
         for review_id, review in reviews.items():
             step = store.row(
                 "SELECT status FROM review_steps WHERE review_id = ? AND step = 'invitations'",

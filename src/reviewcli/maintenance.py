@@ -97,6 +97,7 @@ def check(store: Store, today: date, progress=None) -> list[dict]:
         ("episodes", _check_episodes),
         ("allocations", _check_allocations),
         ("the derived dates and the stored work list", _check_derived),
+        ("letters marked sent", _check_letter_batches),
         ("the audit trail", _check_audit),
     ]
     for done, (label, stage) in enumerate(stages):
@@ -106,6 +107,24 @@ def check(store: Store, today: date, progress=None) -> list[dict]:
     if progress:
         progress(len(stages), len(stages), "Checked")
     return problems
+
+
+def _check_letter_batches(store, add) -> None:
+    """A batch of letters marked sent whose files a stopped run did not move into place
+    (see ``batches``): the next ``letters due`` or ``letters invite`` finishes it."""
+    import json
+
+    for batch in store.rows(
+        "SELECT id, folder, staging, files, sent_on FROM letter_batches "
+        "WHERE finished_at IS NULL ORDER BY id"
+    ):
+        add(
+            "letters",
+            f"letters batch {batch['id']} (marked sent on {batch['sent_on']}) was "
+            f"interrupted: {len(json.loads(batch['files']))} files wait in "
+            f"{batch['folder']}/{batch['staging']}; the next 'reviewcli letters due' or "
+            "'letters invite' moves them into place",
+        )
 
 
 def _check_integrity(store, add) -> None:

@@ -706,6 +706,32 @@ def m016_derived_from_new_facts(db) -> None:
     mark_children(db, "short_break_ends", "child_id", None)
 
 
+@migration
+def m018_letter_batches(db) -> None:
+    """Each batch of letters marked sent: the output folder, the private folder the
+    letters wait in until the transaction marking them sent has committed, and the file
+    names, so the next run finishes a batch a killed run left (see ``batches``)."""
+    _run(
+        db,
+        """
+CREATE TABLE letter_batches (
+    id INTEGER PRIMARY KEY,
+    folder TEXT NOT NULL,
+    staging TEXT NOT NULL,
+    files TEXT NOT NULL,
+    reviews TEXT NOT NULL,
+    sent_on TEXT NOT NULL,
+    pid INTEGER,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    missing TEXT
+);
+CREATE INDEX letter_batches_pending ON letter_batches(finished_at)
+""",
+    )
+    install_audit_triggers(db)
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -1175,9 +1175,16 @@ def charts(data: dict) -> dict:
 
     def bars(pairs: list[tuple[str, float]], top: float | None = None) -> dict:
         biggest = max([v for _, v in pairs] + [top or 0, 1])
+        labels = [_short(str(k)) for k, _ in pairs]
+        label_w = chart_label_width(labels)
         return {
             "max": biggest,
-            "bars": [{"label": _short(str(k)), "value": v, "share": v / biggest} for k, v in pairs],
+            "bars": [
+                {"label": label, "value": v, "share": v / biggest}
+                for label, (_, v) in zip(labels, pairs, strict=True)
+            ],
+            "label_w": label_w,
+            "bar_w": CHART_WIDTH - label_w - CHART_VALUE_ROOM,
         }
 
     held = bars([("On time", data["held_on_time"]), ("Out of time", data["held_out_of_time"])])
@@ -1193,6 +1200,21 @@ def charts(data: dict) -> dict:
     ]
     teams = bars([(t["team"], t["reviews"]) for t in data["due_next_month"]["by_team"]])
     return {"held": held, "participation": participation, "caseload": caseload, "teams": teams}
+
+
+# A bar chart's geometry in SVG units (its viewBox is CHART_WIDTH wide): the labels are
+# left-aligned (never cut at the edge) in a column as wide as the longest needs, the value
+# printed after the bar.
+CHART_WIDTH = 360
+CHART_VALUE_ROOM = 40  # "100.0%" after the longest bar
+CHART_CHAR_WIDTH = 8.5  # a wide sans-serif (DejaVu Sans) character at 10px, with a margin
+
+
+def chart_label_width(labels: list[str]) -> int:
+    """The width of the label column: the longest label (at most 20 characters, see
+    ``_short``) must fit whole, in any of the fonts a browser or the PDF may choose."""
+    longest = max((len(label) for label in labels), default=0)
+    return max(50, round(longest * CHART_CHAR_WIDTH) + 12)
 
 
 def _short(label: str, limit: int = 20) -> str:

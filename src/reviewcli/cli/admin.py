@@ -154,11 +154,15 @@ def audit(
         rows = audit_rows(s, child=child, since=since_d, limit=limit)
     for r in rows:
         r["what"] = _describe(r)
+        if fmt == ListFormat.table:
+            # To the minute on screen, so the table keeps every value whole at 80
+            # columns; JSON and CSV carry the time as recorded.
+            r["when"] = (r["at"] or "")[:16].replace("T", " ")
     render(
         rows,
         fmt.value,
         [
-            ("at", "When (UTC)"),
+            ("when", "When (UTC)", "nowrap"),
             ("user", "User", "optional:2"),
             ("command", "Command", "wrap optional"),
             ("table_name", "Table"),
@@ -189,16 +193,22 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+# A row's own time stamps: they repeat the audit's "at" (JSON and CSV keep them).
+_STAMPS = ("at", "created_at", "updated_at")
+
+
 def _describe(row: dict) -> str:
     if row["changes"]:
-        return "; ".join(f"{k}: {old} → {new}" for k, (old, new) in row["changes"].items())
+        return "; ".join(
+            f"{k}: {old} → {new}" for k, (old, new) in row["changes"].items() if k not in _STAMPS
+        )
     values = row["after"] or row["before"] or {}
     # "dob: 2015-03-02": the value is a word of its own, so a narrow column wraps before it
     # rather than through it; the row's own time stamps repeat the audit's "at".
     return ", ".join(
         f"{k}: {_value(v)}"
         for k, v in values.items()
-        if v is not None and k not in ("id", "created_at", "updated_at")
+        if v is not None and k != "id" and k not in _STAMPS
     )
 
 

@@ -14,7 +14,8 @@ from .common import handle_errors, on_date, store
 def calendar(
     out: Annotated[Path, typer.Option("--out", help="The iCalendar file to write (.ics).")],
     iro: Annotated[
-        str | None, typer.Option("--iro", help="Only the meetings this IRO chairs.")
+        str | None,
+        typer.Option("--iro", help="Only the meetings this IRO chairs: an id or name (any case)."),
     ] = None,
     start: Annotated[
         str | None,
@@ -29,8 +30,7 @@ def calendar(
     A calendar that imports the file again updates each event in place; a moved meeting
     carries a higher SEQUENCE and a cancelled one STATUS:CANCELLED. No child's surname or
     address goes into an event unless the calendar-personal-details setting allows it."""
-    import difflib
-
+    from .. import filters as check
     from ..errors import ReviewError
     from ..files import open_private
     from ..ical import calendar_bytes, meetings
@@ -40,14 +40,7 @@ def calendar(
     if last is not None and last < first:
         raise ReviewError(f"--to {last} is before --from {first}")
     with store() as s:
-        if iro is not None:
-            ids = [r["id"] for r in s.rows("SELECT id FROM iros ORDER BY id")]
-            match = next((i for i in ids if i.casefold() == iro.strip().casefold()), None)
-            if match is None:
-                close = difflib.get_close_matches(iro, ids, n=3, cutoff=0.5)
-                hint = f"; did you mean {', '.join(close)}?" if close else ""
-                raise ReviewError(f"no IRO {iro!r}{hint}")
-            iro = match
+        iro = check.iro(s, iro)
         items = meetings(s, iro=iro, start=first, end=last)
         data = calendar_bytes(s, items)
     with open_private(out, "wb", encoding=None) as stream:

@@ -1,5 +1,6 @@
 """Around each review: steps, decisions and actions, significant events, disputes."""
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -18,6 +19,12 @@ from .common import (
     writing,
 )
 from .reviews import review_app
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    json = "json"
+
 
 decision_app = typer.Typer(
     help="Review decisions: add, done, edit, cancel, forward.", no_args_is_help=True
@@ -235,14 +242,38 @@ def decision_forward(
 @handle_errors
 def decision_show(
     decision_id: Annotated[int, typer.Argument(help="The decision's id.")],
+    fmt: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = ShowFormat.table,
 ) -> None:
-    """Show a decision with its history (JSON)."""
-    from ..decisions import decision_row, get_decision
-    from ..output import write_json
+    """Show a decision with its history: who, what, by when, its state and every change
+    to it (--format json: the decision's keys and its history)."""
+    from ..decisions import decision_lines, decision_row, get_decision, history_rows
+    from ..output import console, table, write_json
 
     with store() as s:
         get_decision(s, decision_id)
-        write_json(decision_row(s, decision_id, today()))
+        decision = decision_row(s, decision_id, today())
+    if fmt == ShowFormat.json:
+        write_json(decision)
+        return
+    out = console()
+    for line in decision_lines(decision, out.width):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        table(
+            history_rows(decision),
+            [
+                ("at", "When", "nowrap"),
+                ("action", "Change"),
+                ("old_due", "Due before"),
+                ("new_due", "Due after"),
+                ("reason", "Reason", "wrap"),
+            ],
+            title="History",
+            empty="No changes recorded.",
+        )
+    )
 
 
 @app.command("actions")

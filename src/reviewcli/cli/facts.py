@@ -57,16 +57,21 @@ def iro_contact(
     ],
     on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
     iro: Annotated[
-        str | None, typer.Option("--iro", help="The IRO; default: the child's IRO that day.")
+        str | None,
+        typer.Option(
+            "--iro", help="The IRO (an id or name, any case); default: the child's IRO that day."
+        ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help="A short note.")] = None,
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Record the IRO's contact with the child between reviews (the conversation before each
     review is the R-PRE-4 step: 'review done REVIEW_ID iro-visit')."""
+    from .. import filters as check
     from ..casefacts import add_iro_contact
 
     with writing() as s:
+        iro = check.iro(s, iro)
         report(
             add_iro_contact(s, child_id, kind=kind, on=on, iro=iro, note=note, today=today()), fmt
         )
@@ -81,11 +86,14 @@ def iro_contacts(
     fmt: FormatOption = ListFormat.table,
 ) -> None:
     """The IROs' contacts with children between reviews."""
+    from .. import filters as check
     from ..casefacts import iro_contact_rows
     from ..output import render
 
     with store() as s:
+        child = check.child(s, child)
         rows = iro_contact_rows(s, child=child, start=start, end=end)
+    asked = check.described(child=child, **{"from": start, "to": end})
     render(
         rows,
         fmt.value,
@@ -98,7 +106,7 @@ def iro_contacts(
             ("note", "Note"),
         ],
         title="IRO contacts between reviews",
-        empty="No contacts recorded.",
+        empty=f"No contacts recorded{asked}.",
     )
 
 

@@ -102,6 +102,15 @@ def counted(written, what: str) -> str:
     return " and ".join(parts)
 
 
+def _recover_batches(s, out: Path) -> None:
+    """Finish what an interrupted ``--mark-sent`` run left (see ``reviewcli.batches``),
+    and say so."""
+    from ..batches import recover
+
+    for line in recover(s, out if out.is_dir() else None):
+        warn(line)
+
+
 def _done(written, what: str, where: str, out: Path) -> None:
     """'Wrote 3 invitation letters and 1 email message for review 12 to DIR.'"""
     for line in written.unreachable:
@@ -132,14 +141,14 @@ def letters_invite(
     ] = False,
 ) -> None:
     """Write the invitation and consultation cover note for each invitee, one file each."""
-    from ..letters import invitation_documents, write_documents
-    from ..letters import mark_sent as record_sent
+    from ..letters import invitation_documents, write_and_mark_sent, write_documents
 
     day = today()
     with store() as s:
+        _recover_batches(s, out)
         docs, warnings = invitation_documents(s, review_id, today=day)
         with progress_bar("Writing invitations") as progress:
-            written = write_documents(
+            written = (write_and_mark_sent if mark_sent else write_documents)(
                 s,
                 docs,
                 out,
@@ -149,8 +158,6 @@ def letters_invite(
                 progress=progress,
                 combined=f"review-{review_id}_invitations" if combined else None,
             )
-        if mark_sent:
-            record_sent(s, written.sent, today=day)
         _settings_warning(s)
     _warn_all(warnings)
     if combined and written.letters:
@@ -252,16 +259,15 @@ def letters_due(
         invitation_documents,
         notice,
         reference,
+        write_and_mark_sent,
         write_documents,
-    )
-    from ..letters import (
-        mark_sent as record_sent,
     )
     from ..records import get_review
 
     day = on_date(on)
     sent_on = today()
     with store() as s:
+        _recover_batches(s, out)
         due = due_invitations(s, day, within)
         docs, warnings = [], []
         skipped = 0
@@ -293,7 +299,7 @@ def letters_due(
             docs += more
             warnings += notes
         with progress_bar("Writing invitations") as progress:
-            written = write_documents(
+            written = (write_and_mark_sent if mark_sent else write_documents)(
                 s,
                 docs,
                 out,
@@ -303,8 +309,6 @@ def letters_due(
                 progress=progress,
                 combined=f"invitations_{sent_on.isoformat()}" if combined else None,
             )
-        if mark_sent and written.sent:
-            record_sent(s, written.sent, today=sent_on)
         if docs:
             _settings_warning(s)
     for line in past:
@@ -444,13 +448,16 @@ def report_annual(
         typer.Option(
             "--format",
             "-f",
-            help="html (printable, with charts of the twelve months), csv (long format: "
-            "section, item, field, value), xlsx (one sheet per table), md or json.",
+            help="html (printable, with charts of the twelve months), pdf (print-ready, "
+            "the protective marking on every page), csv (long format: section, item, field, "
+            "value), xlsx (one sheet per table), md or json.",
         ),
     ] = ReportFormat.md,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write to this file (required for xlsx) instead of stdout."),
+        typer.Option(
+            "--out", help="Write to this file (required for xlsx and pdf) instead of stdout."
+        ),
     ] = None,
     pseudonymise: Annotated[
         bool,
@@ -469,8 +476,8 @@ def report_annual(
     from ..errors import ReviewError
 
     annual.parse_year(year)
-    if fmt == ReportFormat.xlsx and out is None:
-        raise ReviewError("xlsx is a binary file: give --out PATH")
+    if fmt in (ReportFormat.xlsx, ReportFormat.pdf) and out is None:
+        raise ReviewError(f"{fmt.value} is a binary file: give --out PATH")
     with store() as s:
         key = reports.ensure_pseudonym_key(s) if pseudonymise else None
         data = annual.annual_report(s, year, today=today())
@@ -478,15 +485,25 @@ def report_annual(
             data = annual.pseudonymise(s, data, key)
         tdir = None
         authority = reports.report_header(s)
-        if fmt == ReportFormat.html:
+        if fmt in (ReportFormat.html, ReportFormat.pdf):
             from ..letters import template_folder
 
             tdir = template_folder(s, template_dir)
+            marking = str(s.policy_values.get("protective-marking") or "")
     if fmt == ReportFormat.xlsx:
         from ..files import open_private
 
         with open_private(out, "wb", encoding=None) as stream:
             annual.write_xlsx(data, stream, authority)
+    elif fmt == ReportFormat.pdf:
+        from ..files import open_private
+        from ..pdf import report_pdf
+
+        html = annual.to_html(data, authority, tdir)
+        title = f"IRO service annual report {data['year']}"
+        document = report_pdf(html, marking=marking, title=title)
+        with open_private(out, "wb", encoding=None) as stream:
+            stream.write(document)
     else:
         if fmt == ReportFormat.json:
             text = reports.to_json(data)
