@@ -171,7 +171,7 @@ def print_page(info: dict, width: int | None = None) -> None:
         say(f"Parent also known to the service: {info['parent_id']} (R-IRO-3).")
     nxt = info["next_review"]
     if nxt:
-        review = f"; review {nxt['review_id']}" if nxt["review_id"] else ""
+        review = f"; review id {nxt['review_id']}" if nxt["review_id"] else ""
         overdue = ", overdue" if nxt["overdue"] else ""
         say(f"Next review: {nxt['item']} (due by {nxt['due']}{overdue}{review}).")
         say(f"Why: {nxt['why']}.")
