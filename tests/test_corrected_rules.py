@@ -301,5 +301,6 @@ def test_an_imported_series_of_short_breaks_is_one_series(initialised, tmp_path)
     assert db_value(initialised, review) == "2025-08-05 R-SCH-5"
     nxt = "SELECT next_due || ' ' || next_rule FROM periods WHERE child_id = 'S1' AND "
     assert db_value(initialised, nxt + "end_date IS NULL") == "2025-12-04 R-SCH-5"
-    # The stored dates agree with a fresh computation (what 'check' compares).
-    assert next_review(initialised, "S1") == (1, "2025-12-04", "R-SCH-5")
+    # The stored dates agree with a fresh computation (what 'check' compares); the review of
+    # 4 Jun was the series' first, so the next is its second.
+    assert next_review(initialised, "S1") == (2, "2025-12-04", "R-SCH-5")

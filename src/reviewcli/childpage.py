@@ -49,6 +49,7 @@ def child_page(store: Store, child_id: str, on: date) -> dict:
             nxt["due"],
             nxt["earliest"],
             nxt["rule"],
+            between_stays=nxt.get("between_stays"),
         )
         passed = st.get("status") == "booked" and st["booked_date"] < today
         nxt["item"] = text + (wording.RECORD_OUTCOME if passed else "") + end
