@@ -214,3 +214,34 @@ def test_no_series_review_after_full_care(world):
     assert db_value(world, "SELECT end_date FROM allocations WHERE child_id = 'C034'") == (
         "2026-02-06"
     )
+
+
+def test_an_iro_is_named_between_stays_before_the_series_review(world):
+    # One stay Mon 1 - Wed 3 Jun 2026 with no IRO named; first review by Tue 1 Sep 2026.
+    world.ok("iro", "add", "Raj Patel", "--id", "IRO2", "--team", "North")
+    add_child(world, "C035", "2016-02-02", today="2026-06-01")
+    stay(world, "C035", "2026-06-01", "2026-06-03")
+    booked = world("review", "schedule", "C035", "--date", "2026-08-11", today="2026-08-03")
+    assert booked.exit_code == 0
+    assert "C035 has no named IRO: name one before the review (R-IRO-2)" in booked.stderr
+    review_id = db_value(world, "SELECT id FROM reviews WHERE child_id = 'C035'")
+    assert world.refused(
+        "review", "hold", review_id, "--participation", "PN1", today="2026-08-11"
+    ) == (
+        "Error: child C035 had no named IRO on 2026-08-11; name one with 'reviewcli allocate "
+        "C035 IRO_ID --date D', or record why with --no-iro-reason (R-IRO-2)"
+    )
+    # Named between stays, on Mon 10 Aug: the review is held; the next is 11 Aug + 6 months
+    # = Thu 11 Feb 2027, the series' second, with IRO2 on the work list.
+    world.ok("allocate", "C035", "IRO2", "--date", "2026-08-10", today="2026-08-11")
+    world.ok("review", "hold", review_id, "--participation", "PN1", today="2026-08-11")
+    [item] = items(world, "C035", "2027-02-11", "review")
+    assert (item["due"], item["number"], item["rule"], item["iro"]) == (
+        "2027-02-11",
+        2,
+        "R-SCH-5",
+        "IRO2",
+    )
+    assert "before the period of care began" in world.refused(
+        "allocate", "C035", "IRO1", "--date", "2026-05-29", today="2026-08-12"
+    )

@@ -480,9 +480,9 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
         msg += f" Review {cancelled} cancelled (R-SCH-11)."
     if current["legal_status"] in codes.SHORT_BREAK_STATUSES:
         warnings.append(
-            "a short-break stay: the next stay continues the series and its review dates "
-            f"(R-SCH-5); when the arrangement ends, record 'reviewcli episode short-breaks-end "
-            f"{child_id} --date D'"
+            "a short-break stay: the series' next review stays due between stays and the next "
+            f"stay continues the series (R-SCH-5); when the arrangement ends, record "
+            f"'reviewcli episode short-breaks-end {child_id} --date D'"
         )
     return Outcome(
         {
@@ -524,7 +524,7 @@ def allocate(store, child_id, iro_id, *, on, today, reason=None, change_reason=N
     )
     iro = get_iro(store, iro_id)
     day = parse_date(on)
-    period = require_open_period(store, child_id)
+    period = review_period(store, child_id)
     if day > today:
         raise ReviewError(f"{day} is in the future; allocate on or before today")
     if day < date.fromisoformat(period["start_date"]):
