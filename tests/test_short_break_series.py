@@ -245,3 +245,22 @@ def test_an_iro_is_named_between_stays_before_the_series_review(world):
     assert "before the period of care began" in world.refused(
         "allocate", "C035", "IRO1", "--date", "2026-05-29", today="2026-08-12"
     )
+
+
+def test_monthly_report_counts_the_series_review_due_between_stays(world):
+    # Stays Mon 5 - Wed 7 Jan and Mon 2 - Wed 4 Feb 2026: the first review is due Sun 5 Apr
+    # 2026, in the month after March; the child is between stays all March.
+    add_child(world, "C036", "2016-02-02", today="2026-01-05")
+    stay(world, "C036", "2026-01-05")
+    world.ok("allocate", "C036", "IRO1", "--date", "2026-01-05", today="2026-01-05")
+    world.ok("episode", "end", "C036", "--date", "2026-01-07", today="2026-01-07")
+    stay(world, "C036", "2026-02-02", "2026-02-04")
+    out = world.json("report", "monthly", "--month", "2026-03", today="2026-04-01")
+    [row] = [r for r in out["due_next_month"]["reviews"] if r["child_id"] == "C036"]
+    assert (row["deadline"], row["rule"], row["number"], row["status"], row["iro"]) == (
+        "2026-04-05",
+        "R-SCH-5",
+        1,
+        "not booked",
+        "IRO1",
+    )
