@@ -80,6 +80,10 @@ def test_series_review_is_due_booked_and_held_between_stays(world):
         "2026-03-04",
     )
     assert "not in a stay since 2026-03-04" in nxt["detail"]
+    explained = world.json("explain", "C031", today="2026-03-06")
+    assert explained["between_stays"] == "2026-03-04"
+    [review] = [x for x in explained["deadlines"] if x["kind"] == "review"]
+    assert (review["due"], review["rule"], review["number"]) == ("2026-04-05", "R-SCH-5", 1)
     # Overdue once 5 Apr has passed (Tue 7 Apr, after Easter Monday).
     [late] = items(world, "C031", "2026-04-07", "review")
     assert late["overdue"] is True
