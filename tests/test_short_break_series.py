@@ -268,3 +268,24 @@ def test_monthly_report_counts_the_series_review_due_between_stays(world):
         "not booked",
         "IRO1",
     )
+
+
+def test_a_review_booked_in_a_stay_stays_booked_when_the_stay_ends(world):
+    # Stay from Mon 1 Jun 2026 (first review by Tue 1 Sep); the review is booked for Fri
+    # 12 Jun, after the stay ends on Wed 3 Jun: it stays booked (the series goes on).
+    add_child(world, "C037", "2016-02-02", today="2026-06-01")
+    stay(world, "C037", "2026-06-01")
+    world.ok("allocate", "C037", "IRO1", "--date", "2026-06-01", today="2026-06-01")
+    booked = world.json("review", "schedule", "C037", "--date", "2026-06-12", today="2026-06-02")
+    ended = world.json("episode", "end", "C037", "--date", "2026-06-03", today="2026-06-03")
+    assert ended["cancelled_review"] is None
+    [item] = items(world, "C037", "2026-09-01", "review")
+    assert (item["review_id"], item["due"], item["detail"]) == (
+        booked["id"],
+        "2026-09-01",
+        "first review booked for 2026-06-12: record the outcome (held, adjourned or "
+        "cancelled); short breaks: not in a stay since 2026-06-03, the series continues",
+    )
+    # Held on Fri 12 Jun: the next by 12 Jun + 6 months = Sat 12 Dec 2026 (R-CAL-6).
+    world.ok("review", "hold", booked["id"], "--participation", "PN1", today="2026-06-12")
+    assert next_review(world, "C037", "2026-06-12") == (2, "2026-12-12", "R-SCH-5")

@@ -440,7 +440,10 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
                 f"record it first ('review hold {pending['id']}' or 'review cancel "
                 f"{pending['id']} --reason …')"
             )
-        cancelled = pending["id"]
+        # The end of a short-break stay does not end the series (R-SCH-5): its booked
+        # review stays booked, held between stays or in the next stay.
+        if current["legal_status"] not in codes.SHORT_BREAK_STATUSES:
+            cancelled = pending["id"]
     warnings = []
     # Care ends at 18 (R-SCH-11): ending it on the 18th birthday is the ordinary case; only
     # a date after it means the period was left open too long.
