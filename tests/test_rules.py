@@ -502,7 +502,8 @@ def test_r_sch_5_review_in_an_earlier_stay_counts():
         ),
     )
     nxt = next_review(period, CAL)
-    assert (nxt.number, nxt.due, nxt.rule) == (1, d("2026-10-01"), SHORT_BREAKS)
+    # The series' second review: the first was held in the earlier stay.
+    assert (nxt.number, nxt.due, nxt.rule) == (2, d("2026-10-01"), SHORT_BREAKS)
     assert short_break_series(period) == (d("2026-01-05"), held("2026-04-01"))
 
 

@@ -154,7 +154,12 @@ def derive(scn: dict) -> list[tuple[list[str], str]]:
     for c in sorted(found, key=lambda c: (c.due, c.rule)):
         out.append((["candidate", c.due.isoformat(), c.rule, *_earliest(c)], c.detail))
     nxt = rules.next_review(period, cal, pol)
-    if nxt is None:
+    resting = rules.between_stays(period, cal, pol) if nxt is None else None
+    if resting is not None:
+        # R-SCH-5: the last stay of a series of short breaks still running.
+        tokens = ["next", resting.due.isoformat(), resting.rule, f"#{resting.number}"]
+        out.append(([*tokens, "between-stays"], resting.detail))
+    elif nxt is None:
         out.append((["next", "none", rules.END_OF_CARE], "care has ended: nothing further is due"))
     else:
         tokens = ["next", nxt.due.isoformat(), nxt.rule, f"#{nxt.number}", *_earliest(nxt)]

@@ -49,6 +49,7 @@ def child_page(store: Store, child_id: str, on: date) -> dict:
             nxt["due"],
             nxt["earliest"],
             nxt["rule"],
+            between_stays=nxt.get("between_stays"),
         )
         passed = st.get("status") == "booked" and st["booked_date"] < today
         nxt["item"] = text + (wording.RECORD_OUTCOME if passed else "") + end
@@ -165,6 +166,9 @@ def print_page(info: dict, width: int | None = None) -> None:
         f"Social worker: {info['social_worker'] or 'none recorded'}."
     )
     status = "looked after" if info["looked_after"] else "not looked after"
+    between = (info["next_review"] or {}).get("between_stays")
+    if between:
+        status += f" (between short-break stays since {between}; the series continues)"
     iro = f"{info['iro_name']} ({info['iro']})" if info["iro"] else "none"
     say(f"Status: {status}. IRO: {iro}.")
     if info["parent_id"]:

@@ -38,6 +38,7 @@ from datetime import date
 from pathlib import Path
 
 from . import calendar, policy, rules, steps, wording, workitems
+from .codes import SHORT_BREAK_STATUSES
 from .errors import ReviewError
 
 # The format of the stamp and of the derived rows. A database stamped with a higher
@@ -456,8 +457,30 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
         " FROM periods p JOIN children c ON c.id = p.child_id WHERE 1" + _scope("p.child_id"),
         scope,
     ).fetchall()
-    # The facts the rules read, of open periods only (a closed one has no next review).
-    wanted = "p.end_date IS NULL" + _scope("p.child_id")
+    # R-SCH-5: the last stay of a series of short breaks still running (the child between
+    # stays, the end of the arrangement not recorded) has a next review too.
+    marks = ",".join("?" * len(SHORT_BREAK_STATUSES))
+    resting = {
+        r[0]
+        for r in _q(
+            conn,
+            "SELECT p.id FROM periods p WHERE p.end_date IS NOT NULL"
+            " AND p.child_id IN (SELECT value FROM json_each(?))"
+            " AND NOT EXISTS (SELECT 1 FROM periods q WHERE q.child_id = p.child_id"
+            " AND q.start_date > p.start_date)"
+            " AND NOT EXISTS (SELECT 1 FROM short_break_ends s WHERE s.child_id = p.child_id"
+            " AND s.end_date >= p.end_date)"
+            " AND (SELECT e.legal_status FROM episodes e WHERE e.period_id = p.id"
+            f" ORDER BY e.start_date DESC, e.id DESC LIMIT 1) IN ({marks})",
+            [json.dumps(children), *sorted(SHORT_BREAK_STATUSES)],
+        )
+    }
+    # The facts the rules read, of open periods (and such a last stay) only: a closed one
+    # has no next review.
+    scope["resting"] = json.dumps(sorted(resting))
+    wanted = "(p.end_date IS NULL OR p.id IN (SELECT value FROM json_each(:resting)))" + _scope(
+        "p.child_id"
+    )
     by_period: dict[int, dict] = {p[0]: {"ep": [], "held": [], "dir": []} for p in periods}
     for row in _q(
         conn,
@@ -514,18 +537,18 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
         data = by_period[pid]
         pend = pending.get(pid)
         nxt = None
-        if end is None:
-            changes["open periods"] += 1
+        if end is None or pid in resting:
+            changes["open periods"] += end is None
             episodes = tuple(data["ep"])
             earlier, breaks_ended = (
                 short_break_history(conn, p[1], p[2])
-                if episodes and rules.short_break_start(episodes)
+                if episodes and rules.short_break_start(episodes) or end is not None
                 else ((), ())
             )
-            nxt = rules.next_review(
+            nxt = (rules.next_review if end is None else rules.between_stays)(
                 rules.Period(
                     start=date.fromisoformat(p[2]),
-                    end=None,
+                    end=_d(end),
                     episodes=episodes,
                     reviews=tuple(data["held"]),
                     directions=tuple(data["dir"]),
@@ -540,7 +563,7 @@ def _derive_dates(conn, children: list[str], values: dict, cal) -> dict[str, int
             )
         # R-IRO-2: the IRO comes before a first review booked (of a closed period, the
         # reviews held were not read: the query says whether there were any).
-        held = data["held"] if end is None else pend and pend[9]
+        held = data["held"] if end is None or pid in resting else pend and pend[9]
         first_booked = _d(pend[3]) if pend and not held else None
         dob = date.fromisoformat(p[12])
         values_ = rules.period_schedule(nxt, date.fromisoformat(p[2]), dob, cal, first_booked)

@@ -889,6 +889,27 @@ def explain(store, child_id: str, on: date) -> dict:
         out["period"] = {"start": period_row["start_date"], "end": None}
     else:
         out["last_period"] = last_period(store, child_id)
+        # R-SCH-5: between the stays of a series of short breaks, the series' next review
+        # (derived on its last stay) is still due.
+        series = store.row(
+            "SELECT * FROM periods WHERE child_id = ? AND end_date IS NOT NULL"
+            " AND next_due IS NOT NULL ORDER BY start_date DESC LIMIT 1",
+            [child_id],
+        )
+        if series is not None:
+            info = _with(store.period_input(series["id"]), end=None)
+            review = review_working(info, cal, store.schedule_policy)
+            if review is not None:
+                pending = store.row(
+                    "SELECT id, booked_date FROM reviews WHERE period_id = ?"
+                    " AND status IN ('booked', 'adjourned')",
+                    [series["id"]],
+                )
+                review["review_id"] = pending["id"] if pending else None
+                review["booked"] = pending["booked_date"] if pending else None
+                review["detail"] = series["next_detail"]
+                deadlines.append(review)
+            out["between_stays"] = series["end_date"]
     deadlines += _steps(store, child_id, cal, on)
     deadlines += _disputes(store, child_id, cal)
     deadlines += _actions(store, child_id, cal)
@@ -1279,7 +1300,13 @@ def text(data: dict, width: int = 80, *, name: str = "") -> str:
                         + "."
                     )
             nxt = last["next_review_at_end"]
-            if nxt:
+            if data.get("between_stays"):
+                lines.append(
+                    f"Between short-break stays since {data['between_stays']}: the series "
+                    "continues until the end of the arrangement is recorded, and its next "
+                    "review is due (R-SCH-5)."
+                )
+            elif nxt:
                 lines.append(
                     f"When care ended, the {rules.ordinal(nxt['number'])} review was due by "
                     f"{nxt['due']} ({nxt['rule']}); since care ended nothing further is due "

@@ -99,6 +99,27 @@ def require_open_period(store: Store, child_id: str) -> dict:
     return period
 
 
+def series_period(store: Store, child_id: str) -> dict | None:
+    """R-SCH-5: between the stays of a series of short breaks still running, its last
+    stay's period (closed, with the series' next review derived on it), else None."""
+    return store.row(
+        "SELECT * FROM periods WHERE child_id = ? AND end_date IS NOT NULL "
+        "AND next_due IS NOT NULL AND NOT EXISTS (SELECT 1 FROM periods o "
+        "WHERE o.child_id = periods.child_id AND o.end_date IS NULL) "
+        "ORDER BY start_date DESC LIMIT 1",
+        [child_id],
+    )
+
+
+def review_period(store: Store, child_id: str) -> dict:
+    """The period a review of the child is booked in: the open period of care, or between
+    the stays of a series of short breaks its last stay's (R-SCH-5)."""
+    period = open_period(store, child_id) or series_period(store, child_id)
+    if period is None:
+        return require_open_period(store, child_id)
+    return period
+
+
 def get_by_id(store: Store, table: str, what: str, value, listing: str) -> dict:
     """The row of ``table`` with integer id ``value``, or a NotFound naming ``listing``."""
     try:
@@ -244,6 +265,16 @@ def start_episode(store, child_id, *, on, today, legal_status=None, placement=No
             f"{start} overlaps the previous period of care, which ended on {last_end}; "
             "a new period must start after it"
         )
+    # R-SCH-5: a review booked between the stays of a series of short breaks is the review
+    # of the child's next stay (or, coming into full care, of the new period).
+    series = series_period(store, child_id)
+    moved = pending_review(store, series["id"]) if series else None
+    if moved and date.fromisoformat(moved["booked_date"]) < start:
+        raise ReviewError(
+            f"review {moved['id']} was booked for {moved['booked_date']}, before this stay "
+            f"begins; record it first ('review hold {moved['id']}' or 'review cancel "
+            f"{moved['id']} --reason …')"
+        )
     with store.write():
         period_id = (
             store.db["periods"]
@@ -260,6 +291,11 @@ def start_episode(store, child_id, *, on, today, legal_status=None, placement=No
                 "placement": place,
             }
         )
+        if moved:
+            store.conn.execute(
+                "UPDATE reviews SET period_id = ?, updated_at = ? WHERE id = ?",
+                [period_id, now_iso(), moved["id"]],
+            )
         store.refresh_period(period_id)
     nxt = store.row("SELECT * FROM periods WHERE id = ?", [period_id])
     return Outcome(
@@ -404,7 +440,10 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
                 f"record it first ('review hold {pending['id']}' or 'review cancel "
                 f"{pending['id']} --reason …')"
             )
-        cancelled = pending["id"]
+        # The end of a short-break stay does not end the series (R-SCH-5): its booked
+        # review stays booked, held between stays or in the next stay.
+        if current["legal_status"] not in codes.SHORT_BREAK_STATUSES:
+            cancelled = pending["id"]
     warnings = []
     # Care ends at 18 (R-SCH-11): ending it on the 18th birthday is the ordinary case; only
     # a date after it means the period was left open too long.
@@ -431,19 +470,22 @@ def end_episode(store, child_id, *, on, today, reason=None) -> Outcome:
                 [reason_text, now_iso(), cancelled],
             )
             _close_pre_steps(store, cancelled, "cancelled")
-        store.conn.execute(
-            "UPDATE allocations SET end_date = ? WHERE child_id = ? AND end_date IS NULL",
-            [day.isoformat(), child_id],
-        )
+        if current["legal_status"] not in codes.SHORT_BREAK_STATUSES:
+            # (the IRO of a series of short breaks stays named between its stays, R-SCH-5,
+            # until the arrangement ends)
+            store.conn.execute(
+                "UPDATE allocations SET end_date = ? WHERE child_id = ? AND end_date IS NULL",
+                [day.isoformat(), child_id],
+            )
         store.refresh_period(period["id"])
     msg = f"Child {child_id} ceased to be looked after on {day} ({rec})."
     if cancelled:
         msg += f" Review {cancelled} cancelled (R-SCH-11)."
     if current["legal_status"] in codes.SHORT_BREAK_STATUSES:
         warnings.append(
-            "a short-break stay: the next stay continues the series and its review dates "
-            f"(R-SCH-5); when the arrangement ends, record 'reviewcli episode short-breaks-end "
-            f"{child_id} --date D'"
+            "a short-break stay: the series' next review stays due between stays and the next "
+            f"stay continues the series (R-SCH-5); when the arrangement ends, record "
+            f"'reviewcli episode short-breaks-end {child_id} --date D'"
         )
     return Outcome(
         {
@@ -485,7 +527,7 @@ def allocate(store, child_id, iro_id, *, on, today, reason=None, change_reason=N
     )
     iro = get_iro(store, iro_id)
     day = parse_date(on)
-    period = require_open_period(store, child_id)
+    period = review_period(store, child_id)
     if day > today:
         raise ReviewError(f"{day} is in the future; allocate on or before today")
     if day < date.fromisoformat(period["start_date"]):
@@ -789,7 +831,7 @@ def schedule_review(store, child_id, *, on, today, time=None, venue=None) -> Out
     day = parse_date(on)
     time = parse_time(time)
     venue = _text(venue, "venue", limit=500)
-    period = require_open_period(store, child_id)
+    period = review_period(store, child_id)
     pending = pending_review(store, period["id"])
     if pending:
         raise ReviewError(
@@ -946,7 +988,10 @@ def hold_review(
     if held_on > today:
         raise ReviewError(f"{held_on} is in the future; record the review once it has been held")
     period = store.row("SELECT * FROM periods WHERE id = ?", [review["period_id"]])
-    if period["end_date"]:
+    if period["end_date"] and not (
+        period["next_due"]
+        and period["id"] == (series_period(store, period["child_id"]) or {}).get("id")
+    ):
         raise ReviewError("the period of care has ended; this review cannot be held")
     if held_on < date.fromisoformat(period["start_date"]):
         raise ReviewError(f"{held_on} is before the period of care began ({period['start_date']})")
@@ -1269,7 +1314,33 @@ def end_short_breaks(store, child_id, *, on, today, reason=None) -> Outcome:
         raise ReviewError(
             f"the short-break arrangement of {child_id} was already recorded as ended on {already}"
         )
+    # The series' review booked between stays: held or cancelled first if on or before the
+    # end, cancelled with the reason if after it (as at the end of care, R-SCH-11).
+    pending = pending_review(store, last["id"])
+    if pending and date.fromisoformat(pending["booked_date"]) <= day:
+        raise ReviewError(
+            f"review {pending['id']} was booked for {pending['booked_date']}, on or before the "
+            f"end of the arrangement; record it first ('review hold {pending['id']}' or "
+            f"'review cancel {pending['id']} --reason …')"
+        )
     with store.write():
+        if pending:
+            reason_text = f"short-break arrangement ended on {day} (R-SCH-5)"
+            _change(store, pending["id"], "cancel", pending["booked_date"], None, reason_text)
+            store.conn.execute(
+                "UPDATE reviews SET status = 'cancelled', cancel_reason = ?, updated_at = ? "
+                "WHERE id = ?",
+                [reason_text, now_iso(), pending["id"]],
+            )
+            _close_pre_steps(store, pending["id"], "cancelled")
+        # The IRO named for the series stays named until the arrangement ends (unless the
+        # child is looked after again, in full care).
+        if open_period(store, child_id) is None:
+            store.conn.execute(
+                "UPDATE allocations SET end_date = MAX(start_date, ?) WHERE child_id = ? "
+                "AND end_date IS NULL",
+                [day.isoformat(), child_id],
+            )
         end_id = (
             store.db["short_break_ends"]
             .insert(
@@ -1283,9 +1354,15 @@ def end_short_breaks(store, child_id, *, on, today, reason=None) -> Outcome:
             .last_pk
         )
     return Outcome(
-        {"id": end_id, "child_id": child_id, "end_date": day.isoformat(), "reason": reason},
+        {
+            "id": end_id,
+            "child_id": child_id,
+            "end_date": day.isoformat(),
+            "reason": reason,
+            "cancelled_review": pending["id"] if pending else None,
+        },
         f"Short-break arrangement of {child_id} ended on {day}; a later stay starts a new "
-        "series (R-SCH-5).",
+        "series (R-SCH-5)." + (f" Review {pending['id']} cancelled." if pending else ""),
     )
 
 

@@ -480,8 +480,15 @@ def monthly_report(store: Store, month: str, *, today: date) -> dict:
         "FROM periods p INDEXED BY periods_open_due "
         "JOIN children c ON c.id = p.child_id WHERE p.end_date IS NULL "
         "AND p.next_due BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM reviews r "
+        "WHERE r.period_id = p.id AND r.status IN ('booked', 'adjourned'))"
+        # R-SCH-5: a series of short breaks between stays (its last stay, ended, carries
+        # the series' next review).
+        " UNION ALL SELECT p.child_id, p.next_number, p.next_due, p.next_rule, c.first_name, "
+        "c.last_name, c.team, " + _iro_on("p.next_due").format(t="p") + " AS iro "
+        "FROM periods p JOIN children c ON c.id = p.child_id WHERE p.end_date IS NOT NULL "
+        "AND p.next_due BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM reviews r "
         "WHERE r.period_id = p.id AND r.status IN ('booked', 'adjourned'))",
-        [ns.isoformat(), ne.isoformat()],
+        [ns.isoformat(), ne.isoformat(), ns.isoformat(), ne.isoformat()],
     ):
         due.append(
             {

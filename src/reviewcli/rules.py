@@ -18,7 +18,7 @@ adjourned it (IRO Handbook 3.24, 3.27).
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from .calendar import WorkingCalendar, add_years
@@ -314,7 +314,14 @@ def candidates(period: Period, cal: WorkingCalendar, policy: Policy = Policy()) 
     if period.end is not None:
         return []
     unknown = period.earlier_reviews is None
-    number = len(period.reviews) + 1 + (period.earlier_reviews or 0)
+    # A stay of a series of short breaks counts the reviews held in the series' earlier
+    # stays (R-SCH-5): the series is one plan, its reviews one sequence.
+    in_series = (
+        len(short_break_series(period)[1])
+        if period.earlier and short_break_start(period.episodes or (Episode(period.start),))
+        else 0
+    )
+    number = len(period.reviews) + 1 + (period.earlier_reviews or 0) + in_series
     label = f"{ordinal(number)} review"
     if period.adjourned_on is not None:
         return [
@@ -536,6 +543,30 @@ def next_review(period: Period, cal: WorkingCalendar, policy: Policy = Policy())
     if earliest is not None and best.earliest is None and earliest <= best.due:
         best = Deadline(best.number, best.due, best.rule, best.detail, earliest=earliest)
     return best
+
+
+def between_stays(
+    period: Period, cal: WorkingCalendar, policy: Policy = Policy()
+) -> Deadline | None:
+    """R-SCH-5: the next review of a series of short breaks while the child is between
+    stays. ``period`` is the series' last stay (ended), with the reviews recorded against it
+    (those held since it ended included) and ``breaks_ended``. The series runs until the
+    admin records that the arrangement ended (on or after the stay's last day): until then
+    its next review is due as if the stay had not ended, and says the child is not in a
+    stay. None when the stay did not end in short breaks, or the arrangement has ended."""
+    if period.end is None or any(e >= period.end for e in period.breaks_ended):
+        return None
+    episodes = period.episodes or (Episode(period.start),)
+    if not _short_break(episodes[-1]):
+        return None
+    nxt = next_review(replace(period, end=None), cal, policy)
+    if nxt is None:
+        return None
+    note = (
+        f"; not in a stay since {period.end.isoformat()}: the series continues until the "
+        "end of the arrangement is recorded"
+    )
+    return Deadline(nxt.number, nxt.due, nxt.rule, nxt.detail + note, nxt.earliest, nxt.notes)
 
 
 # R-SCH-12: reviews without a meeting for long-term foster placements.

@@ -89,8 +89,12 @@ RECORD_OUTCOME = ": record the outcome (held, adjourned or cancelled)"
 DEEMED = "; silence after this date means the decisions are deemed agreed"
 
 
-def review(number, status, booked, time, original, due, earliest, rule) -> tuple[str, str]:
-    """A period's next review: its detail, and the end put after ``RECORD_OUTCOME``."""
+def review(
+    number, status, booked, time, original, due, earliest, rule, *, between_stays=None
+) -> tuple[str, str]:
+    """A period's next review: its detail, and the end put after ``RECORD_OUTCOME``.
+    ``between_stays``: the day the last stay of a series of short breaks ended, when the
+    child is between stays (R-SCH-5)."""
     detail = f"{ordinal(number)} review"
     if status is None:
         detail += " not yet booked"
@@ -103,6 +107,8 @@ def review(number, status, booked, time, original, due, earliest, rule) -> tuple
     end = f"; not before {earliest}" if earliest else ""
     if rule == DIRECTION:
         end += " (directed by the IRO)"
+    if between_stays:
+        end += f"; short breaks: not in a stay since {between_stays}, the series continues"
     return detail, end
 
 

@@ -1,6 +1,7 @@
 """The work list's two large kinds, stored ready to list: written by ``derived`` only.
 
-Every open period's next review and every open step of a review (invitations, reports,
+Every open period's next review (and that of a series of short breaks between stays)
+and every open step of a review (invitations, reports,
 record …) is a row of ``work_items``: due date, child, rule, detail, name, IRO and team,
 stored in the order of the list (due date, then child). At national scale these are
 nine items in ten, and building each from four tables was most of the time ``due``
@@ -190,18 +191,23 @@ def _items(conn, children: Iterable[str] | None = None) -> Iterator[tuple]:
         dob,
         team,
         iro,
+        ended,
     ) in _q(  # fmt: skip
         conn,
         "SELECT p.id, p.child_id, p.next_due, p.next_rule, p.next_number, p.next_earliest,"
         " r.id, r.status, r.booked_date, r.booked_time, r.original_date,"
-        " c.first_name, c.last_name, c.dob, c.team, a.iro_id"
+        " c.first_name, c.last_name, c.dob, c.team, a.iro_id, p.end_date"
         " FROM periods p JOIN children c ON c.id = p.child_id "
         + _IRO.format("p")
         + " LEFT JOIN reviews r ON r.period_id = p.id AND r.status IN ('booked', 'adjourned')"
-        " WHERE p.end_date IS NULL AND p.next_due IS NOT NULL" + scope.format("p"),
+        # (a closed period has a next review only as the last stay of a series of short
+        # breaks still running, R-SCH-5)
+        " WHERE p.next_due IS NOT NULL" + scope.format("p"),
         params,
     ):
-        detail, end = review_detail(number, status, booked, time, original, due, earliest, rule)
+        detail, end = review_detail(
+            number, status, booked, time, original, due, earliest, rule, between_stays=ended
+        )
         if dob not in adult:
             adult[dob] = rules.eighteenth_birthday(date.fromisoformat(dob)).isoformat()
         yield (

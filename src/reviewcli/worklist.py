@@ -650,20 +650,32 @@ def child_summary(store: Store, child_id: str, on: date) -> dict:
         [child_id],
     )
     next_review = None
-    if period:
+    # R-SCH-5: between the stays of a series of short breaks, the last stay's next review.
+    series = (
+        None
+        if period
+        else store.row(
+            "SELECT * FROM periods WHERE child_id = ? AND end_date IS NOT NULL"
+            " AND next_due IS NOT NULL ORDER BY start_date DESC LIMIT 1",
+            [child_id],
+        )
+    )
+    if period or series:
+        of = period or series
         pending = store.row(
             "SELECT * FROM reviews WHERE period_id = ? AND status IN ('booked', 'adjourned')",
-            [period["id"]],
+            [of["id"]],
         )
         next_review = {
-            "number": period["next_number"],
-            "due": period["next_due"],
-            "rule": period["next_rule"],
+            "number": of["next_number"],
+            "due": of["next_due"],
+            "rule": of["next_rule"],
             "booked": pending["booked_date"] if pending else None,
             "review_id": pending["id"] if pending else None,
-            "earliest": period["next_earliest"],
-            "detail": period["next_detail"],
-            "overdue": period["next_due"] < on.isoformat(),
+            "earliest": of["next_earliest"],
+            "detail": of["next_detail"],
+            "overdue": of["next_due"] < on.isoformat(),
+            "between_stays": series["end_date"] if series else None,
         }
     dob = date.fromisoformat(child["dob"])
     out = {
