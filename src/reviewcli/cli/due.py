@@ -61,7 +61,7 @@ def due(
     """What must be done: every outstanding item due by --on + --within days, overdue first."""
     from .. import filters as check
     from ..errors import ReviewError
-    from ..worklist import due_items
+    from ..worklist import due_html_rows
     from ..worklist import due_sections as sections
 
     day = on_date(on)
@@ -81,10 +81,10 @@ def due(
             elif fmt == DueFormat.csv:
                 written = _write_csv(s, day, within, filters, stream)
             elif fmt == DueFormat.html:
-                items = due_items(s, day, within, **filters)
+                sections = due_html_rows(s, day, within, **filters)
                 authority = s.policy_values["authority-name"]
-                stream.write(due_html(items, day, within, authority))
-                written = len(items)
+                stream.write(due_html(sections, day, within, authority))
+                written = sum(count for _, count in sections)
             else:
                 counts, shown = sections(s, day, within, show=TABLE_LIMIT, **filters)
                 print_due(
@@ -107,16 +107,19 @@ def _write_json(s, day: date, within: int, filters: dict, stream) -> int:
 
 
 def _write_csv(s, day: date, within: int, filters: dict, stream) -> int:
-    from ..output import csv_writer
-    from ..worklist import due_rows
+    """Every item as CSV, written by SQLite and checked cell by cell (``worklist.due_csv``)."""
+    from ..output import BOM, _bytes_writer, csv_for_excel
+    from ..worklist import due_csv
 
-    writer = csv_writer(stream)
-    writer.writerow(CSV_COLUMNS)
-    rows = due_rows(s, day, within, CSV_COLUMNS, spreadsheet=True, **filters)
+    excel = csv_for_excel()
+    if excel:
+        stream.write(BOM)
+    write = _bytes_writer(stream)
+    write(",".join(CSV_COLUMNS).encode() + (b"\r\n" if excel else b"\n"))
     count = 0
-    while batch := rows.fetchmany(5000):
-        writer.writerows(batch)
-        count += len(batch)
+    for chunk, rows in due_csv(s, day, within, CSV_COLUMNS, excel=excel, **filters):
+        write(chunk)
+        count += rows
     return count
 
 
@@ -130,10 +133,14 @@ def _open_out(out: Path | None):
     return open_private(out)
 
 
-def due_html(items: list[dict], day: date, within: int, authority: str = "") -> str:
-    from ..templating import render
+def due_html(sections: list[tuple[str, int]], day: date, within: int, authority: str = "") -> str:
+    """The printable list: ``sections`` are the rows of each section, as HTML, and how many
+    (``worklist.due_html_rows``)."""
+    from markupsafe import Markup
 
-    groups = _section(items, day)
+    from ..templating import render
+    from ..worklist import SECTIONS
+
     css = {"Overdue": "overdue", "Due this week": "week", "Later": "later"}
     return render(
         "due.html.j2",
@@ -142,9 +149,12 @@ def due_html(items: list[dict], day: date, within: int, authority: str = "") -> 
             "within": within,
             "authority": authority,
             "sections": [
-                {"title": name, "css": css[name], "items": rows} for name, rows in groups.items()
+                {"title": name, "css": css[name], "rows": Markup(rows), "count": count}
+                for name, (rows, count) in zip(SECTIONS, sections, strict=True)
             ],
-            "summary": summary_line({name: len(rows) for name, rows in groups.items()}),
+            "summary": summary_line(
+                {name: count for name, (_, count) in zip(SECTIONS, sections, strict=True)}
+            ),
         },
     )
 
@@ -154,19 +164,6 @@ def summary_line(counts: dict[str, int]) -> str:
         f"{counts['Overdue']} overdue, {counts['Due this week']} due this week, "
         f"{counts['Later']} later; {sum(counts.values())} in all."
     )
-
-
-def _section(items: list[dict], day: date) -> dict[str, list[dict]]:
-    week_end = (day + timedelta(days=7)).isoformat()
-    groups = {"Overdue": [], "Due this week": [], "Later": []}
-    for item in items:
-        if item["overdue"]:
-            groups["Overdue"].append(item)
-        elif item["due"] <= week_end:
-            groups["Due this week"].append(item)
-        else:
-            groups["Later"].append(item)
-    return groups
 
 
 # ANSI styles of the sections, as Rich would write them.
