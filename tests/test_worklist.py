@@ -446,6 +446,20 @@ def test_html_rows_written_by_sqlite_are_what_jinja_writes(store, awkward, an_ir
             for name, (html, count) in zip(worklist.SECTIONS, rows, strict=True):
                 expected = _section(items, on, name)
                 assert count == len(expected)
-                assert html == template.render(items=expected)
-    html = "".join(h for h, _ in worklist.due_html_rows(awkward, TODAY, 400))
+                assert html.decode() == template.render(items=expected)
+    html = "".join(h.decode() for h, _ in worklist.due_html_rows(awkward, TODAY, 400))
     assert "&lt;b&gt;O&#39;Neil &amp; Sons&lt;/b&gt;" in html and "<b>" not in html
+
+
+def test_the_printable_page_puts_each_sections_rows_in_place(store):
+    from reviewcli.cli.due import due_html
+
+    sections = worklist.due_html_rows(store, TODAY, 30)
+    page = due_html(sections, TODAY, 30, "<i>Shire</i> & Co").decode()
+    assert "&lt;i&gt;Shire&lt;/i&gt; &amp; Co" in page and "<i>" not in page
+    assert "[rows " not in page
+    for name, (rows, count) in zip(worklist.SECTIONS, sections, strict=True):
+        assert count and f"{name} ({count})</h2>" in page
+        assert f"<tbody>\n{rows.decode()}  </tbody>" in page
+    empty = due_html([(b"", 0)] * 3, TODAY, 30).decode()
+    assert "<table>" not in empty and "0 overdue, 0 due this week, 0 later; 0 in all." in empty

@@ -651,9 +651,10 @@ def _cells(rows: bytes, ends: bytes, end: bytes) -> bytes:
     return rows.replace(b"\xff", b",").replace(b"\xfe", end)
 
 
-def due_html_rows(store: Store, on: date, within: int, **filters) -> list[tuple[str, int]]:
+def due_html_rows(store: Store, on: date, within: int, **filters) -> list[tuple[bytes, int]]:
     """The rows of the printable list (``due.html.j2``) of each section (``SECTIONS``), as
-    HTML escaped as Jinja's autoescape does, with the number of rows: ``(markup, rows)``.
+    HTML in UTF-8, escaped as Jinja's autoescape does, with the number of rows:
+    ``(markup, rows)``.
 
     SQLite writes each row's cells between bytes that UTF-8 text never holds; the whole
     list is then escaped and its cells put in their tags by a few byte replacements,
@@ -697,13 +698,13 @@ _HTML_ESCAPES = (
 )
 
 
-def _html_rows(text: bytes, count: int) -> str:
+def _html_rows(text: bytes, count: int) -> bytes:
     for separator, times in ((b"\xf5", 1), (b"\xf6", 5), (b"\xf8", 1), (b"\xfa", 1)):
         if text.count(separator) != count * times:
             text.decode("utf-8")  # a stray separator: text that is not UTF-8 (raises)
     for plain, escaped in (*_HTML_ESCAPES, *_HTML_CELLS):
         text = text.replace(plain, escaped)
-    return text.decode("utf-8")
+    return text
 
 
 # Kinds with few items whose date is worked out per row (no index on it): built in full once.

@@ -81,9 +81,11 @@ def due(
             elif fmt == DueFormat.csv:
                 written = _write_csv(s, day, within, filters, stream)
             elif fmt == DueFormat.html:
+                from ..output import _bytes_writer
+
                 sections = due_html_rows(s, day, within, **filters)
                 authority = s.policy_values["authority-name"]
-                stream.write(due_html(sections, day, within, authority))
+                _bytes_writer(stream)(due_html(sections, day, within, authority))
                 written = sum(count for _, count in sections)
             else:
                 counts, shown = sections(s, day, within, show=TABLE_LIMIT, **filters)
@@ -133,30 +135,40 @@ def _open_out(out: Path | None):
     return open_private(out)
 
 
-def due_html(sections: list[tuple[str, int]], day: date, within: int, authority: str = "") -> str:
-    """The printable list: ``sections`` are the rows of each section, as HTML, and how many
-    (``worklist.due_html_rows``)."""
+def due_html(
+    sections: list[tuple[bytes, int]], day: date, within: int, authority: str = ""
+) -> bytes:
+    """The printable list in UTF-8: ``sections`` are the rows of each section, as HTML in
+    UTF-8, and how many (``worklist.due_html_rows``). The page is rendered around a mark
+    for each section's rows, which are put in its place as bytes (megabytes of rows are
+    not decoded, joined by Jinja and encoded again)."""
+    from uuid import uuid4
+
     from markupsafe import Markup
 
     from ..templating import render
     from ..worklist import SECTIONS
 
+    marks = [f"[rows {uuid4().hex}]" for _ in SECTIONS]
     css = {"Overdue": "overdue", "Due this week": "week", "Later": "later"}
-    return render(
+    page = render(
         "due.html.j2",
         {
             "on": day,
             "within": within,
             "authority": authority,
             "sections": [
-                {"title": name, "css": css[name], "rows": Markup(rows), "count": count}
-                for name, (rows, count) in zip(SECTIONS, sections, strict=True)
+                {"title": name, "css": css[name], "rows": Markup(mark), "count": count}
+                for name, mark, (_, count) in zip(SECTIONS, marks, sections, strict=True)
             ],
             "summary": summary_line(
                 {name: count for name, (_, count) in zip(SECTIONS, sections, strict=True)}
             ),
         },
-    )
+    ).encode()
+    for mark, (rows, _) in zip(marks, sections, strict=True):
+        page = page.replace(mark.encode(), rows, 1)
+    return page
 
 
 def summary_line(counts: dict[str, int]) -> str:
