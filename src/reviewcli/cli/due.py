@@ -109,7 +109,8 @@ def _write_json(s, day: date, within: int, filters: dict, stream) -> int:
 
 
 def _write_csv(s, day: date, within: int, filters: dict, stream) -> int:
-    """Every item as CSV, written by SQLite and checked cell by cell (``worklist.due_csv``)."""
+    """Every item as CSV, its lines joined by SQLite and checked a chunk at a time
+    (``worklist.due_csv``)."""
     from ..output import BOM, _bytes_writer, csv_for_excel
     from ..worklist import due_csv
 
