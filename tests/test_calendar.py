@@ -392,6 +392,20 @@ def test_r_cal_4_ordinary_dates_and_year_rollover():
     assert CAL.add_months(d("2026-10-01"), 6) == d("2027-04-01")
 
 
+def test_r_cal_4_months_are_counted_as_dateutil_counts_them():
+    """add_months does its own arithmetic; every day of 1999-2032 (four leap years, the
+    century rule's 2000 included), months back and forth, agrees with relativedelta."""
+    from dateutil.relativedelta import relativedelta
+
+    day = date(1999, 1, 1)
+    while day <= date(2032, 12, 31):
+        for months in (-25, -13, -12, -6, -3, -1, 0, 1, 2, 3, 6, 11, 12, 13, 24, 61):
+            assert CAL.add_months(day, months) == day + relativedelta(months=months)
+        day += timedelta(days=1)
+    assert CAL.add_months(date(2100, 1, 31), 1) == date(2100, 2, 28)
+    assert CAL.add_months(date(2400, 1, 31), 1) == date(2400, 2, 29)
+
+
 def test_r_cal_4_default_mode_is_calendar_months():
     assert CAL.month_mode == MONTHS
 

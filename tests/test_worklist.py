@@ -359,3 +359,107 @@ def test_any_iterable_renders_as_its_list_does(capsys):
         assert capsys.readouterr().out == expected, fmt
         if fmt == "table":
             assert "… and 250 more rows (450 in all)" in expected
+
+
+# Text a spreadsheet or a browser must not take as its own: quotes, separators, formulas,
+# line breaks (a carriage return only a hand edit can store), markup.
+_AWKWARD = [
+    'Amy "Bea", Cole',
+    '=HYPERLINK("http://x")',
+    "-2+3",
+    "-12.5",
+    "@sum",
+    "\tTab",
+    "line\r\nbreak\rhere",
+    "new\nline",
+    "<b>O'Neil & Sons</b>",
+    "Zoë Ó Briain",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def awkward(tmp_path_factory):
+    """A demo authority whose names, teams and decision texts are awkward text (as a hand
+    edit would leave them), reopened so that the stored work list is derived again."""
+    path = tmp_path_factory.mktemp("awkward") / "demo.db"
+    s = Store(path, create=True)
+    build(s, children=60, seed=2, today=TODAY)
+    with s.conn:
+        for n, (ident,) in enumerate(s.conn.execute("SELECT id FROM children").fetchall()):
+            first, last = _AWKWARD[n % len(_AWKWARD)], _AWKWARD[(n + 3) % len(_AWKWARD)]
+            team = _AWKWARD[(n + 5) % len(_AWKWARD)] if n % 4 == 0 else "East"
+            s.conn.execute(
+                "UPDATE children SET first_name = ?, last_name = ?, team = ? WHERE id = ?",
+                (first, last, team, ident),
+            )
+        decisions = s.conn.execute("SELECT id FROM decisions").fetchall()
+        for n, (ident,) in enumerate(decisions):
+            text = _AWKWARD[n % len(_AWKWARD)] or "-"
+            s.conn.execute(
+                "UPDATE decisions SET text = ?, owner = ? WHERE id = ?", (text, text, ident)
+            )
+    s.close()
+    s = Store(path)
+    yield s
+    s.close()
+
+
+def _csv_of_rows(rows, excel: bool) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n" if excel else "\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_csv_written_by_sqlite_is_what_the_csv_module_writes(store, awkward, an_iro, excel):
+    """``due_csv`` writes the lines in SQLite and checks them; they must be, byte for byte,
+    what the csv module writes from ``due_rows``, awkward text included."""
+    for s, cases in ((store, _cases(an_iro)), (awkward, [(TODAY, 400, {}), (TODAY, 30, {})])):
+        for on, within, filters in cases:
+            rows = list(worklist.due_rows(s, on, within, CSV_COLUMNS, spreadsheet=True, **filters))
+            chunks = list(worklist.due_csv(s, on, within, CSV_COLUMNS, excel=excel, **filters))
+            assert sum(n for _, n in chunks) == len(rows)
+            assert b"".join(c for c, _ in chunks) == _csv_of_rows(rows, excel)
+    written = b"".join(c for c, _ in worklist.due_csv(awkward, TODAY, 400, CSV_COLUMNS))
+    for text in ("'=HYPERLINK", '"Amy ""Bea"", Cole', "line\nbreak\nhere", "'@sum", "-12.5"):
+        assert text.encode() in written
+
+
+# The rows of due.html.j2 as it wrote them item by item with Jinja.
+_ROW = (
+    '{% for item in items %}\n    <tr><td class="date">{{ item["due"] }}</td><td>{{ item["kind"] }}'
+    '</td><td>{{ item["child_id"] }}</td><td>{{ item["name"] }}</td><td>{{ item["iro"] or "–" }}'
+    '</td><td class="rule">{{ item["rule"] }}</td><td>{{ item["detail"] }}</td></tr>\n'
+    "{% endfor %}\n"
+)
+
+
+def test_html_rows_written_by_sqlite_are_what_jinja_writes(store, awkward, an_iro):
+    from jinja2 import Environment
+
+    template = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(_ROW)
+    for s, cases in ((store, _cases(an_iro)), (awkward, [(TODAY, 400, {}), (TODAY, 30, {})])):
+        for on, within, filters in cases:
+            items = worklist.due_items(s, on, within, **filters)
+            rows = worklist.due_html_rows(s, on, within, **filters)
+            for name, (html, count) in zip(worklist.SECTIONS, rows, strict=True):
+                expected = _section(items, on, name)
+                assert count == len(expected)
+                assert html.decode() == template.render(items=expected)
+    html = "".join(h.decode() for h, _ in worklist.due_html_rows(awkward, TODAY, 400))
+    assert "&lt;b&gt;O&#39;Neil &amp; Sons&lt;/b&gt;" in html and "<b>" not in html
+
+
+def test_the_printable_page_puts_each_sections_rows_in_place(store):
+    from reviewcli.cli.due import due_html
+
+    sections = worklist.due_html_rows(store, TODAY, 30)
+    page = due_html(sections, TODAY, 30, "<i>Shire</i> & Co").decode()
+    assert "&lt;i&gt;Shire&lt;/i&gt; &amp; Co" in page and "<i>" not in page
+    assert "[rows " not in page
+    for name, (rows, count) in zip(worklist.SECTIONS, sections, strict=True):
+        assert count and f"{name} ({count})</h2>" in page
+        assert f"<tbody>\n{rows.decode()}  </tbody>" in page
+    empty = due_html([(b"", 0)] * 3, TODAY, 30).decode()
+    assert "<table>" not in empty and "0 overdue, 0 due this week, 0 later; 0 in all." in empty

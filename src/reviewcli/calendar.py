@@ -270,9 +270,7 @@ class WorkingCalendar:
         """R-CAL-4 "no more than M months after D"."""
         if self.month_mode == DAYS:
             return start + timedelta(days=months_as_days(months))
-        from dateutil.relativedelta import relativedelta
-
-        return start + relativedelta(months=months)
+        return add_calendar_months(start, months)
 
     @staticmethod
     def add_weeks(start: date, weeks: int) -> date:
@@ -283,6 +281,21 @@ class WorkingCalendar:
     def add_hours(start: date, hours: int) -> date:
         """R-CAL-5: 72 hours = 3 calendar days (whole days, rounded up)."""
         return start + timedelta(days=-(-hours // 24))
+
+
+def add_calendar_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months on (or back), or the last day of that month
+    when it is shorter: 31 August + 6 months = 28 (29) February. As dateutil's
+    ``relativedelta(months=…)`` counts, without its cost (a deadline of every review)."""
+    total = day.month - 1 + months
+    year, month = day.year + total // 12, total % 12 + 1
+    return date(year, month, min(day.day, _month_length(year, month)))
+
+
+def _month_length(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def add_years(day: date, years: int) -> date:

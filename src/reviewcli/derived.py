@@ -244,6 +244,56 @@ def _recompute(conn, values: dict, cal, progress: Callable | None = None) -> dic
     return changes
 
 
+def plan_recompute(conn, values: dict, cal, progress: Callable | None = None):
+    """The writes of a recomputation of everyone's dates under ``values`` (all but the
+    work list and the stamp), worked out without writing: read in one snapshot outside the
+    write lock, then applied by ``apply_recompute`` in the write transaction. Returns the
+    writes (statements with their rows, in order) and the changes counted by kind."""
+    ids = [r[0] for r in _q(conn, "SELECT id FROM children ORDER BY id")]
+    writes: list[tuple[str, list]] = []
+    recorder = _Recorder(conn, writes)
+    changes: dict[str, int] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        for kind, n in _derive_dates(recorder, chunk, values, cal).items():
+            changes[kind] = changes.get(kind, 0) + n
+        if progress:
+            progress(min(i + _CHUNK, len(ids)), len(ids))
+    return writes, changes
+
+
+def apply_recompute(conn, writes, values: dict, cal) -> None:
+    """Within the write transaction: the writes of ``plan_recompute`` (valid only if nothing
+    was committed since its snapshot), the work list stored again, and the stamp."""
+    for sql, rows in writes:
+        conn.executemany(sql, rows)
+    workitems.store(conn, None)
+    _write_stamp(conn, stamp(values, _years(conn)))
+    conn.execute("DELETE FROM _dirty")
+
+
+class _Recorder:
+    """A connection for ``_derive_dates``: its reads go to ``conn``; its writes, all made by
+    ``executemany`` once each part is worked out (nothing it reads depends on them), are
+    kept to be made later."""
+
+    def __init__(self, conn, writes: list):
+        self._conn, self._writes = conn, writes
+
+    def cursor(self):
+        return self._conn.cursor()
+
+    def execute(self, sql: str, params=()):
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise RuntimeError(f"a recomputation being planned may not write: {sql[:40]}")
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows) -> None:
+        rows = list(rows)
+        if rows:
+            self._writes.append((sql, rows))
+
+
 def forget_stamp(conn) -> None:
     """Make the next open recompute everything (after a migration changing the facts the
     rules read)."""

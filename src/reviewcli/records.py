@@ -1369,21 +1369,53 @@ def end_short_breaks(store, child_id, *, on, today, reason=None) -> Outcome:
 # --- policy ------------------------------------------------------------------------------
 
 
-def set_policy(store, key: str, value: str, progress=None) -> Outcome:
+def plan_policy(store, key: str, value: str, progress=None):
+    """The recomputation a change of setting needs, worked out before the write lock is
+    taken (in one read snapshot), for ``set_policy`` to apply: other admins' writes wait
+    only while it is applied. None when the setting moves no deadline."""
+    from . import derived, policy
+
+    parsed = policy.parse_setting(key, value)
+    if not policy.SETTINGS[key].affects_schedule:
+        return None
+    conn = store.conn
+    conn.execute("BEGIN")
+    try:
+        values = {**policy.load(conn), key: parsed}  # (the first read: the snapshot)
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        writes, changes = derived.plan_recompute(conn, values, policy.calendar(values), progress)
+    finally:
+        conn.execute("ROLLBACK")  # nothing was written: the end of the snapshot
+    return {"key": key, "value": parsed, "version": version, "writes": writes, **changes}
+
+
+def set_policy(store, key: str, value: str, progress=None, plan=None) -> Outcome:
+    """Change a setting and recompute what depends on it, in one transaction. A ``plan``
+    (``plan_policy``, made on this connection) is applied only if no other write was
+    committed since its snapshot; otherwise everything is recomputed here, as without one."""
     import json
 
-    from . import policy
+    from . import derived, policy
 
     parsed = policy.parse_setting(key, value)
     setting = policy.SETTINGS[key]
     with store.write():
+        # Any other connection's commit since the plan's snapshot changes data_version.
+        version = store.conn.execute("PRAGMA data_version").fetchone()[0]
         store.conn.execute(
             "INSERT INTO policy (key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [key, json.dumps(parsed)],
         )
         store.forget_policy()
-        refreshed = store.refresh_all(progress) if setting.affects_schedule else 0
+        refreshed = 0
+        if not setting.affects_schedule:
+            pass
+        elif plan and (plan["key"], plan["value"], plan["version"]) == (key, parsed, version):
+            derived.apply_recompute(store.conn, plan["writes"], store.policy_values, store.calendar)
+            refreshed = plan["open periods"]
+        else:
+            refreshed = store.refresh_all(progress)
     msg = f"Policy {key} = {_show(parsed)}"
     if key in policy.SECRETS:
         msg = f"Policy {key} changed (a secret: not shown)"

@@ -273,18 +273,28 @@ def store(conn, children: Iterable[str] | None = None) -> int:
 
 
 def _store_all(conn) -> int:
-    """``store`` for everyone, in bounded memory: the items are compared with the stored
-    ones by a hash of each row (a national list has 460,000), and only if they differ are
-    they made again into a temporary table and copied over in the table's order (each row
+    """``store`` for everyone, in bounded memory: the items are made once, into a temporary
+    table, and compared with the stored ones by a hash of each row (a national list has
+    460,000); only if they differ are they copied over in the table's order (each row
     beside the last, the other indexes built afterwards from the whole table)."""
     columns = ", ".join(COLUMNS)
     empty = _q(conn, "SELECT 1 FROM work_items LIMIT 1").fetchone() is None
-    differ = 0
-    if not empty:  # (an empty table, after an import into a new database: all differ)
-        fresh: dict[int, int] = {}
+    fresh: dict[int, int] = {}
+
+    def counted():
         for row in _items(conn):
             key = hash(row)
             fresh[key] = fresh.get(key, 0) + 1
+            yield row
+
+    conn.execute("DROP TABLE IF EXISTS temp.fresh_items")
+    conn.execute("CREATE TEMP TABLE fresh_items AS SELECT * FROM work_items WHERE 0")
+    conn.executemany(
+        f"INSERT INTO temp.fresh_items ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})",
+        counted(),
+    )
+    differ = 0
+    if not empty:  # (an empty table, after an import into a new database: all differ)
         for row in _q(conn, f"SELECT {columns} FROM work_items"):
             key = hash(row)
             if fresh.get(key):
@@ -293,12 +303,6 @@ def _store_all(conn) -> int:
                 differ += 1  # stored, no longer current
         differ += sum(fresh.values())  # missing or changed
     if differ or empty:
-        conn.execute("DROP TABLE IF EXISTS temp.fresh_items")
-        conn.execute("CREATE TEMP TABLE fresh_items AS SELECT * FROM work_items WHERE 0")
-        conn.executemany(
-            f"INSERT INTO temp.fresh_items ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})",
-            _items(conn),
-        )
         conn.execute("DELETE FROM work_items")
         for name in INDEXES:
             conn.execute(f"DROP INDEX IF EXISTS {name}")
@@ -310,7 +314,7 @@ def _store_all(conn) -> int:
             conn.execute(statement)
         if empty:
             differ = _q(conn, "SELECT COUNT(*) FROM temp.fresh_items").fetchone()[0]
-        conn.execute("DROP TABLE temp.fresh_items")
+    conn.execute("DROP TABLE temp.fresh_items")
     return differ
 
 

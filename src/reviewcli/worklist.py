@@ -563,6 +563,150 @@ def due_rows(store: Store, on: date, within: int, columns, *, spreadsheet=False,
 _TEXT_COLUMNS = {"child_id", "detail", "name", "iro", "team", "rule"}
 
 
+def due_csv(store: Store, on: date, within: int, columns, *, excel=False, **filters):
+    """The rows of ``due_rows(..., spreadsheet=True)`` as CSV written by ``csv_writer``,
+    byte for byte, in chunks of UTF-8 ``(bytes, rows)``: a national list is written
+    without a Python object per cell.
+
+    SQLite joins each row's cells with the byte 0xFF and ends it with 0xFE, bytes that
+    UTF-8 text never holds. Most cells are written as they are; a cell the csv module
+    would quote (a comma, a double quote, a line break) or ``csv_text`` would change (a
+    formula's first character, a carriage return) is found in the chunk by one search, and
+    only its row is written by the csv module."""
+    import csv
+    import io
+
+    from .output import csv_text
+
+    sql, params = due_query(store, on, within, **filters)
+    cells = []
+    for name in columns:
+        if name == "overdue":
+            cells.append("CASE WHEN due < :on THEN 'true' ELSE 'false' END")
+        else:
+            cells.append(f"COALESCE({name}, '')")
+    line = " || x'ff' || ".join(cells) + " || x'fe'"
+    cursor = store.conn.execute(f"SELECT CAST({line} AS BLOB) FROM ({sql}){_ORDER}", params)
+    cursor.row_factory = None
+
+    end = b"\r\n" if excel else b"\n"
+    # Where the csv module or csv_text could write a cell otherwise, found in a copy of
+    # each chunk with every byte mapped to a class: 2 for a byte the csv module quotes (or
+    # csv_text rewrites), 1 for one a formula starts with, 0xFF for the ends of cells. A
+    # suspect is a 2 anywhere or a 1 first in a cell (a superset: a row only suspected is
+    # written by the csv module, which then changes nothing).
+    classes = bytearray(b"a" * 256)
+    for byte in b',"\r\n\x00':
+        classes[byte] = 2
+    for byte in b"=+-@\t":
+        classes[byte] = 1
+    classes[0xFE] = classes[0xFF] = 0xFF
+    classes = bytes(classes)
+    ends = bytes.maketrans(b"\xff\xfe", b",\n")
+    text = [name in _TEXT_COLUMNS for name in columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=end.decode())
+
+    def exact(row: bytes) -> bytes:
+        values = row.split(b"\xff")
+        if len(values) != len(columns):
+            row.decode("utf-8")  # a stray 0xFF: text that is not UTF-8 (raises)
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(
+            [csv_text(v.decode()) if t else v.decode() for v, t in zip(values, text, strict=True)]
+        )
+        return buffer.getvalue().encode()
+
+    def suspects(chunk: bytes) -> list[int]:
+        mapped = chunk.translate(classes)
+        found = [0] if mapped[:1] == b"\x01" else []
+        for token, offset in ((b"\x02", 0), (b"\xff\x01", 1)):
+            at = mapped.find(token)
+            while at >= 0:
+                found.append(at + offset)
+                at = mapped.find(token, at + 1)
+        return sorted(found)
+
+    while batch := cursor.fetchmany(5000):
+        chunk = b"".join(row for (row,) in batch)
+        if chunk.count(b"\xfe") != len(batch):
+            chunk.decode("utf-8")  # a stray 0xFE: text that is not UTF-8 (raises)
+        parts, start = [], 0
+        for at in suspects(chunk):
+            if at < start:
+                continue  # in a row already written by the csv module
+            first = chunk.rfind(b"\xfe", 0, at) + 1
+            last = chunk.index(b"\xfe", at)
+            parts += [_cells(chunk[start:first], ends, end), exact(chunk[first:last])]
+            start = last + 1
+        parts.append(_cells(chunk[start:], ends, end))
+        yield b"".join(parts), len(batch)
+
+
+def _cells(rows: bytes, ends: bytes, end: bytes) -> bytes:
+    """Rows of plain cells joined by 0xFF and ended by 0xFE, as CSV lines."""
+    if end == b"\n":
+        return rows.translate(ends)
+    return rows.replace(b"\xff", b",").replace(b"\xfe", end)
+
+
+def due_html_rows(store: Store, on: date, within: int, **filters) -> list[tuple[bytes, int]]:
+    """The rows of the printable list (``due.html.j2``) of each section (``SECTIONS``), as
+    HTML in UTF-8, escaped as Jinja's autoescape does, with the number of rows:
+    ``(markup, rows)``.
+
+    SQLite writes each row's cells between bytes that UTF-8 text never holds; the whole
+    list is then escaped and its cells put in their tags by a few byte replacements,
+    rather than a Python object and an escape per cell."""
+    sql, params = due_query(store, on, within, **filters)
+    params = {**params, "week": (on + timedelta(days=7)).isoformat()}
+    # As Jinja prints them: None as "None"; an item without an IRO shows a dash.
+    cell = "COALESCE({}, 'None')"
+    iro = "CASE WHEN iro IS NULL OR iro = '' THEN '–' ELSE iro END"
+    row = (
+        f"x'f5' || {cell.format('due')} || x'f6' || {cell.format('kind')} || x'f6'"
+        f" || {cell.format('child_id')} || x'f6' || {cell.format('name')} || x'f6' || {iro}"
+        f" || x'f8' || {cell.format('rule')} || x'f6' || {cell.format('detail')} || x'fa'"
+    )
+    section = "CASE WHEN due < :on THEN 0 WHEN due <= :week THEN 1 ELSE 2 END"
+    cursor = store.conn.execute(
+        f"SELECT {section}, CAST({row} AS BLOB) FROM ({sql}){_ORDER}", params
+    )
+    cursor.row_factory = None
+    rows: list[list[bytes]] = [[], [], []]
+    while batch := cursor.fetchmany(5000):
+        for number, text in batch:
+            rows[number].append(text)
+    return [(_html_rows(b"".join(texts), len(texts)), len(texts)) for texts in rows]
+
+
+# What the separators of due_html_rows become, once the cells are escaped.
+_HTML_CELLS = (
+    (b"\xf5", b'    <tr><td class="date">'),
+    (b"\xf6", b"</td><td>"),
+    (b"\xf8", b'</td><td class="rule">'),
+    (b"\xfa", b"</td></tr>\n"),
+)
+# markupsafe's escape, the autoescape of Jinja: & first.
+_HTML_ESCAPES = (
+    (b"&", b"&amp;"),
+    (b"<", b"&lt;"),
+    (b">", b"&gt;"),
+    (b'"', b"&#34;"),
+    (b"'", b"&#39;"),
+)
+
+
+def _html_rows(text: bytes, count: int) -> bytes:
+    for separator, times in ((b"\xf5", 1), (b"\xf6", 5), (b"\xf8", 1), (b"\xfa", 1)):
+        if text.count(separator) != count * times:
+            text.decode("utf-8")  # a stray separator: text that is not UTF-8 (raises)
+    for plain, escaped in (*_HTML_ESCAPES, *_HTML_CELLS):
+        text = text.replace(plain, escaped)
+    return text
+
+
 # Kinds with few items whose date is worked out per row (no index on it): built in full once.
 _FEW = {"allocation", "data", "event", "dispute"}
 

@@ -17,7 +17,6 @@ from .common import (
     report,
     store,
     today,
-    writing,
 )
 
 policy_app = typer.Typer(
@@ -81,10 +80,14 @@ def policy_set(
     fmt: WriteFormatOption = WriteFormat.text,
 ) -> None:
     """Change a setting; deadlines are recomputed when it affects the schedule."""
-    from ..records import set_policy
+    from ..records import plan_policy, set_policy
 
-    with writing() as s, progress_bar("Recomputing deadlines") as progress:
-        report(set_policy(s, key, value, progress), fmt)
+    with store() as s, progress_bar("Recomputing deadlines") as progress:
+        # Worked out before the write lock is taken; applied under it (one transaction,
+        # on the same connection) if nothing was written in between.
+        plan = plan_policy(s, key, value, progress)
+        outcome = set_policy(s, key, value, progress, plan)
+    report(outcome, fmt)  # once committed
 
 
 @app.command("demo")

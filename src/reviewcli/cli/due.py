@@ -61,7 +61,7 @@ def due(
     """What must be done: every outstanding item due by --on + --within days, overdue first."""
     from .. import filters as check
     from ..errors import ReviewError
-    from ..worklist import due_items
+    from ..worklist import due_html_rows
     from ..worklist import due_sections as sections
 
     day = on_date(on)
@@ -81,10 +81,12 @@ def due(
             elif fmt == DueFormat.csv:
                 written = _write_csv(s, day, within, filters, stream)
             elif fmt == DueFormat.html:
-                items = due_items(s, day, within, **filters)
+                from ..output import _bytes_writer
+
+                sections = due_html_rows(s, day, within, **filters)
                 authority = s.policy_values["authority-name"]
-                stream.write(due_html(items, day, within, authority))
-                written = len(items)
+                _bytes_writer(stream)(due_html(sections, day, within, authority))
+                written = sum(count for _, count in sections)
             else:
                 counts, shown = sections(s, day, within, show=TABLE_LIMIT, **filters)
                 print_due(
@@ -107,16 +109,20 @@ def _write_json(s, day: date, within: int, filters: dict, stream) -> int:
 
 
 def _write_csv(s, day: date, within: int, filters: dict, stream) -> int:
-    from ..output import csv_writer
-    from ..worklist import due_rows
+    """Every item as CSV, its lines joined by SQLite and checked a chunk at a time
+    (``worklist.due_csv``)."""
+    from ..output import BOM, _bytes_writer, csv_for_excel
+    from ..worklist import due_csv
 
-    writer = csv_writer(stream)
-    writer.writerow(CSV_COLUMNS)
-    rows = due_rows(s, day, within, CSV_COLUMNS, spreadsheet=True, **filters)
+    excel = csv_for_excel()
+    if excel:
+        stream.write(BOM)
+    write = _bytes_writer(stream)
+    write(",".join(CSV_COLUMNS).encode() + (b"\r\n" if excel else b"\n"))
     count = 0
-    while batch := rows.fetchmany(5000):
-        writer.writerows(batch)
-        count += len(batch)
+    for chunk, rows in due_csv(s, day, within, CSV_COLUMNS, excel=excel, **filters):
+        write(chunk)
+        count += rows
     return count
 
 
@@ -130,23 +136,40 @@ def _open_out(out: Path | None):
     return open_private(out)
 
 
-def due_html(items: list[dict], day: date, within: int, authority: str = "") -> str:
-    from ..templating import render
+def due_html(
+    sections: list[tuple[bytes, int]], day: date, within: int, authority: str = ""
+) -> bytes:
+    """The printable list in UTF-8: ``sections`` are the rows of each section, as HTML in
+    UTF-8, and how many (``worklist.due_html_rows``). The page is rendered around a mark
+    for each section's rows, which are put in its place as bytes (megabytes of rows are
+    not decoded, joined by Jinja and encoded again)."""
+    from uuid import uuid4
 
-    groups = _section(items, day)
+    from markupsafe import Markup
+
+    from ..templating import render
+    from ..worklist import SECTIONS
+
+    marks = [f"[rows {uuid4().hex}]" for _ in SECTIONS]
     css = {"Overdue": "overdue", "Due this week": "week", "Later": "later"}
-    return render(
+    page = render(
         "due.html.j2",
         {
             "on": day,
             "within": within,
             "authority": authority,
             "sections": [
-                {"title": name, "css": css[name], "items": rows} for name, rows in groups.items()
+                {"title": name, "css": css[name], "rows": Markup(mark), "count": count}
+                for name, mark, (_, count) in zip(SECTIONS, marks, sections, strict=True)
             ],
-            "summary": summary_line({name: len(rows) for name, rows in groups.items()}),
+            "summary": summary_line(
+                {name: count for name, (_, count) in zip(SECTIONS, sections, strict=True)}
+            ),
         },
-    )
+    ).encode()
+    for mark, (rows, _) in zip(marks, sections, strict=True):
+        page = page.replace(mark.encode(), rows, 1)
+    return page
 
 
 def summary_line(counts: dict[str, int]) -> str:
@@ -154,19 +177,6 @@ def summary_line(counts: dict[str, int]) -> str:
         f"{counts['Overdue']} overdue, {counts['Due this week']} due this week, "
         f"{counts['Later']} later; {sum(counts.values())} in all."
     )
-
-
-def _section(items: list[dict], day: date) -> dict[str, list[dict]]:
-    week_end = (day + timedelta(days=7)).isoformat()
-    groups = {"Overdue": [], "Due this week": [], "Later": []}
-    for item in items:
-        if item["overdue"]:
-            groups["Overdue"].append(item)
-        elif item["due"] <= week_end:
-            groups["Due this week"].append(item)
-        else:
-            groups["Later"].append(item)
-    return groups
 
 
 # ANSI styles of the sections, as Rich would write them.
