@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_left, bisect_right
+from calendar import monthrange  # the standard library's (this module shares its name)
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
@@ -289,13 +290,7 @@ def add_calendar_months(day: date, months: int) -> date:
     ``relativedelta(months=…)`` counts, without its cost (a deadline of every review)."""
     total = day.month - 1 + months
     year, month = day.year + total // 12, total % 12 + 1
-    return date(year, month, min(day.day, _month_length(year, month)))
-
-
-def _month_length(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def add_years(day: date, years: int) -> date:
