@@ -364,3 +364,11 @@ def test_due_table(caseload):
     assert "Later (3)" in out
     assert "1 overdue, 0 due this week, 3 later; 4 in all." in out
     assert "R-IRO-2" in out and "R-SCH-1" in out
+
+
+def test_due_on_the_first_day_of_the_calendar_lists_nothing_in_every_format(caseload):
+    # Nobody can be 18 on 1 January of year 1: the 18th-birthday bound is the calendar's
+    # first day, not an error.
+    assert caseload.json("due", "--on", "0001-01-01") == []
+    for fmt in ("table", "csv"):
+        caseload.ok("due", "--on", "0001-01-01", "--format", fmt)

@@ -42,7 +42,10 @@ STEP_KINDS = KINDS[2:13]
 
 
 def latest_dob_for_age(on: date, years: int) -> date:
-    """The latest date of birth of someone who is at least ``years`` old on ``on``."""
+    """The latest date of birth of someone who is at least ``years`` old on ``on`` (the
+    first day of the calendar when ``on`` is too early for anyone to be that old)."""
+    if on.year - years < date.min.year:
+        return date.min
     try:
         return on.replace(year=on.year - years)
     except ValueError:  # 29 February: someone born 28 February has had the birthday
