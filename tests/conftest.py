@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -21,10 +22,17 @@ from pathlib import Path
 
 import pytest
 import typer
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 # The default "today" of every CLI test: Wednesday 1 July 2026.
 TODAY = "2026-07-01"
+
+# Property-based tests explore new examples on every local run; under CI (CI=true) they
+# replay a fixed sequence, so a landing never depends on the luck of the draw. A failure
+# found locally is fixed and kept as an explicit test.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
 
 
 @pytest.fixture(scope="session", autouse=True)
