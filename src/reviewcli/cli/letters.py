@@ -382,7 +382,6 @@ def report_monthly(
 ) -> None:
     """The monthly monitoring report: reviews held on time, participation, records,
     decisions, disputes, IRO caseloads and the reviews due next month by team."""
-    import sys
 
     from .. import reports
     from ..errors import ReviewError
@@ -394,43 +393,10 @@ def report_monthly(
         data = reports.monthly_report(s, month, today=today())
         if key:
             data = reports.pseudonymise(s, data, key)
-        tdir = None
-        authority = reports.report_header(s)
-        if fmt in (ReportFormat.html, ReportFormat.pdf):
-            from ..letters import template_folder
-
-            tdir = template_folder(s, template_dir)
-            marking = str(s.policy_values.get("protective-marking") or "")
-    if fmt == ReportFormat.xlsx:
-        from ..files import open_private
-
-        with open_private(out, "wb", encoding=None) as stream:
-            reports.write_xlsx(data, stream, authority)
-    elif fmt == ReportFormat.pdf:
-        from ..files import open_private
-        from ..pdf import report_pdf
-
-        html = reports.to_html(data, authority, tdir)
-        title = f"Monthly monitoring report {data['month']}"
-        document = report_pdf(html, marking=marking, title=title)
-        with open_private(out, "wb", encoding=None) as stream:
-            stream.write(document)
-    else:
-        if fmt == ReportFormat.json:
-            text = reports.to_json(data)
-        elif fmt == ReportFormat.csv:
-            text = reports.to_csv(data)
-        elif fmt == ReportFormat.md:
-            text = reports.to_markdown(data)
-        else:
-            text = reports.to_html(data, authority, tdir)
-        if out is None:
-            sys.stdout.write(text)
-            return
-        from ..files import open_private
-
-        with open_private(out) as stream:
-            stream.write(text)
+        context = _report_context(s, fmt, template_dir)
+    title = f"Monthly monitoring report {data['month']}"
+    if not _write_report(reports, data, fmt, out, title, *context):
+        return
     typer.echo(f"Wrote the {fmt.value} report for {data['month']} to {out}.", err=True)
 
 
@@ -470,7 +436,6 @@ def report_annual(
 ) -> None:
     """The IRO service's annual report (IRO Handbook 7.11): every measure month by month,
     the year's figure and the previous year's beside it, with definitions and rules."""
-    import sys
 
     from .. import annual, reports
     from ..errors import ReviewError
@@ -483,41 +448,58 @@ def report_annual(
         data = annual.annual_report(s, year, today=today())
         if key:
             data = annual.pseudonymise(s, data, key)
-        tdir = None
-        authority = reports.report_header(s)
-        if fmt in (ReportFormat.html, ReportFormat.pdf):
-            from ..letters import template_folder
+        context = _report_context(s, fmt, template_dir)
+    title = f"IRO service annual report {data['year']}"
+    if not _write_report(annual, data, fmt, out, title, *context):
+        return
+    typer.echo(f"Wrote the {fmt.value} annual report for {data['year']} to {out}.", err=True)
 
-            tdir = template_folder(s, template_dir)
-            marking = str(s.policy_values.get("protective-marking") or "")
+
+def _report_context(s, fmt: ReportFormat, template_dir) -> tuple:
+    """What a report's pages need from the database: the authority's header, the template
+    folder (html and pdf) and the protective marking (pdf)."""
+    from .. import reports
+
+    tdir = None
+    if fmt in (ReportFormat.html, ReportFormat.pdf):
+        from ..letters import template_folder
+
+        tdir = template_folder(s, template_dir)
+    marking = str(s.policy_values.get("protective-marking") or "")
+    return reports.report_header(s), tdir, marking
+
+
+def _write_report(kind, data: dict, fmt: ReportFormat, out, title: str, authority, tdir, marking):
+    """Write a report (``kind``: the ``reports`` or ``annual`` module) in ``fmt`` to
+    ``out``, or to stdout when ``out`` is None (text formats only). True when a file was
+    written."""
+    import sys
+
+    from .. import reports
+    from ..files import open_private
+
     if fmt == ReportFormat.xlsx:
-        from ..files import open_private
-
         with open_private(out, "wb", encoding=None) as stream:
-            annual.write_xlsx(data, stream, authority)
-    elif fmt == ReportFormat.pdf:
-        from ..files import open_private
+            kind.write_xlsx(data, stream, authority)
+        return True
+    if fmt == ReportFormat.pdf:
         from ..pdf import report_pdf
 
-        html = annual.to_html(data, authority, tdir)
-        title = f"IRO service annual report {data['year']}"
-        document = report_pdf(html, marking=marking, title=title)
+        document = report_pdf(kind.to_html(data, authority, tdir), marking=marking, title=title)
         with open_private(out, "wb", encoding=None) as stream:
             stream.write(document)
+        return True
+    if fmt == ReportFormat.json:
+        text = reports.to_json(data)
+    elif fmt == ReportFormat.csv:
+        text = kind.to_csv(data)
+    elif fmt == ReportFormat.md:
+        text = kind.to_markdown(data)
     else:
-        if fmt == ReportFormat.json:
-            text = reports.to_json(data)
-        elif fmt == ReportFormat.csv:
-            text = annual.to_csv(data)
-        elif fmt == ReportFormat.md:
-            text = annual.to_markdown(data)
-        else:
-            text = annual.to_html(data, authority, tdir)
-        if out is None:
-            sys.stdout.write(text)
-            return
-        from ..files import open_private
-
-        with open_private(out) as stream:
-            stream.write(text)
-    typer.echo(f"Wrote the {fmt.value} annual report for {data['year']} to {out}.", err=True)
+        text = kind.to_html(data, authority, tdir)
+    if out is None:
+        sys.stdout.write(text)
+        return False
+    with open_private(out) as stream:
+        stream.write(text)
+    return True
