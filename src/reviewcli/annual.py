@@ -37,6 +37,7 @@ from .reports import (
     PARTICIPATION_CODES,
     RECORD_STEPS,
     _percent,
+    markdown_tables,
     monthly_report,
 )
 from .store import Store
@@ -920,8 +921,6 @@ def to_csv(data: dict, excel: bool | None = None) -> str:
 
 
 def to_markdown(data: dict) -> str:
-    from .reports import _md_cell
-
     prev = data["previous_year"]
     lines = [
         f"# Annual report of the IRO service: {data['year']}",
@@ -939,15 +938,7 @@ def to_markdown(data: dict) -> str:
             else "The records do not reach back to the previous year."
         ),
     ]
-    for table in measures(data):
-        lines += ["", f"## {_md_cell(table['title'])}", ""]
-        if not table["rows"]:
-            lines.append("None.")
-            continue
-        lines.append("| " + " | ".join(_md_cell(h) for _, h in table["columns"]) + " |")
-        lines.append("|" + "|".join("---" for _ in table["columns"]) + "|")
-        for r in table["rows"]:
-            lines.append("| " + " | ".join(_md_cell(r.get(k)) for k, _ in table["columns"]) + " |")
+    lines += markdown_tables(measures(data))
     return "\n".join(lines) + "\n"
 
 

@@ -1154,7 +1154,15 @@ def to_markdown(data: dict) -> str:
         "A review counts in the month of its recording date; it is on time when recorded on "
         "or before its deadline (R-SCH-15).",
     ]
-    for table in tables(data):
+    lines += markdown_tables(tables(data))
+    return "\n".join(lines) + "\n"
+
+
+def markdown_tables(tables: list[dict]) -> list[str]:
+    """The lines of each table of a report in Markdown, under its title (every cell
+    escaped)."""
+    lines: list[str] = []
+    for table in tables:
         lines += ["", f"## {_md_cell(table['title'])}", ""]
         if not table["rows"]:
             lines.append("None.")
@@ -1163,7 +1171,7 @@ def to_markdown(data: dict) -> str:
         lines.append("|" + "|".join("---" for _ in table["columns"]) + "|")
         for r in table["rows"]:
             lines.append("| " + " | ".join(_md_cell(r.get(k)) for k, _ in table["columns"]) + " |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def report_header(store: Store) -> dict:

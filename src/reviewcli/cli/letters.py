@@ -382,7 +382,6 @@ def report_monthly(
 ) -> None:
     """The monthly monitoring report: reviews held on time, participation, records,
     decisions, disputes, IRO caseloads and the reviews due next month by team."""
-
     from .. import reports
     from ..errors import ReviewError
 
@@ -436,7 +435,6 @@ def report_annual(
 ) -> None:
     """The IRO service's annual report (IRO Handbook 7.11): every measure month by month,
     the year's figure and the previous year's beside it, with definitions and rules."""
-
     from .. import annual, reports
     from ..errors import ReviewError
 
