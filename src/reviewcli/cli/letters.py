@@ -351,6 +351,20 @@ class ReportFormat(str, Enum):
     pdf = "pdf"
 
 
+# The options both reports take.
+ReportOutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write to this file (required for xlsx and pdf) instead of stdout."),
+]
+PseudonymiseOption = Annotated[
+    bool,
+    typer.Option(
+        "--pseudonymise",
+        help="For wider circulation: initials for names, stable pseudonyms for ids.",
+    ),
+]
+
+
 @report_app.command("monthly")
 @handle_errors
 def report_monthly(
@@ -365,19 +379,8 @@ def report_monthly(
             "per table), md or json.",
         ),
     ] = ReportFormat.md,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", help="Write to this file (required for xlsx and pdf) instead of stdout."
-        ),
-    ] = None,
-    pseudonymise: Annotated[
-        bool,
-        typer.Option(
-            "--pseudonymise",
-            help="For wider circulation: initials for names, stable pseudonyms for ids.",
-        ),
-    ] = False,
+    out: ReportOutOption = None,
+    pseudonymise: PseudonymiseOption = False,
     template_dir: TemplateDirOption = None,
 ) -> None:
     """The monthly monitoring report: reviews held on time, participation, records,
@@ -418,19 +421,8 @@ def report_annual(
             "value), xlsx (one sheet per table), md or json.",
         ),
     ] = ReportFormat.md,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", help="Write to this file (required for xlsx and pdf) instead of stdout."
-        ),
-    ] = None,
-    pseudonymise: Annotated[
-        bool,
-        typer.Option(
-            "--pseudonymise",
-            help="For wider circulation: initials for names, stable pseudonyms for ids.",
-        ),
-    ] = False,
+    out: ReportOutOption = None,
+    pseudonymise: PseudonymiseOption = False,
     template_dir: TemplateDirOption = None,
 ) -> None:
     """The IRO service's annual report (IRO Handbook 7.11): every measure month by month,
